@@ -1,0 +1,98 @@
+//! The names PostgreSQL gives constraints and indexes declared without one
+//! (`users_pkey`, `users_email_key`, `books_author_id_fkey`, ...), so that a
+//! declared schema matches what the server reports.
+
+use std::collections::BTreeSet;
+
+const NAMEDATALEN: usize = 64;
+
+/// Truncates to at most `max` bytes on a char boundary.
+fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// PostgreSQL's makeObjectName: `name1_name2_label`, shortening the longer
+/// of name1 / name2 until it fits in 63 bytes.
+pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+    // Room left after the separating underscores and the label.
+    let avail = NAMEDATALEN - 1 - label.len() - 1 - name2.map_or(0, |_| 1);
+    let mut n1 = name1.len();
+    let mut n2 = name2.map_or(0, str::len);
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let mut out = clip(name1, n1).to_string();
+    if let Some(n) = name2 {
+        out.push('_');
+        out.push_str(clip(n, n2));
+    }
+    out.push('_');
+    out.push_str(label);
+    out
+}
+
+/// A name not yet used in the namespace: PostgreSQL appends 1, 2, ... to
+/// the label until the name is free.
+pub fn choose_name(
+    name1: &str,
+    name2: Option<&str>,
+    label: &str,
+    used: &mut BTreeSet<String>,
+) -> String {
+    let mut pass = 0;
+    loop {
+        let modlabel = if pass == 0 {
+            label.to_string()
+        } else {
+            format!("{label}{pass}")
+        };
+        let candidate = make_object_name(name1, name2, &modlabel);
+        if used.insert(candidate.clone()) {
+            return candidate;
+        }
+        pass += 1;
+    }
+}
+
+/// Column names joined the way index and constraint names use them.
+pub fn column_part(columns: &[String]) -> String {
+    let mut out = String::new();
+    for c in columns {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(c);
+        if out.len() >= NAMEDATALEN {
+            break;
+        }
+    }
+    clip(&out, NAMEDATALEN - 1).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn implicit_names() {
+        let mut used = BTreeSet::new();
+        assert_eq!(choose_name("users", None, "pkey", &mut used), "users_pkey");
+        assert_eq!(choose_name("users", Some("email"), "key", &mut used), "users_email_key");
+        assert_eq!(choose_name("users", Some("email"), "key", &mut used), "users_email_key1");
+        let long = "a".repeat(40);
+        let name = make_object_name(&long, Some(&"b".repeat(40)), "fkey");
+        assert_eq!(name.len(), 63);
+        assert!(name.ends_with("_fkey"));
+    }
+}

@@ -1,0 +1,1161 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use migdiff_model::{self as m, DataType, Dialect, ObjectName};
+use migdiff_sqlexpr::{normalize_default_parsed, normalize_parsed, parse_type_text, sql_dialect};
+use sqlparser::ast::{
+    self as ast, AlterColumnOperation, AlterTableOperation, ColumnOption, CommentObject, Expr,
+    GeneratedAs, GeneratedExpressionMode, Ident, OrderBySort, ReferentialAction, SchemaName,
+    SequenceOptions, Statement, TableConstraint, UserDefinedTypeRepresentation,
+};
+use sqlparser::parser::Parser;
+
+use crate::names::{choose_name, column_part};
+use crate::split::{RawStatement, split_statements};
+
+/// One file of a declared schema.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DdlError {
+    #[error(
+        "{path}:{line}:{column}: cannot read this statement: {message}\n    {first_line}\nFix the statement, or move it out of the declared schema if it is not DDL."
+    )]
+    Parse {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+        first_line: String,
+    },
+    #[error(
+        "{path}:{line}:{column}: {message}\n    {first_line}\nmigdiff reads CREATE / ALTER / COMMENT statements for schemas, types, tables, indexes and sequences."
+    )]
+    Unsupported {
+        path: String,
+        line: usize,
+        column: usize,
+        message: String,
+        first_line: String,
+    },
+    #[error("{path}:{line}: {message}\nDeclare the missing object, or fix the reference.")]
+    Reference {
+        path: String,
+        line: usize,
+        message: String,
+    },
+}
+
+#[derive(Clone)]
+struct Origin {
+    path: String,
+    line: usize,
+    column: usize,
+    first_line: String,
+}
+
+impl Origin {
+    fn unsupported(&self, message: impl Into<String>) -> DdlError {
+        DdlError::Unsupported {
+            path: self.path.clone(),
+            line: self.line,
+            column: self.column,
+            message: message.into(),
+            first_line: self.first_line.clone(),
+        }
+    }
+    fn reference(&self, message: impl Into<String>) -> DdlError {
+        DdlError::Reference {
+            path: self.path.clone(),
+            line: self.line,
+            message: message.into(),
+        }
+    }
+}
+
+/// Statements that carry no schema objects of the model: recognized by
+/// their first words and skipped.
+const IGNORED_PREFIXES: &[&str] = &[
+    "SET ",
+    "RESET ",
+    "SELECT ",
+    "GRANT ",
+    "REVOKE ",
+    "BEGIN",
+    "COMMIT",
+    "END",
+    "START TRANSACTION",
+    "ROLLBACK",
+    "CREATE EXTENSION",
+    "DROP EXTENSION",
+    "COMMENT ON EXTENSION",
+    "COMMENT ON SCHEMA",
+    "COMMENT ON FUNCTION",
+    "COMMENT ON VIEW",
+    "COMMENT ON TRIGGER",
+    "COMMENT ON TYPE",
+    "COMMENT ON SEQUENCE",
+    "COMMENT ON INDEX",
+    "COMMENT ON CONSTRAINT",
+    "ALTER DEFAULT PRIVILEGES",
+    "CREATE FUNCTION",
+    "CREATE OR REPLACE FUNCTION",
+    "CREATE PROCEDURE",
+    "CREATE OR REPLACE PROCEDURE",
+    "CREATE TRIGGER",
+    "CREATE OR REPLACE TRIGGER",
+    "CREATE CONSTRAINT TRIGGER",
+    "CREATE VIEW",
+    "CREATE OR REPLACE VIEW",
+    "CREATE MATERIALIZED VIEW",
+    "CREATE RECURSIVE VIEW",
+    "CREATE TEMP VIEW",
+    "CREATE TEMPORARY VIEW",
+    "CREATE AGGREGATE",
+    "CREATE POLICY",
+    "CREATE PUBLICATION",
+    "CREATE SUBSCRIPTION",
+    "CREATE RULE",
+    "CREATE EVENT TRIGGER",
+    "REFRESH MATERIALIZED VIEW",
+    "SECURITY LABEL",
+    "PRAGMA",
+    "ANALYZE",
+    "VACUUM",
+    "INSERT ",
+    "COPY ",
+];
+
+fn upper_words(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}
+
+fn is_ignored(text: &str) -> bool {
+    let up = upper_words(text);
+    if IGNORED_PREFIXES.iter().any(|p| up.starts_with(p)) {
+        return true;
+    }
+    // Ownership and table-level settings pg_dump writes.
+    up.starts_with("ALTER ")
+        && (up.contains(" OWNER TO ")
+            || up.contains(" REPLICA IDENTITY ")
+            || up.contains(" ROW LEVEL SECURITY")
+            || up.starts_with("ALTER FUNCTION ")
+            || up.starts_with("ALTER VIEW ")
+            || up.starts_with("ALTER MATERIALIZED VIEW ")
+            || up.starts_with("ALTER SCHEMA ")
+            || up.starts_with("ALTER EXTENSION ")
+            || up.starts_with("ALTER ROLE ")
+            || up.starts_with("ALTER DATABASE "))
+        && !up.contains(" OWNED BY ")
+}
+
+struct Reader {
+    dialect: Dialect,
+    schema: m::Schema,
+    /// Sequence → (table, column) from `OWNED BY`.
+    owned: Vec<(ObjectName, ObjectName, String)>,
+    /// Names taken per schema, for the names PostgreSQL makes up.
+    used_names: BTreeMap<String, BTreeSet<String>>,
+    table_origins: BTreeMap<ObjectName, Origin>,
+    /// Constraints added by ALTER TABLE, checked once everything is read.
+    references: Vec<(ObjectName, Origin)>,
+}
+
+/// Reads the files (in the order given) into one schema.
+pub fn read_schema(files: &[SourceFile], dialect: Dialect) -> Result<m::Schema, DdlError> {
+    let mut reader = Reader {
+        dialect,
+        schema: m::Schema::default(),
+        owned: Vec::new(),
+        used_names: BTreeMap::new(),
+        table_origins: BTreeMap::new(),
+        references: Vec::new(),
+    };
+    for file in files {
+        for raw in split_statements(&file.text) {
+            reader.statement(&file.path, &raw)?;
+        }
+    }
+    reader.finish()
+}
+
+fn first_line(text: &str) -> String {
+    text.trim().lines().next().unwrap_or("").trim().to_string()
+}
+
+/// Maps sqlparser's `Line: L, Column: C` inside a statement to the file.
+fn locate(message: &str, raw: &RawStatement) -> (usize, usize) {
+    let grab = |key: &str| -> Option<usize> {
+        let at = message.rfind(key)? + key.len();
+        message[at..]
+            .trim_start()
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    };
+    match (grab("Line:"), grab("Column:")) {
+        (Some(l), Some(c)) if l >= 1 => {
+            let line = raw.line + l - 1;
+            let column = if l == 1 { raw.column + c - 1 } else { c };
+            (line, column)
+        }
+        _ => (raw.line, raw.column),
+    }
+}
+
+fn clean_message(message: &str) -> String {
+    let m = message.trim_start_matches("sql parser error: ");
+    match m.rfind(" at Line:") {
+        Some(at) => m[..at].to_string(),
+        None => m.to_string(),
+    }
+}
+
+/// `SEQUENCE NAME x` inside an identity's options (pg_dump writes it) is
+/// not something sqlparser reads; the name is PostgreSQL's default anyway.
+fn strip_sequence_name(text: &str) -> String {
+    let up = text.to_uppercase();
+    if let Some(at) = up.find("SEQUENCE NAME ") {
+        let rest = &text[at + "SEQUENCE NAME ".len()..];
+        let name_len = rest
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace() || *c == ')')
+            .map(|(i, _)| i)
+            .unwrap_or(rest.len());
+        let mut out = text[..at].to_string();
+        out.push_str(&rest[name_len..]);
+        return out;
+    }
+    text.to_string()
+}
+
+fn number(expr: &Expr) -> Option<i64> {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            ast::Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        Expr::UnaryOp {
+            op: ast::UnaryOperator::Minus,
+            expr,
+        } => number(expr).map(|n| -n),
+        Expr::Nested(e) => number(e),
+        _ => None,
+    }
+}
+
+fn action(a: &Option<ReferentialAction>) -> m::FkAction {
+    match a {
+        Some(ReferentialAction::Restrict) => m::FkAction::Restrict,
+        Some(ReferentialAction::Cascade) => m::FkAction::Cascade,
+        Some(ReferentialAction::SetNull) => m::FkAction::SetNull,
+        Some(ReferentialAction::SetDefault) => m::FkAction::SetDefault,
+        _ => m::FkAction::NoAction,
+    }
+}
+
+fn deferrable(c: &Option<ast::ConstraintCharacteristics>) -> (bool, bool) {
+    match c {
+        Some(c) => {
+            let initially = matches!(c.initially, Some(ast::DeferrableInitial::Deferred));
+            (c.deferrable.unwrap_or(false) || initially, initially)
+        }
+        None => (false, false),
+    }
+}
+
+impl Reader {
+    fn ident(&self, i: &Ident) -> String {
+        match (self.dialect, i.quote_style) {
+            (Dialect::Postgresql, None) => i.value.to_lowercase(),
+            _ => i.value.clone(),
+        }
+    }
+
+    fn idents(&self, list: &[Ident]) -> Vec<String> {
+        list.iter().map(|i| self.ident(i)).collect()
+    }
+
+    fn name_parts(&self, name: &ast::ObjectName) -> Vec<String> {
+        name.0
+            .iter()
+            .map(|p| match p {
+                ast::ObjectNamePart::Identifier(i) => self.ident(i),
+                other => other.to_string(),
+            })
+            .collect()
+    }
+
+    fn object_name(&self, name: &ast::ObjectName) -> ObjectName {
+        let parts = self.name_parts(name);
+        let default = self.dialect.default_schema();
+        match parts.as_slice() {
+            [n] => ObjectName::new(default, n.clone()),
+            [.., s, n] => {
+                // SQLite's `main.t` and PostgreSQL's `public.t` are the default.
+                ObjectName::new(s.clone(), n.clone())
+            }
+            [] => ObjectName::new(default, ""),
+        }
+    }
+
+    fn statement(&mut self, path: &str, raw: &RawStatement) -> Result<(), DdlError> {
+        let origin = Origin {
+            path: path.to_string(),
+            line: raw.line,
+            column: raw.column,
+            first_line: first_line(&raw.text),
+        };
+        if is_ignored(&raw.text) {
+            return Ok(());
+        }
+        let up = upper_words(&raw.text);
+        if up.starts_with("ALTER SEQUENCE ") && up.contains(" OWNED BY ") {
+            return self.sequence_owned_by(raw, &origin);
+        }
+        let text = strip_sequence_name(&raw.text);
+        let d = sql_dialect(self.dialect);
+        let statements = Parser::new(d.as_ref())
+            .try_with_sql(&text)
+            .and_then(|mut p| p.parse_statements())
+            .map_err(|e| {
+                let msg = e.to_string();
+                let (line, column) = locate(&msg, raw);
+                DdlError::Parse {
+                    path: path.to_string(),
+                    line,
+                    column,
+                    message: clean_message(&msg),
+                    first_line: origin.first_line.clone(),
+                }
+            })?;
+        for st in statements {
+            self.apply(st, &raw.text, &origin)?;
+        }
+        Ok(())
+    }
+
+    fn sequence_owned_by(&mut self, raw: &RawStatement, origin: &Origin) -> Result<(), DdlError> {
+        let words: Vec<&str> = raw.text.split_whitespace().collect();
+        let d = sql_dialect(self.dialect);
+        let parse = |s: &str| {
+            Parser::new(d.as_ref())
+                .try_with_sql(s)
+                .and_then(|mut p| p.parse_object_name(false))
+                .ok()
+        };
+        let pos = words
+            .iter()
+            .position(|w| w.eq_ignore_ascii_case("OWNED"))
+            .unwrap_or(0);
+        let (Some(seq), Some(target)) = (
+            words.get(2).and_then(|w| parse(w)),
+            words.get(pos + 2).and_then(|w| parse(w)),
+        ) else {
+            return Err(origin.unsupported("cannot read this ALTER SEQUENCE ... OWNED BY"));
+        };
+        let mut parts = self.name_parts(&target);
+        if parts.last().is_some_and(|p| p.eq_ignore_ascii_case("none")) && parts.len() == 1 {
+            return Ok(());
+        }
+        let Some(column) = parts.pop() else {
+            return Ok(());
+        };
+        let table = match parts.as_slice() {
+            [t] => ObjectName::new(self.dialect.default_schema(), t.clone()),
+            [.., s, t] => ObjectName::new(s.clone(), t.clone()),
+            [] => return Err(origin.unsupported("OWNED BY needs table.column")),
+        };
+        self.owned.push((self.object_name(&seq), table, column));
+        Ok(())
+    }
+
+    fn used(&mut self, schema: &str) -> &mut BTreeSet<String> {
+        self.used_names.entry(schema.to_string()).or_default()
+    }
+
+    fn apply(&mut self, st: Statement, text: &str, origin: &Origin) -> Result<(), DdlError> {
+        match st {
+            Statement::CreateSchema { schema_name, .. } => {
+                let name = match &schema_name {
+                    SchemaName::Simple(n) | SchemaName::NamedAuthorization(n, _) => {
+                        self.name_parts(n).pop().unwrap_or_default()
+                    }
+                    SchemaName::UnnamedAuthorization(i) => self.ident(i),
+                };
+                if name != self.dialect.default_schema() {
+                    self.schema.schemas.insert(name);
+                }
+            }
+            Statement::CreateType {
+                name,
+                representation: Some(UserDefinedTypeRepresentation::Enum { labels }),
+            } => {
+                let name = self.object_name(&name);
+                self.schema.enums.insert(
+                    name.clone(),
+                    m::EnumType {
+                        name,
+                        values: labels.iter().map(|l| l.value.clone()).collect(),
+                    },
+                );
+            }
+            Statement::CreateType { .. } => {
+                return Err(origin.unsupported("only enum types (CREATE TYPE ... AS ENUM) are part of the model"));
+            }
+            Statement::AlterType(alter) => {
+                let name = self.object_name(&alter.name);
+                let Some(e) = self.schema.enums.get_mut(&name) else {
+                    return Err(origin.reference(format!("ALTER TYPE refers to enum {name}, which is not declared before it")));
+                };
+                match alter.operation {
+                    ast::AlterTypeOperation::AddValue(add) => {
+                        let v = add.value.value.clone();
+                        if e.values.contains(&v) {
+                            return Ok(());
+                        }
+                        let at = match &add.position {
+                            Some(ast::AlterTypeAddValuePosition::Before(b)) => {
+                                e.values.iter().position(|x| *x == b.value)
+                            }
+                            Some(ast::AlterTypeAddValuePosition::After(a)) => {
+                                e.values.iter().position(|x| *x == a.value).map(|p| p + 1)
+                            }
+                            None => None,
+                        };
+                        match at {
+                            Some(i) => e.values.insert(i, v),
+                            None => e.values.push(v),
+                        }
+                    }
+                    ast::AlterTypeOperation::RenameValue(r) => {
+                        for x in e.values.iter_mut() {
+                            if *x == r.from.value {
+                                *x = r.to.value.clone();
+                            }
+                        }
+                    }
+                    ast::AlterTypeOperation::Rename(_) => {
+                        return Err(origin.unsupported("renaming a type inside the declared schema is not supported; declare it under its final name"));
+                    }
+                }
+            }
+            Statement::CreateTable(ct) => self.create_table(ct, text, origin)?,
+            Statement::CreateIndex(ci) => self.create_index(ci, origin)?,
+            Statement::AlterTable(at) => {
+                let table = self.object_name(&at.name);
+                for op in at.operations {
+                    self.alter_table(&table, op, origin)?;
+                }
+            }
+            Statement::Comment {
+                object_type,
+                object_name,
+                comment,
+                ..
+            } => self.comment(object_type, &object_name, comment, origin)?,
+            Statement::CreateSequence {
+                name,
+                data_type,
+                sequence_options,
+                owned_by,
+                ..
+            } => {
+                let name = self.object_name(&name);
+                let mut seq = m::Sequence {
+                    name: name.clone(),
+                    data_type: data_type
+                        .map(|t| parse_type_text(&t.to_string(), self.dialect))
+                        .unwrap_or(DataType::BigInt),
+                    start: None,
+                    increment: None,
+                    min_value: None,
+                    max_value: None,
+                    cache: None,
+                    cycle: false,
+                };
+                for o in &sequence_options {
+                    match o {
+                        SequenceOptions::IncrementBy(e, _) => seq.increment = number(e),
+                        SequenceOptions::MinValue(e) => seq.min_value = e.as_ref().and_then(number),
+                        SequenceOptions::MaxValue(e) => seq.max_value = e.as_ref().and_then(number),
+                        SequenceOptions::StartWith(e, _) => seq.start = number(e),
+                        SequenceOptions::Cache(e) => seq.cache = number(e),
+                        SequenceOptions::Cycle(no) => seq.cycle = !no,
+                    }
+                }
+                let seq = with_sequence_defaults(seq);
+                self.used(&name.schema).insert(name.name.clone());
+                if let Some(owner) = owned_by {
+                    let mut parts = self.name_parts(&owner);
+                    if let Some(col) = parts.pop() {
+                        let table = match parts.as_slice() {
+                            [.., s, t] => ObjectName::new(s.clone(), t.clone()),
+                            [t] => ObjectName::new(self.dialect.default_schema(), t.clone()),
+                            [] => ObjectName::new("", ""),
+                        };
+                        self.owned.push((name.clone(), table, col));
+                    }
+                }
+                self.schema.sequences.insert(name, seq);
+            }
+            Statement::CreateExtension(_) | Statement::Set(_) | Statement::Query(_) => {}
+            Statement::Grant { .. } | Statement::Revoke { .. } => {}
+            Statement::CreateView { .. } | Statement::CreateFunction(_) => {}
+            other => {
+                let kind = other.to_string();
+                let kind: String = kind.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+                return Err(origin.unsupported(format!(
+                    "`{kind} ...` is not part of a declared schema migdiff understands"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn map_type(&self, t: &ast::DataType) -> (DataType, bool) {
+        let text = t.to_string();
+        let lower = text.to_lowercase();
+        let serial = matches!(
+            lower.as_str(),
+            "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
+        ) && self.dialect == Dialect::Postgresql;
+        (parse_type_text(&text, self.dialect), serial)
+    }
+
+    fn create_table(
+        &mut self,
+        ct: ast::CreateTable,
+        text: &str,
+        origin: &Origin,
+    ) -> Result<(), DdlError> {
+        let name = self.object_name(&ct.name);
+        if self.schema.tables.contains_key(&name) {
+            return Err(origin.reference(format!("table {name} is declared twice")));
+        }
+        let mut table = m::Table::new(name.clone());
+        let pg = self.dialect == Dialect::Postgresql;
+        if !pg && upper_words(text).contains("AUTOINCREMENT") {
+            table.sqlite_autoincrement = true;
+        }
+        self.used(&name.schema).insert(name.name.clone());
+        // Column-level constraints become table constraints, in column order.
+        let mut constraints: Vec<TableConstraint> = Vec::new();
+        for cd in &ct.columns {
+            let col_name = self.ident(&cd.name);
+            let (data_type, serial) = self.map_type(&cd.data_type);
+            let mut column = m::Column::new(col_name.clone(), data_type);
+            column.serial = serial;
+            if serial {
+                column.nullable = false;
+            }
+            for opt in &cd.options {
+                self.column_option(&mut column, &mut constraints, &cd.name, opt, origin)?;
+            }
+            table.columns.push(column);
+        }
+        constraints.extend(ct.constraints);
+        self.add_constraints(&mut table, constraints, origin)?;
+        self.table_origins.insert(name.clone(), origin.clone());
+        self.schema.tables.insert(name, table);
+        Ok(())
+    }
+
+    fn column_option(
+        &self,
+        column: &mut m::Column,
+        constraints: &mut Vec<TableConstraint>,
+        col_ident: &Ident,
+        opt: &ast::ColumnOptionDef,
+        origin: &Origin,
+    ) -> Result<(), DdlError> {
+        let name = opt.name.clone();
+        match &opt.option {
+            ColumnOption::Null => column.nullable = true,
+            ColumnOption::NotNull => column.nullable = false,
+            ColumnOption::Default(e) => {
+                column.default = Some(normalize_default_parsed(e, &column.data_type, self.dialect))
+            }
+            ColumnOption::PrimaryKey(pk) => {
+                let mut pk = pk.clone();
+                pk.name = name.or(pk.name);
+                pk.columns = vec![ast::IndexColumn::from(col_ident.clone())];
+                constraints.push(TableConstraint::PrimaryKey(pk));
+            }
+            ColumnOption::Unique(u) => {
+                let mut u = u.clone();
+                u.name = name.or(u.name);
+                u.columns = vec![ast::IndexColumn::from(col_ident.clone())];
+                constraints.push(TableConstraint::Unique(u));
+            }
+            ColumnOption::ForeignKey(fk) => {
+                let mut fk = fk.clone();
+                fk.name = name.or(fk.name);
+                fk.columns = vec![col_ident.clone()];
+                constraints.push(TableConstraint::ForeignKey(fk));
+            }
+            ColumnOption::Check(c) => {
+                let mut c = c.clone();
+                c.name = name.or(c.name);
+                constraints.push(TableConstraint::Check(c));
+            }
+            ColumnOption::Collation(c) => {
+                column.collation = self.name_parts(c).pop();
+            }
+            ColumnOption::Generated {
+                generated_as,
+                sequence_options,
+                generation_expr,
+                generation_expr_mode,
+                ..
+            } => match generation_expr {
+                Some(e) => {
+                    column.generated = Some(m::Generated {
+                        expr: normalize_parsed(e, self.dialect),
+                        stored: self.dialect == Dialect::Postgresql
+                            || matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored)),
+                    })
+                }
+                None => {
+                    column.identity = Some(identity(
+                        matches!(generated_as, GeneratedAs::Always),
+                        sequence_options.as_deref().unwrap_or(&[]),
+                    ));
+                    column.nullable = false;
+                }
+            },
+            ColumnOption::Comment(c) => column.comment = Some(c.clone()),
+            // SQLite's AUTOINCREMENT and the like: seen on the table text.
+            ColumnOption::DialectSpecific(_) => {}
+            other => {
+                return Err(origin.unsupported(format!(
+                    "column option `{other}` on {} is not supported",
+                    column.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn add_constraints(
+        &mut self,
+        table: &mut m::Table,
+        constraints: Vec<TableConstraint>,
+        origin: &Origin,
+    ) -> Result<(), DdlError> {
+        let pg = self.dialect == Dialect::Postgresql;
+        let tname = table.name.clone();
+        // PostgreSQL names index-backed constraints first, then checks, then FKs.
+        let mut ordered: Vec<TableConstraint> = Vec::new();
+        let rank = |c: &TableConstraint| match c {
+            TableConstraint::PrimaryKey(_) => 0,
+            TableConstraint::Unique(_) => 1,
+            TableConstraint::Check(_) => 2,
+            _ => 3,
+        };
+        ordered.extend(constraints);
+        ordered.sort_by_key(rank);
+        for c in ordered {
+            match c {
+                TableConstraint::PrimaryKey(pk) => {
+                    let columns = self.index_columns(&pk.columns, origin)?;
+                    let name = match pk.name {
+                        Some(n) => Some(self.ident(&n)),
+                        None if pg => Some(choose_name(&tname.name, None, "pkey", self.used(&tname.schema))),
+                        None => None,
+                    };
+                    if let Some(n) = &name {
+                        self.used(&tname.schema).insert(n.clone());
+                    }
+                    if table.primary_key.is_some() {
+                        return Err(origin.reference(format!("table {tname} declares two primary keys")));
+                    }
+                    table.primary_key = Some(m::PrimaryKey { name, columns });
+                }
+                TableConstraint::Unique(u) => {
+                    let columns = self.index_columns(&u.columns, origin)?;
+                    let name = match u.name {
+                        Some(n) => Some(self.ident(&n)),
+                        None if pg => Some(choose_name(
+                            &tname.name,
+                            Some(&column_part(&columns)),
+                            "key",
+                            self.used(&tname.schema),
+                        )),
+                        None => None,
+                    };
+                    if let Some(n) = &name {
+                        self.used(&tname.schema).insert(n.clone());
+                    }
+                    let (d, i) = deferrable(&u.characteristics);
+                    table.uniques.push(m::UniqueConstraint {
+                        name,
+                        columns,
+                        nulls_not_distinct: matches!(u.nulls_distinct, ast::NullsDistinctOption::NotDistinct),
+                        deferrable: d,
+                        initially_deferred: i,
+                    });
+                }
+                TableConstraint::Check(c) => {
+                    let expr = normalize_parsed(&c.expr, self.dialect);
+                    let name = match c.name {
+                        Some(n) => Some(self.ident(&n)),
+                        None if pg => {
+                            let cols = migdiff_sqlexpr::referenced_columns(&expr, self.dialect);
+                            let col = (cols.len() == 1).then(|| cols[0].clone());
+                            Some(choose_name(&tname.name, col.as_deref(), "check", self.used(&tname.schema)))
+                        }
+                        None => None,
+                    };
+                    table.checks.push(m::CheckConstraint { name, expr });
+                }
+                TableConstraint::ForeignKey(fk) => {
+                    let columns = self.idents(&fk.columns);
+                    let ref_table = self.object_name(&fk.foreign_table);
+                    let ref_columns = self.idents(&fk.referred_columns);
+                    let name = match fk.name {
+                        Some(n) => Some(self.ident(&n)),
+                        None if pg => Some(choose_name(
+                            &tname.name,
+                            Some(&column_part(&columns)),
+                            "fkey",
+                            self.used(&tname.schema),
+                        )),
+                        None => None,
+                    };
+                    let (d, i) = deferrable(&fk.characteristics);
+                    table.foreign_keys.push(m::ForeignKey {
+                        name,
+                        columns,
+                        ref_table,
+                        ref_columns,
+                        on_delete: action(&fk.on_delete),
+                        on_update: action(&fk.on_update),
+                        deferrable: d,
+                        initially_deferred: i,
+                        match_kind: match fk.match_kind {
+                            Some(ast::ConstraintReferenceMatchKind::Full) => m::FkMatch::Full,
+                            Some(ast::ConstraintReferenceMatchKind::Partial) => m::FkMatch::Partial,
+                            _ => m::FkMatch::Simple,
+                        },
+                    });
+                }
+                other => {
+                    return Err(origin.unsupported(format!("table constraint `{other}` is not supported")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn index_columns(&self, cols: &[ast::IndexColumn], origin: &Origin) -> Result<Vec<String>, DdlError> {
+        cols.iter()
+            .map(|c| match &c.column.expr {
+                Expr::Identifier(i) => Ok(self.ident(i)),
+                other => Err(origin.unsupported(format!(
+                    "a key constraint lists columns, not the expression `{other}`"
+                ))),
+            })
+            .collect()
+    }
+
+    fn create_index(&mut self, ci: ast::CreateIndex, origin: &Origin) -> Result<(), DdlError> {
+        let table_name = self.object_name(&ci.table_name);
+        let mut keys = Vec::new();
+        let mut key_names = Vec::new();
+        for c in &ci.columns {
+            let mut e = &c.column.expr;
+            while let Expr::Nested(inner) = e {
+                e = inner;
+            }
+            let target = match e {
+                Expr::Identifier(i) => {
+                    key_names.push(self.ident(i));
+                    m::IndexTarget::Column(self.ident(i))
+                }
+                other => {
+                    key_names.push("expr".to_string());
+                    m::IndexTarget::Expression(normalize_parsed(other, self.dialect))
+                }
+            };
+            let descending = matches!(c.column.options.sort, Some(OrderBySort::Desc));
+            let nulls_first = c.column.options.nulls_first.filter(|n| *n != descending);
+            keys.push(m::IndexKey {
+                target,
+                descending,
+                nulls_first,
+                opclass: c.operator_class.as_ref().map(|o| o.to_string().to_lowercase()),
+                collation: None,
+            });
+        }
+        let name = match &ci.name {
+            Some(n) => self.name_parts(n).pop().unwrap_or_default(),
+            None if self.dialect == Dialect::Postgresql => choose_name(
+                &table_name.name,
+                Some(&column_part(&key_names)),
+                "idx",
+                self.used(&table_name.schema),
+            ),
+            None => return Err(origin.unsupported("an index needs a name")),
+        };
+        self.used(&table_name.schema).insert(name.clone());
+        let index = m::Index {
+            name,
+            unique: ci.unique,
+            keys,
+            predicate: ci.predicate.as_ref().map(|p| normalize_parsed(p, self.dialect)),
+            method: ci
+                .using
+                .as_ref()
+                .map(|u| u.to_string().to_lowercase())
+                .unwrap_or_else(|| "btree".to_string()),
+            include: self.idents(&ci.include),
+            nulls_not_distinct: ci.nulls_distinct == Some(false),
+        };
+        let Some(table) = self.schema.tables.get_mut(&table_name) else {
+            return Err(origin.reference(format!(
+                "index {} is on table {table_name}, which is not declared before it",
+                index.name
+            )));
+        };
+        table.indexes.push(index);
+        Ok(())
+    }
+
+    fn alter_table(
+        &mut self,
+        table_name: &ObjectName,
+        op: AlterTableOperation,
+        origin: &Origin,
+    ) -> Result<(), DdlError> {
+        let Some(mut table) = self.schema.tables.remove(table_name) else {
+            return Err(origin.reference(format!(
+                "ALTER TABLE refers to table {table_name}, which is not declared before it"
+            )));
+        };
+        let result = (|| -> Result<(), DdlError> {
+            match op {
+                AlterTableOperation::AddConstraint { constraint, .. } => {
+                    self.add_constraints(&mut table, vec![constraint], origin)?;
+                    self.references.push((table_name.clone(), origin.clone()));
+                }
+                AlterTableOperation::AlterColumn { column_name, op } => {
+                    let col = self.ident(&column_name);
+                    let dialect = self.dialect;
+                    let Some(column) = table.column_mut(&col) else {
+                        return Err(origin.reference(format!("table {table_name} has no column {col}")));
+                    };
+                    match op {
+                        AlterColumnOperation::SetDefault { value } => {
+                            column.default =
+                                Some(normalize_default_parsed(&value, &column.data_type, dialect))
+                        }
+                        AlterColumnOperation::DropDefault => column.default = None,
+                        AlterColumnOperation::SetNotNull => column.nullable = false,
+                        AlterColumnOperation::DropNotNull => column.nullable = true,
+                        AlterColumnOperation::AddGenerated {
+                            generated_as,
+                            sequence_options,
+                        } => {
+                            column.identity = Some(identity(
+                                matches!(generated_as, Some(GeneratedAs::Always)),
+                                sequence_options.as_deref().unwrap_or(&[]),
+                            ));
+                            column.nullable = false;
+                        }
+                        other => {
+                            return Err(origin.unsupported(format!(
+                                "ALTER COLUMN ... {other} is not supported in a declared schema"
+                            )));
+                        }
+                    }
+                }
+                AlterTableOperation::AddColumn { column_def, .. } => {
+                    let mut constraints = Vec::new();
+                    let (data_type, serial) = self.map_type(&column_def.data_type);
+                    let mut column = m::Column::new(self.ident(&column_def.name), data_type);
+                    column.serial = serial;
+                    for opt in &column_def.options {
+                        self.column_option(&mut column, &mut constraints, &column_def.name, opt, origin)?;
+                    }
+                    table.columns.push(column);
+                    self.add_constraints(&mut table, constraints, origin)?;
+                }
+                AlterTableOperation::OwnerTo { .. } => {}
+                other => {
+                    return Err(origin.unsupported(format!(
+                        "ALTER TABLE ... {other} is not supported in a declared schema"
+                    )));
+                }
+            }
+            Ok(())
+        })();
+        self.schema.tables.insert(table_name.clone(), table);
+        result
+    }
+
+    fn comment(
+        &mut self,
+        object_type: CommentObject,
+        object_name: &ast::ObjectName,
+        comment: Option<String>,
+        origin: &Origin,
+    ) -> Result<(), DdlError> {
+        let comment = comment.filter(|c| !c.is_empty());
+        match object_type {
+            CommentObject::Table => {
+                let name = self.object_name(object_name);
+                match self.schema.tables.get_mut(&name) {
+                    Some(t) => t.comment = comment,
+                    None => {
+                        return Err(origin.reference(format!("COMMENT ON TABLE {name}: no such table declared before it")));
+                    }
+                }
+            }
+            CommentObject::Column => {
+                let mut parts = self.name_parts(object_name);
+                let Some(col) = parts.pop() else {
+                    return Ok(());
+                };
+                let table = match parts.as_slice() {
+                    [t] => ObjectName::new(self.dialect.default_schema(), t.clone()),
+                    [.., s, t] => ObjectName::new(s.clone(), t.clone()),
+                    [] => return Err(origin.reference("COMMENT ON COLUMN needs table.column")),
+                };
+                match self.schema.tables.get_mut(&table).and_then(|t| t.column_mut(&col)) {
+                    Some(c) => c.comment = comment,
+                    None => {
+                        return Err(origin.reference(format!(
+                            "COMMENT ON COLUMN {table}.{col}: no such column declared before it"
+                        )));
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn resolve_type(&self, t: &DataType) -> DataType {
+        match t {
+            DataType::Other(text) => {
+                let name = split_type_name(text, self.dialect);
+                if self.schema.enums.contains_key(&name) {
+                    DataType::Enum(name)
+                } else {
+                    t.clone()
+                }
+            }
+            DataType::Array(inner) => DataType::Array(Box::new(self.resolve_type(inner))),
+            other => other.clone(),
+        }
+    }
+
+    fn finish(mut self) -> Result<m::Schema, DdlError> {
+        let pg = self.dialect == Dialect::Postgresql;
+        // Enum-typed columns, now that every type is known.
+        let names: Vec<ObjectName> = self.schema.tables.keys().cloned().collect();
+        for name in &names {
+            let resolved: Vec<DataType> = self.schema.tables[name]
+                .columns
+                .iter()
+                .map(|c| self.resolve_type(&c.data_type))
+                .collect();
+            if let Some(t) = self.schema.tables.get_mut(name) {
+                for (c, r) in t.columns.iter_mut().zip(resolved) {
+                    c.data_type = r;
+                }
+            }
+        }
+        // A sequence owned by a column whose default is its nextval() is a serial.
+        for (seq, table, column) in std::mem::take(&mut self.owned) {
+            let Some(col) = self
+                .schema
+                .tables
+                .get_mut(&table)
+                .and_then(|t| t.column_mut(&column))
+            else {
+                continue;
+            };
+            let uses_it = col
+                .default
+                .as_deref()
+                .is_some_and(|d| d.starts_with("nextval(") && d.contains(&seq.name));
+            if uses_it && col.data_type.is_integer() {
+                col.serial = true;
+                col.default = None;
+                self.schema.sequences.remove(&seq);
+            }
+        }
+        for table in self.schema.tables.values_mut() {
+            if pg {
+                // PostgreSQL makes primary key columns NOT NULL.
+                if let Some(pk) = &table.primary_key {
+                    for c in pk.columns.clone() {
+                        if let Some(col) = table.column_mut(&c) {
+                            col.nullable = false;
+                        }
+                    }
+                }
+            }
+            table.canonicalize();
+        }
+        self.validate()?;
+        Ok(self.schema)
+    }
+
+    /// Every name a constraint or index uses must exist.
+    fn validate(&self) -> Result<(), DdlError> {
+        for (name, table) in &self.schema.tables {
+            let origin = self.table_origins.get(name).cloned().unwrap_or(Origin {
+                path: String::new(),
+                line: 0,
+                column: 0,
+                first_line: String::new(),
+            });
+            let has = |c: &String| table.column(c).is_some();
+            let missing = |what: &str, c: &String| {
+                origin.reference(format!("{what} on table {name} names column {c}, which the table does not have"))
+            };
+            if let Some(pk) = &table.primary_key {
+                if let Some(c) = pk.columns.iter().find(|c| !has(c)) {
+                    return Err(missing("the primary key", c));
+                }
+            }
+            for u in &table.uniques {
+                if let Some(c) = u.columns.iter().find(|c| !has(c)) {
+                    return Err(missing("a unique constraint", c));
+                }
+            }
+            for i in &table.indexes {
+                for k in &i.keys {
+                    if let m::IndexTarget::Column(c) = &k.target {
+                        if !has(c) {
+                            return Err(missing(&format!("index {}", i.name), c));
+                        }
+                    }
+                }
+            }
+            for f in &table.foreign_keys {
+                if let Some(c) = f.columns.iter().find(|c| !has(c)) {
+                    return Err(missing("a foreign key", c));
+                }
+                let Some(target) = self.schema.tables.get(&f.ref_table) else {
+                    return Err(origin.reference(format!(
+                        "a foreign key on table {name} references table {}, which is not declared",
+                        f.ref_table
+                    )));
+                };
+                if let Some(c) = f.ref_columns.iter().find(|c| target.column(c).is_none()) {
+                    return Err(origin.reference(format!(
+                        "a foreign key on table {name} references column {c} of table {}, which it does not have",
+                        f.ref_table
+                    )));
+                }
+            }
+            for c in &table.columns {
+                if let DataType::Enum(e) = &c.data_type {
+                    if !self.schema.enums.contains_key(e) {
+                        return Err(origin.reference(format!("column {name}.{} uses type {e}, which is not declared", c.name)));
+                    }
+                }
+            }
+        }
+        let _ = &self.references;
+        Ok(())
+    }
+}
+
+/// `public.mood`, `"Mood"`, `mood` as an object name.
+fn split_type_name(text: &str, dialect: Dialect) -> ObjectName {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut was_quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            '"' => {
+                quoted = !quoted;
+                was_quoted = true;
+            }
+            '.' if !quoted => {
+                parts.push(fold(&cur, was_quoted, dialect));
+                cur.clear();
+                was_quoted = false;
+            }
+            c => cur.push(c),
+        }
+    }
+    parts.push(fold(&cur, was_quoted, dialect));
+    match parts.as_slice() {
+        [n] => ObjectName::new(dialect.default_schema(), n.clone()),
+        [.., s, n] => ObjectName::new(s.clone(), n.clone()),
+        [] => ObjectName::new(dialect.default_schema(), ""),
+    }
+}
+
+fn fold(s: &str, quoted: bool, dialect: Dialect) -> String {
+    if quoted || dialect == Dialect::Sqlite {
+        s.to_string()
+    } else {
+        s.to_lowercase()
+    }
+}
+
+fn identity(always: bool, options: &[SequenceOptions]) -> m::Identity {
+    let mut i = m::Identity {
+        always,
+        start: None,
+        increment: None,
+        min_value: None,
+        max_value: None,
+        cache: None,
+        cycle: false,
+    };
+    for o in options {
+        match o {
+            SequenceOptions::IncrementBy(e, _) => i.increment = number(e),
+            SequenceOptions::MinValue(e) => i.min_value = e.as_ref().and_then(number),
+            SequenceOptions::MaxValue(e) => i.max_value = e.as_ref().and_then(number),
+            SequenceOptions::StartWith(e, _) => i.start = number(e),
+            SequenceOptions::Cache(e) => i.cache = number(e),
+            SequenceOptions::Cycle(no) => i.cycle = !no,
+        }
+    }
+    i
+}
+
+/// PostgreSQL fills in a sequence's options; so does the declared side.
+fn with_sequence_defaults(mut s: m::Sequence) -> m::Sequence {
+    let filled = migdiff_model::identity_with_defaults(
+        &m::Identity {
+            always: false,
+            start: s.start,
+            increment: s.increment,
+            min_value: s.min_value,
+            max_value: s.max_value,
+            cache: s.cache,
+            cycle: s.cycle,
+        },
+        &s.data_type,
+    );
+    s.start = filled.start;
+    s.increment = filled.increment;
+    s.min_value = filled.min_value;
+    s.max_value = filled.max_value;
+    s.cache = filled.cache;
+    s
+}

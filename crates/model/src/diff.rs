@@ -1,0 +1,443 @@
+use crate::model::*;
+use crate::ops::{AlterColumn, EnumUsage, Op};
+use crate::order::order_ops;
+use crate::types::DataType;
+
+/// What the diff compares, beyond the model itself.
+#[derive(Debug, Clone, Default)]
+pub struct DiffOptions {
+    /// Column renames the user asked for: (table, old name, new name).
+    pub column_renames: Vec<(ObjectName, String, String)>,
+    /// Group each table's changes together (SQLite batch mode) instead of
+    /// ordering by phase across tables.
+    pub group_by_table: bool,
+}
+
+/// The ops that turn `current` into `target`, in executable order.
+///
+/// Pure and deterministic: inputs are ordered maps, and every list this
+/// builds is sorted before it is returned.
+pub fn diff(current: &Schema, target: &Schema, options: &DiffOptions) -> Vec<Op> {
+    let mut ops = Vec::new();
+
+    for s in target.schemas.difference(&current.schemas) {
+        ops.push(Op::CreateSchema(s.clone()));
+    }
+    for s in current.schemas.difference(&target.schemas) {
+        ops.push(Op::DropSchema(s.clone()));
+    }
+
+    diff_enums(current, target, &mut ops);
+
+    for (name, seq) in &target.sequences {
+        match current.sequences.get(name) {
+            None => ops.push(Op::CreateSequence(seq.clone())),
+            Some(old) if old != seq => ops.push(Op::AlterSequence {
+                from: old.clone(),
+                to: seq.clone(),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (name, seq) in &current.sequences {
+        if !target.sequences.contains_key(name) {
+            ops.push(Op::DropSequence(seq.clone()));
+        }
+    }
+
+    for (name, table) in &target.tables {
+        match current.tables.get(name) {
+            None => ops.push(Op::CreateTable(table.clone())),
+            Some(old) => diff_table(old, table, options, &mut ops),
+        }
+    }
+    for (name, table) in &current.tables {
+        if !target.tables.contains_key(name) {
+            ops.push(Op::DropTable(table.clone()));
+        }
+    }
+
+    order_ops(ops, options.group_by_table)
+}
+
+fn enum_usages(schema: &Schema, name: &ObjectName) -> Vec<EnumUsage> {
+    let mut out = Vec::new();
+    for table in schema.tables.values() {
+        for col in &table.columns {
+            let (hit, array) = match &col.data_type {
+                DataType::Enum(n) => (n == name, false),
+                DataType::Array(inner) => (matches!(&**inner, DataType::Enum(n) if n == name), true),
+                _ => (false, false),
+            };
+            if hit {
+                out.push(EnumUsage {
+                    table: table.name.clone(),
+                    column: col.name.clone(),
+                    default: col.default.clone(),
+                    array,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn diff_enums(current: &Schema, target: &Schema, ops: &mut Vec<Op>) {
+    for (name, e) in &target.enums {
+        let Some(old) = current.enums.get(name) else {
+            ops.push(Op::CreateEnum(e.clone()));
+            continue;
+        };
+        if old.values == e.values {
+            continue;
+        }
+        // Pure additions keep the old values in the same relative order.
+        let kept: Vec<&String> = e.values.iter().filter(|v| old.values.contains(v)).collect();
+        let only_additions =
+            kept.len() == old.values.len() && kept.iter().zip(&old.values).all(|(a, b)| *a == b);
+        let usages = enum_usages(current, name);
+        if only_additions {
+            let mut values = old.values.clone();
+            for (i, v) in e.values.iter().enumerate() {
+                if old.values.contains(v) {
+                    continue;
+                }
+                let before = e.values[i + 1..]
+                    .iter()
+                    .find(|n| old.values.contains(n))
+                    .cloned();
+                let values_before = values.clone();
+                match &before {
+                    Some(b) => {
+                        let at = values.iter().position(|x| x == b).unwrap_or(values.len());
+                        values.insert(at, v.clone());
+                    }
+                    None => values.push(v.clone()),
+                }
+                ops.push(Op::AddEnumValue {
+                    name: name.clone(),
+                    value: v.clone(),
+                    before,
+                    values_before,
+                    values_after: values.clone(),
+                    usages: usages.clone(),
+                });
+            }
+        } else {
+            ops.push(Op::RecreateEnum {
+                name: name.clone(),
+                from_values: old.values.clone(),
+                to_values: e.values.clone(),
+                usages,
+            });
+        }
+    }
+    for (name, e) in &current.enums {
+        if !target.enums.contains_key(name) {
+            ops.push(Op::DropEnum(e.clone()));
+        }
+    }
+}
+
+/// Identity options with PostgreSQL's defaults filled in, so that an
+/// identity declared without options equals the one the catalog reports.
+pub fn identity_with_defaults(identity: &Identity, data_type: &DataType) -> Identity {
+    let max = match data_type {
+        DataType::SmallInt => i16::MAX as i64,
+        DataType::Integer => i32::MAX as i64,
+        _ => i64::MAX,
+    };
+    let increment = identity.increment.unwrap_or(1);
+    let (min, maxv) = if increment > 0 {
+        (identity.min_value.unwrap_or(1), identity.max_value.unwrap_or(max))
+    } else {
+        (
+            identity.min_value.unwrap_or(match data_type {
+                DataType::SmallInt => i16::MIN as i64,
+                DataType::Integer => i32::MIN as i64,
+                _ => i64::MIN,
+            }),
+            identity.max_value.unwrap_or(-1),
+        )
+    };
+    Identity {
+        always: identity.always,
+        start: Some(identity.start.unwrap_or(if increment > 0 { min } else { maxv })),
+        increment: Some(increment),
+        min_value: Some(min),
+        max_value: Some(maxv),
+        cache: Some(identity.cache.unwrap_or(1)),
+        cycle: identity.cycle,
+    }
+}
+
+fn same_identity(a: &Column, b: &Column) -> bool {
+    match (&a.identity, &b.identity) {
+        (None, None) => true,
+        (Some(x), Some(y)) => {
+            identity_with_defaults(x, &a.data_type) == identity_with_defaults(y, &b.data_type)
+        }
+        _ => false,
+    }
+}
+
+/// Columns equal for diff purposes (identity compared with defaults filled in).
+fn columns_equal(a: &Column, b: &Column) -> bool {
+    a.data_type == b.data_type
+        && a.nullable == b.nullable
+        && a.default == b.default
+        && a.serial == b.serial
+        && same_identity(a, b)
+        && a.generated == b.generated
+        && a.collation == b.collation
+        && a.comment == b.comment
+}
+
+/// Pairs items of two lists: by name when both sides carry one, otherwise by
+/// a signature. Returns (only in old, matched pairs, only in new).
+fn match_items<'a, T, S: PartialEq>(
+    old: &'a [T],
+    new: &'a [T],
+    name: impl Fn(&T) -> Option<&String>,
+    signature: impl Fn(&T) -> S,
+) -> (Vec<&'a T>, Vec<(&'a T, &'a T)>, Vec<&'a T>) {
+    let mut used = vec![false; new.len()];
+    let mut removed = Vec::new();
+    let mut pairs = Vec::new();
+    for o in old {
+        let by_name = new.iter().enumerate().find(|(i, n)| {
+            !used[*i] && name(o).is_some() && name(n).is_some() && name(o) == name(n)
+        });
+        let found = by_name.or_else(|| {
+            new.iter().enumerate().find(|(i, n)| {
+                !used[*i]
+                    && (name(o).is_none() || name(n).is_none())
+                    && signature(o) == signature(n)
+            })
+        });
+        match found {
+            Some((i, n)) => {
+                used[i] = true;
+                pairs.push((o, n));
+            }
+            None => removed.push(o),
+        }
+    }
+    let added = new
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used[*i])
+        .map(|(_, n)| n)
+        .collect();
+    (removed, pairs, added)
+}
+
+fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>) {
+    let t = &new.name;
+
+    // Renames by hint: the old column is treated as if it had the new name.
+    let mut old_columns: Vec<Column> = old.columns.clone();
+    for (table, from, to) in &options.column_renames {
+        if table != t || old.column(to).is_some() || new.column(to).is_none() {
+            continue;
+        }
+        if let Some(c) = old_columns.iter_mut().find(|c| &c.name == from) {
+            ops.push(Op::RenameColumn {
+                table: t.clone(),
+                from: from.clone(),
+                to: to.clone(),
+            });
+            c.name = to.clone();
+        }
+    }
+
+    for col in &new.columns {
+        match old_columns.iter().find(|c| c.name == col.name) {
+            None => ops.push(Op::AddColumn {
+                table: t.clone(),
+                column: col.clone(),
+            }),
+            Some(o) if columns_equal(o, col) => {}
+            Some(o) if o.generated != col.generated => {
+                // A generated expression cannot be altered in place.
+                ops.push(Op::DropColumn {
+                    table: t.clone(),
+                    column: o.clone(),
+                });
+                ops.push(Op::AddColumn {
+                    table: t.clone(),
+                    column: col.clone(),
+                });
+            }
+            Some(o) => ops.push(Op::AlterColumn(AlterColumn {
+                table: t.clone(),
+                from: o.clone(),
+                to: col.clone(),
+            })),
+        }
+    }
+    for col in &old_columns {
+        if new.column(&col.name).is_none() {
+            ops.push(Op::DropColumn {
+                table: t.clone(),
+                column: col.clone(),
+            });
+        }
+    }
+
+    match (&old.primary_key, &new.primary_key) {
+        (Some(a), Some(b)) => {
+            let names_differ = a.name.is_some() && b.name.is_some() && a.name != b.name;
+            if a.columns != b.columns || names_differ {
+                ops.push(Op::DropPrimaryKey {
+                    table: t.clone(),
+                    key: a.clone(),
+                });
+                ops.push(Op::AddPrimaryKey {
+                    table: t.clone(),
+                    key: b.clone(),
+                });
+            }
+        }
+        (Some(a), None) => ops.push(Op::DropPrimaryKey {
+            table: t.clone(),
+            key: a.clone(),
+        }),
+        (None, Some(b)) => ops.push(Op::AddPrimaryKey {
+            table: t.clone(),
+            key: b.clone(),
+        }),
+        (None, None) => {}
+    }
+
+    let (removed, pairs, added) = match_items(
+        &old.foreign_keys,
+        &new.foreign_keys,
+        |f| f.name.as_ref(),
+        |f| (f.columns.clone(), f.ref_table.clone(), f.ref_columns.clone()),
+    );
+    let mut fk_drop: Vec<&ForeignKey> = removed;
+    let mut fk_add: Vec<&ForeignKey> = added;
+    for (o, n) in pairs {
+        let same = o.signature() == n.signature()
+            && o.on_delete == n.on_delete
+            && o.on_update == n.on_update
+            && o.deferrable == n.deferrable
+            && o.initially_deferred == n.initially_deferred
+            && o.match_kind == n.match_kind;
+        if !same {
+            fk_drop.push(o);
+            fk_add.push(n);
+        }
+    }
+    for key in fk_drop {
+        ops.push(Op::DropForeignKey {
+            table: t.clone(),
+            key: key.clone(),
+        });
+    }
+    for key in fk_add {
+        ops.push(Op::AddForeignKey {
+            table: t.clone(),
+            key: key.clone(),
+        });
+    }
+
+    let (removed, pairs, added) = match_items(
+        &old.uniques,
+        &new.uniques,
+        |u| u.name.as_ref(),
+        |u| u.columns.clone(),
+    );
+    for u in removed {
+        ops.push(Op::DropUnique {
+            table: t.clone(),
+            unique: u.clone(),
+        });
+    }
+    for (o, n) in pairs {
+        let same = o.columns == n.columns
+            && o.nulls_not_distinct == n.nulls_not_distinct
+            && o.deferrable == n.deferrable
+            && o.initially_deferred == n.initially_deferred;
+        if !same {
+            ops.push(Op::DropUnique {
+                table: t.clone(),
+                unique: o.clone(),
+            });
+            ops.push(Op::AddUnique {
+                table: t.clone(),
+                unique: n.clone(),
+            });
+        }
+    }
+    for u in added {
+        ops.push(Op::AddUnique {
+            table: t.clone(),
+            unique: u.clone(),
+        });
+    }
+
+    let (removed, pairs, added) =
+        match_items(&old.checks, &new.checks, |c| c.name.as_ref(), |c| c.expr.clone());
+    for c in removed {
+        ops.push(Op::DropCheck {
+            table: t.clone(),
+            check: c.clone(),
+        });
+    }
+    for (o, n) in pairs {
+        if o.expr != n.expr {
+            ops.push(Op::DropCheck {
+                table: t.clone(),
+                check: o.clone(),
+            });
+            ops.push(Op::AddCheck {
+                table: t.clone(),
+                check: n.clone(),
+            });
+        }
+    }
+    for c in added {
+        ops.push(Op::AddCheck {
+            table: t.clone(),
+            check: c.clone(),
+        });
+    }
+
+    for idx in &old.indexes {
+        match new.indexes.iter().find(|n| n.name == idx.name) {
+            Some(n) if n == idx => {}
+            Some(n) => {
+                ops.push(Op::DropIndex {
+                    table: t.clone(),
+                    index: idx.clone(),
+                });
+                ops.push(Op::CreateIndex {
+                    table: t.clone(),
+                    index: n.clone(),
+                });
+            }
+            None => ops.push(Op::DropIndex {
+                table: t.clone(),
+                index: idx.clone(),
+            }),
+        }
+    }
+    for idx in &new.indexes {
+        if !old.indexes.iter().any(|o| o.name == idx.name) {
+            ops.push(Op::CreateIndex {
+                table: t.clone(),
+                index: idx.clone(),
+            });
+        }
+    }
+
+    if old.comment != new.comment {
+        ops.push(Op::SetTableComment {
+            table: t.clone(),
+            from: old.comment.clone(),
+            to: new.comment.clone(),
+        });
+    }
+}

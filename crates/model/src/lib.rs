@@ -1,0 +1,20 @@
+//! The one schema model everything else converts to and from, the typed
+//! [`Op`]s a diff is made of, and the diff itself.
+//!
+//! Invariants: no I/O, no async, no database or parser crates. Every
+//! collection that reaches an output is ordered (`BTreeMap` or a sorted
+//! `Vec`), so the same input gives byte-identical output whatever the hash
+//! seed.
+
+mod diff;
+mod model;
+mod ops;
+mod order;
+pub mod snapshot;
+mod types;
+
+pub use diff::{DiffOptions, diff, identity_with_defaults};
+pub use model::*;
+pub use ops::{AlterColumn, EnumUsage, Hazard, Op};
+pub use order::order_ops;
+pub use types::{DataType, ParseTypeError};

@@ -1,0 +1,354 @@
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::types::DataType;
+
+/// Which database a schema belongs to. Decides the default schema name and
+/// how identifiers compare.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    Postgresql,
+    Sqlite,
+}
+
+impl Dialect {
+    /// The schema a table lives in when none is named.
+    pub fn default_schema(self) -> &'static str {
+        match self {
+            Dialect::Postgresql => "public",
+            Dialect::Sqlite => "main",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Postgresql => "postgresql",
+            Dialect::Sqlite => "sqlite",
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Dialect {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "postgresql" | "postgres" | "pg" => Ok(Dialect::Postgresql),
+            "sqlite" | "sqlite3" => Ok(Dialect::Sqlite),
+            other => Err(format!(
+                "unknown dialect `{other}`: use `postgresql` or `sqlite`"
+            )),
+        }
+    }
+}
+
+/// A schema-qualified object name. Names keep their exact case; quoting is a
+/// rendering concern.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl ObjectName {
+    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
+        ObjectName {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for ObjectName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// A whole database schema as migdiff sees it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Schema {
+    /// Named schemas (namespaces) other than the dialect's default.
+    pub schemas: BTreeSet<String>,
+    pub tables: BTreeMap<ObjectName, Table>,
+    pub enums: BTreeMap<ObjectName, EnumType>,
+    /// Standalone sequences: the ones a serial column owns are part of the column.
+    pub sequences: BTreeMap<ObjectName, Sequence>,
+}
+
+impl Schema {
+    pub fn table(&self, name: &ObjectName) -> Option<&Table> {
+        self.tables.get(name)
+    }
+
+    /// Puts every list in its canonical order so that two equal schemas
+    /// compare equal and serialize byte for byte the same.
+    pub fn canonicalize(&mut self) {
+        for table in self.tables.values_mut() {
+            table.canonicalize();
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub name: ObjectName,
+    /// In table order.
+    pub columns: Vec<Column>,
+    pub primary_key: Option<PrimaryKey>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub uniques: Vec<UniqueConstraint>,
+    pub checks: Vec<CheckConstraint>,
+    pub indexes: Vec<Index>,
+    pub comment: Option<String>,
+    /// SQLite's AUTOINCREMENT keyword on the INTEGER PRIMARY KEY.
+    pub sqlite_autoincrement: bool,
+}
+
+impl Table {
+    pub fn new(name: ObjectName) -> Self {
+        Table {
+            name,
+            columns: Vec::new(),
+            primary_key: None,
+            foreign_keys: Vec::new(),
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            indexes: Vec::new(),
+            comment: None,
+            sqlite_autoincrement: false,
+        }
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    pub fn column_mut(&mut self, name: &str) -> Option<&mut Column> {
+        self.columns.iter_mut().find(|c| c.name == name)
+    }
+
+    pub fn canonicalize(&mut self) {
+        self.foreign_keys.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.uniques.sort_by(|a, b| (&a.name, &a.columns).cmp(&(&b.name, &b.columns)));
+        self.checks.sort_by(|a, b| (&a.name, &a.expr).cmp(&(&b.name, &b.expr)));
+        self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub name: String,
+    pub data_type: DataType,
+    pub nullable: bool,
+    /// The server default as a normalized SQL expression.
+    pub default: Option<String>,
+    /// PostgreSQL serial: the default is `nextval()` of a sequence this
+    /// column owns. The default above is then `None`; renderers recreate it.
+    pub serial: bool,
+    pub identity: Option<Identity>,
+    pub generated: Option<Generated>,
+    pub collation: Option<String>,
+    pub comment: Option<String>,
+}
+
+impl Column {
+    pub fn new(name: impl Into<String>, data_type: DataType) -> Self {
+        Column {
+            name: name.into(),
+            data_type,
+            nullable: true,
+            default: None,
+            serial: false,
+            identity: None,
+            generated: None,
+            collation: None,
+            comment: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `GENERATED ALWAYS` (true) or `BY DEFAULT` (false).
+    pub always: bool,
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub cache: Option<i64>,
+    pub cycle: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    pub expr: String,
+    /// STORED (PostgreSQL only supports stored; SQLite has VIRTUAL too).
+    pub stored: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrimaryKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum FkAction {
+    #[default]
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl FkAction {
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkAction::NoAction => "NO ACTION",
+            FkAction::Restrict => "RESTRICT",
+            FkAction::Cascade => "CASCADE",
+            FkAction::SetNull => "SET NULL",
+            FkAction::SetDefault => "SET DEFAULT",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FkAction> {
+        match s.to_ascii_uppercase().split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
+            "NO ACTION" => Some(FkAction::NoAction),
+            "RESTRICT" => Some(FkAction::Restrict),
+            "CASCADE" => Some(FkAction::Cascade),
+            "SET NULL" => Some(FkAction::SetNull),
+            "SET DEFAULT" => Some(FkAction::SetDefault),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum FkMatch {
+    #[default]
+    Simple,
+    Full,
+    Partial,
+}
+
+impl FkMatch {
+    pub fn sql(self) -> &'static str {
+        match self {
+            FkMatch::Simple => "SIMPLE",
+            FkMatch::Full => "FULL",
+            FkMatch::Partial => "PARTIAL",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub ref_table: ObjectName,
+    pub ref_columns: Vec<String>,
+    pub on_delete: FkAction,
+    pub on_update: FkAction,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    pub match_kind: FkMatch,
+}
+
+impl ForeignKey {
+    /// What identifies an FK when it has no name: Alembic matches FKs by this.
+    pub fn signature(&self) -> (&[String], &ObjectName, &[String]) {
+        (&self.columns, &self.ref_table, &self.ref_columns)
+    }
+
+    fn sort_key(&self) -> (Option<&String>, &[String], &ObjectName, &[String]) {
+        (self.name.as_ref(), &self.columns, &self.ref_table, &self.ref_columns)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UniqueConstraint {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub nulls_not_distinct: bool,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckConstraint {
+    pub name: Option<String>,
+    /// Normalized boolean expression, without the outer `CHECK (...)`.
+    pub expr: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexTarget {
+    Column(String),
+    /// A normalized SQL expression.
+    Expression(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexKey {
+    pub target: IndexTarget,
+    pub descending: bool,
+    /// `None`: the default for the direction (NULLS LAST asc, FIRST desc).
+    pub nulls_first: Option<bool>,
+    /// A non-default operator class.
+    pub opclass: Option<String>,
+    pub collation: Option<String>,
+}
+
+impl IndexKey {
+    pub fn column(name: impl Into<String>) -> Self {
+        IndexKey {
+            target: IndexTarget::Column(name.into()),
+            descending: false,
+            nulls_first: None,
+            opclass: None,
+            collation: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    pub name: String,
+    pub unique: bool,
+    pub keys: Vec<IndexKey>,
+    /// Partial index predicate, normalized.
+    pub predicate: Option<String>,
+    /// Access method; `btree` is the default and is stored as such.
+    pub method: String,
+    pub include: Vec<String>,
+    pub nulls_not_distinct: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumType {
+    pub name: ObjectName,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sequence {
+    pub name: ObjectName,
+    pub data_type: DataType,
+    pub start: Option<i64>,
+    pub increment: Option<i64>,
+    pub min_value: Option<i64>,
+    pub max_value: Option<i64>,
+    pub cache: Option<i64>,
+    pub cycle: bool,
+}

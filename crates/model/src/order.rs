@@ -1,0 +1,178 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::*;
+use crate::ops::Op;
+
+/// Phases run in this order; within a phase, ops sort by table then by name.
+/// Everything that other objects depend on is created before them and
+/// dropped after them.
+fn phase(op: &Op) -> u8 {
+    match op {
+        Op::CreateSchema(_) => 0,
+        Op::CreateEnum(_) | Op::AddEnumValue { .. } | Op::RecreateEnum { .. } => 1,
+        Op::CreateSequence(_) | Op::AlterSequence { .. } => 1,
+        Op::DropForeignKey { .. } => 2,
+        Op::DropIndex { .. } | Op::DropUnique { .. } | Op::DropCheck { .. } => 3,
+        Op::DropPrimaryKey { .. } => 4,
+        Op::CreateTable(_) => 5,
+        Op::RenameColumn { .. } => 6,
+        Op::AddColumn { .. } => 7,
+        Op::AlterColumn(_) => 8,
+        Op::DropColumn { .. } => 9,
+        Op::AddPrimaryKey { .. } => 10,
+        Op::AddUnique { .. } | Op::AddCheck { .. } | Op::CreateIndex { .. } => 11,
+        Op::SetTableComment { .. } => 12,
+        Op::AddForeignKey { .. } => 13,
+        Op::DropTable(_) => 14,
+        Op::DropSequence(_) => 15,
+        Op::DropEnum(_) => 16,
+        Op::DropSchema(_) => 17,
+    }
+}
+
+fn sub_name(op: &Op) -> String {
+    match op {
+        Op::AddColumn { column, .. } | Op::DropColumn { column, .. } => column.name.clone(),
+        Op::AlterColumn(a) => a.to.name.clone(),
+        _ => op.object_path(),
+    }
+}
+
+/// Sorts ops into an order that executes: see `phase`. New tables come in
+/// FK dependency order, and an FK that closes a cycle among new tables is
+/// taken out of its `CreateTable` and added afterwards; dropped tables go
+/// children first, with cycle-closing FKs dropped beforehand. The indexes of
+/// new and dropped tables become their own ops, as Alembic writes them.
+pub fn order_ops(ops: Vec<Op>, group_by_table: bool) -> Vec<Op> {
+    let mut created: BTreeMap<ObjectName, Table> = BTreeMap::new();
+    let mut dropped: BTreeMap<ObjectName, Table> = BTreeMap::new();
+    let mut rest: Vec<Op> = Vec::new();
+    for op in ops {
+        match op {
+            Op::CreateTable(t) => {
+                created.insert(t.name.clone(), t);
+            }
+            Op::DropTable(t) => {
+                dropped.insert(t.name.clone(), t);
+            }
+            other => rest.push(other),
+        }
+    }
+
+    let (create_order, deferred_fks) = topo_order(&mut created);
+    let (drop_order_rev, cyclic_drops) = topo_order(&mut dropped);
+
+    // Cycle-closing FKs become ops of their own.
+    for (table, key) in deferred_fks {
+        rest.push(Op::AddForeignKey { table, key });
+    }
+    for (table, key) in cyclic_drops {
+        rest.push(Op::DropForeignKey { table, key });
+    }
+
+    rest.sort_by(|a, b| {
+        let ka = (phase(a), a.table().cloned(), sub_name(a));
+        let kb = (phase(b), b.table().cloned(), sub_name(b));
+        ka.cmp(&kb)
+    });
+    if group_by_table {
+        // Stable: keeps the phase order inside each table.
+        rest.sort_by(|a, b| {
+            let ga = group_key(a);
+            let gb = group_key(b);
+            ga.cmp(&gb)
+        });
+    }
+
+    // In group mode every existing-table op (constraint drops included)
+    // follows the new tables, so each table's changes stay in one block.
+    let first_split = if group_by_table { 2 } else { 5 };
+    let mut out = Vec::new();
+    let (before, after): (Vec<Op>, Vec<Op>) =
+        rest.into_iter().partition(|op| phase(op) < first_split);
+    let (middle, after): (Vec<Op>, Vec<Op>) = after.into_iter().partition(|op| phase(op) < 14);
+    out.extend(before);
+    for name in create_order {
+        if let Some(mut table) = created.remove(&name) {
+            let mut indexes = std::mem::take(&mut table.indexes);
+            indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            out.push(Op::CreateTable(table));
+            for index in indexes {
+                out.push(Op::CreateIndex {
+                    table: name.clone(),
+                    index,
+                });
+            }
+        }
+    }
+    out.extend(middle);
+    for name in drop_order_rev.into_iter().rev() {
+        if let Some(mut table) = dropped.remove(&name) {
+            let mut indexes = std::mem::take(&mut table.indexes);
+            indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            for index in indexes {
+                out.push(Op::DropIndex {
+                    table: name.clone(),
+                    index,
+                });
+            }
+            out.push(Op::DropTable(table));
+        }
+    }
+    out.extend(after);
+    out
+}
+
+/// Existing-table ops group by table; schema-level ops keep their place.
+fn group_key(op: &Op) -> (u8, Option<ObjectName>) {
+    match phase(op) {
+        p @ (0 | 1) => (p, None),
+        p @ (15..) => (p, None),
+        _ => (5, op.table().cloned()),
+    }
+}
+
+/// Orders tables so that every table comes after the tables its FKs point
+/// at (among `tables` only). When a cycle blocks progress, the smallest
+/// remaining table by name goes next and its FKs to tables not yet placed
+/// are taken out of it and returned. Ties break by name: deterministic.
+fn topo_order(
+    tables: &mut BTreeMap<ObjectName, Table>,
+) -> (Vec<ObjectName>, Vec<(ObjectName, ForeignKey)>) {
+    let names: BTreeSet<ObjectName> = tables.keys().cloned().collect();
+    let mut placed: BTreeSet<ObjectName> = BTreeSet::new();
+    let mut order = Vec::new();
+    let mut taken_out = Vec::new();
+    let deps = |t: &Table| -> BTreeSet<ObjectName> {
+        t.foreign_keys
+            .iter()
+            .map(|f| f.ref_table.clone())
+            .filter(|r| *r != t.name && names.contains(r))
+            .collect()
+    };
+    while placed.len() < names.len() {
+        let ready = names.iter().find(|n| {
+            !placed.contains(*n) && tables.get(*n).is_some_and(|t| deps(t).is_subset(&placed))
+        });
+        let next = match ready {
+            Some(n) => n.clone(),
+            None => {
+                let Some(n) = names.iter().find(|n| !placed.contains(*n)).cloned() else {
+                    break;
+                };
+                if let Some(t) = tables.get_mut(&n) {
+                    let (keep, out): (Vec<ForeignKey>, Vec<ForeignKey>) =
+                        std::mem::take(&mut t.foreign_keys).into_iter().partition(|f| {
+                            f.ref_table == n || !names.contains(&f.ref_table) || placed.contains(&f.ref_table)
+                        });
+                    t.foreign_keys = keep;
+                    taken_out.extend(out.into_iter().map(|f| (n.clone(), f)));
+                }
+                n
+            }
+        };
+        placed.insert(next.clone());
+        order.push(next);
+    }
+    (order, taken_out)
+}

@@ -1,0 +1,555 @@
+//! The TOML snapshot (`format = 1`): the model serialized with stable key
+//! order, one section per table. Documented in `docs/snapshot-format.md`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::*;
+use crate::types::DataType;
+
+pub const FORMAT: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("not a valid snapshot: {0}")]
+    Toml(#[from] toml::de::Error),
+    #[error("cannot write snapshot: {0}")]
+    Write(#[from] toml::ser::Error),
+    #[error("snapshot format {found} is not supported (this migdiff reads format {FORMAT})")]
+    Format { found: u32 },
+    #[error("snapshot table {table}: {message}")]
+    Invalid { table: String, message: String },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn is_true(b: &bool) -> bool {
+    *b
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SnapshotDoc {
+    format: u32,
+    dialect: Dialect,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    schemas: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    enums: BTreeMap<String, BTreeMap<String, EnumDoc>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    sequences: BTreeMap<String, BTreeMap<String, SequenceDoc>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    tables: BTreeMap<String, BTreeMap<String, TableDoc>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnumDoc {
+    values: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SequenceDoc {
+    #[serde(rename = "type")]
+    data_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    start: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    increment: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cache: Option<i64>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    cycle: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TableDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    sqlite_autoincrement: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    primary_key: Option<PrimaryKeyDoc>,
+    #[serde(default)]
+    columns: Vec<ColumnDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    foreign_keys: Vec<ForeignKeyDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    unique_constraints: Vec<UniqueDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    check_constraints: Vec<CheckDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    indexes: Vec<IndexDoc>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrimaryKeyDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    columns: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ColumnDoc {
+    name: String,
+    #[serde(rename = "type")]
+    data_type: String,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    nullable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    default: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    serial: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    identity: Option<IdentityDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    generated: Option<GeneratedDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    collation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IdentityDoc {
+    always: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    start: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    increment: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_value: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cache: Option<i64>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    cycle: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GeneratedDoc {
+    expr: String,
+    #[serde(default = "yes")]
+    stored: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ForeignKeyDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    columns: Vec<String>,
+    ref_schema: String,
+    ref_table: String,
+    ref_columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    on_delete: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    on_update: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    deferrable: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    initially_deferred: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "match")]
+    match_kind: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UniqueDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    nulls_not_distinct: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    deferrable: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    initially_deferred: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    expr: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndexDoc {
+    name: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    unique: bool,
+    keys: Vec<IndexKeyDoc>,
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "where")]
+    predicate: Option<String>,
+    #[serde(default = "btree", skip_serializing_if = "is_btree")]
+    method: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    include: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    nulls_not_distinct: bool,
+}
+
+fn btree() -> String {
+    "btree".into()
+}
+fn is_btree(s: &String) -> bool {
+    s == "btree"
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IndexKeyDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    column: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expr: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    desc: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nulls_first: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    opclass: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    collation: Option<String>,
+}
+
+fn action_out(a: FkAction) -> Option<String> {
+    (a != FkAction::NoAction).then(|| a.sql().to_string())
+}
+
+/// Serializes a schema. Same schema, same bytes.
+pub fn to_toml(schema: &Schema, dialect: Dialect) -> Result<String, SnapshotError> {
+    let mut doc = SnapshotDoc {
+        format: FORMAT,
+        dialect,
+        schemas: schema.schemas.iter().cloned().collect(),
+        enums: BTreeMap::new(),
+        sequences: BTreeMap::new(),
+        tables: BTreeMap::new(),
+    };
+    for (n, e) in &schema.enums {
+        doc.enums.entry(n.schema.clone()).or_default().insert(
+            n.name.clone(),
+            EnumDoc {
+                values: e.values.clone(),
+            },
+        );
+    }
+    for (n, s) in &schema.sequences {
+        doc.sequences.entry(n.schema.clone()).or_default().insert(
+            n.name.clone(),
+            SequenceDoc {
+                data_type: s.data_type.to_string(),
+                start: s.start,
+                increment: s.increment,
+                min_value: s.min_value,
+                max_value: s.max_value,
+                cache: s.cache,
+                cycle: s.cycle,
+            },
+        );
+    }
+    for (n, t) in &schema.tables {
+        let mut t = t.clone();
+        t.canonicalize();
+        let table = TableDoc {
+            comment: t.comment.clone(),
+            sqlite_autoincrement: t.sqlite_autoincrement,
+            primary_key: t.primary_key.as_ref().map(|p| PrimaryKeyDoc {
+                name: p.name.clone(),
+                columns: p.columns.clone(),
+            }),
+            columns: t
+                .columns
+                .iter()
+                .map(|c| ColumnDoc {
+                    name: c.name.clone(),
+                    data_type: c.data_type.to_string(),
+                    nullable: c.nullable,
+                    default: c.default.clone(),
+                    serial: c.serial,
+                    identity: c.identity.as_ref().map(|i| IdentityDoc {
+                        always: i.always,
+                        start: i.start,
+                        increment: i.increment,
+                        min_value: i.min_value,
+                        max_value: i.max_value,
+                        cache: i.cache,
+                        cycle: i.cycle,
+                    }),
+                    generated: c.generated.as_ref().map(|g| GeneratedDoc {
+                        expr: g.expr.clone(),
+                        stored: g.stored,
+                    }),
+                    collation: c.collation.clone(),
+                    comment: c.comment.clone(),
+                })
+                .collect(),
+            foreign_keys: t
+                .foreign_keys
+                .iter()
+                .map(|f| ForeignKeyDoc {
+                    name: f.name.clone(),
+                    columns: f.columns.clone(),
+                    ref_schema: f.ref_table.schema.clone(),
+                    ref_table: f.ref_table.name.clone(),
+                    ref_columns: f.ref_columns.clone(),
+                    on_delete: action_out(f.on_delete),
+                    on_update: action_out(f.on_update),
+                    deferrable: f.deferrable,
+                    initially_deferred: f.initially_deferred,
+                    match_kind: (f.match_kind != FkMatch::Simple)
+                        .then(|| f.match_kind.sql().to_string()),
+                })
+                .collect(),
+            unique_constraints: t
+                .uniques
+                .iter()
+                .map(|u| UniqueDoc {
+                    name: u.name.clone(),
+                    columns: u.columns.clone(),
+                    nulls_not_distinct: u.nulls_not_distinct,
+                    deferrable: u.deferrable,
+                    initially_deferred: u.initially_deferred,
+                })
+                .collect(),
+            check_constraints: t
+                .checks
+                .iter()
+                .map(|c| CheckDoc {
+                    name: c.name.clone(),
+                    expr: c.expr.clone(),
+                })
+                .collect(),
+            indexes: t
+                .indexes
+                .iter()
+                .map(|i| IndexDoc {
+                    name: i.name.clone(),
+                    unique: i.unique,
+                    keys: i
+                        .keys
+                        .iter()
+                        .map(|k| {
+                            let (column, expr) = match &k.target {
+                                IndexTarget::Column(c) => (Some(c.clone()), None),
+                                IndexTarget::Expression(e) => (None, Some(e.clone())),
+                            };
+                            IndexKeyDoc {
+                                column,
+                                expr,
+                                desc: k.descending,
+                                nulls_first: k.nulls_first,
+                                opclass: k.opclass.clone(),
+                                collation: k.collation.clone(),
+                            }
+                        })
+                        .collect(),
+                    predicate: i.predicate.clone(),
+                    method: i.method.clone(),
+                    include: i.include.clone(),
+                    nulls_not_distinct: i.nulls_not_distinct,
+                })
+                .collect(),
+        };
+        doc.tables
+            .entry(n.schema.clone())
+            .or_default()
+            .insert(n.name.clone(), table);
+    }
+    Ok(toml::to_string(&doc)?)
+}
+
+fn parse_type(table: &str, text: &str) -> Result<DataType, SnapshotError> {
+    text.parse().map_err(|e: crate::types::ParseTypeError| SnapshotError::Invalid {
+        table: table.to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn action_in(table: &str, a: Option<String>) -> Result<FkAction, SnapshotError> {
+    match a {
+        None => Ok(FkAction::NoAction),
+        Some(s) => FkAction::parse(&s).ok_or_else(|| SnapshotError::Invalid {
+            table: table.to_string(),
+            message: format!("unknown foreign key action `{s}`"),
+        }),
+    }
+}
+
+/// Reads a snapshot back. `from_toml(to_toml(s))` gives `s` again.
+pub fn from_toml(text: &str) -> Result<(Dialect, Schema), SnapshotError> {
+    let doc: SnapshotDoc = toml::from_str(text)?;
+    if doc.format != FORMAT {
+        return Err(SnapshotError::Format { found: doc.format });
+    }
+    let mut schema = Schema {
+        schemas: doc.schemas.into_iter().collect(),
+        ..Schema::default()
+    };
+    for (s, enums) in doc.enums {
+        for (n, e) in enums {
+            let name = ObjectName::new(s.clone(), n);
+            schema.enums.insert(
+                name.clone(),
+                EnumType {
+                    name,
+                    values: e.values,
+                },
+            );
+        }
+    }
+    for (s, seqs) in doc.sequences {
+        for (n, q) in seqs {
+            let name = ObjectName::new(s.clone(), n);
+            let data_type = parse_type(&name.to_string(), &q.data_type)?;
+            schema.sequences.insert(
+                name.clone(),
+                Sequence {
+                    name,
+                    data_type,
+                    start: q.start,
+                    increment: q.increment,
+                    min_value: q.min_value,
+                    max_value: q.max_value,
+                    cache: q.cache,
+                    cycle: q.cycle,
+                },
+            );
+        }
+    }
+    for (s, tables) in doc.tables {
+        for (n, t) in tables {
+            let name = ObjectName::new(s.clone(), n);
+            let label = name.to_string();
+            let mut table = Table::new(name.clone());
+            table.comment = t.comment;
+            table.sqlite_autoincrement = t.sqlite_autoincrement;
+            table.primary_key = t.primary_key.map(|p| PrimaryKey {
+                name: p.name,
+                columns: p.columns,
+            });
+            for c in t.columns {
+                table.columns.push(Column {
+                    data_type: parse_type(&label, &c.data_type)?,
+                    name: c.name,
+                    nullable: c.nullable,
+                    default: c.default,
+                    serial: c.serial,
+                    identity: c.identity.map(|i| Identity {
+                        always: i.always,
+                        start: i.start,
+                        increment: i.increment,
+                        min_value: i.min_value,
+                        max_value: i.max_value,
+                        cache: i.cache,
+                        cycle: i.cycle,
+                    }),
+                    generated: c.generated.map(|g| Generated {
+                        expr: g.expr,
+                        stored: g.stored,
+                    }),
+                    collation: c.collation,
+                    comment: c.comment,
+                });
+            }
+            for f in t.foreign_keys {
+                let match_kind = match f.match_kind.as_deref().map(str::to_ascii_uppercase) {
+                    None => FkMatch::Simple,
+                    Some(m) if m == "SIMPLE" => FkMatch::Simple,
+                    Some(m) if m == "FULL" => FkMatch::Full,
+                    Some(m) if m == "PARTIAL" => FkMatch::Partial,
+                    Some(m) => {
+                        return Err(SnapshotError::Invalid {
+                            table: label,
+                            message: format!("unknown MATCH kind `{m}`"),
+                        });
+                    }
+                };
+                table.foreign_keys.push(ForeignKey {
+                    name: f.name,
+                    columns: f.columns,
+                    ref_table: ObjectName::new(f.ref_schema, f.ref_table),
+                    ref_columns: f.ref_columns,
+                    on_delete: action_in(&label, f.on_delete)?,
+                    on_update: action_in(&label, f.on_update)?,
+                    deferrable: f.deferrable,
+                    initially_deferred: f.initially_deferred,
+                    match_kind,
+                });
+            }
+            for u in t.unique_constraints {
+                table.uniques.push(UniqueConstraint {
+                    name: u.name,
+                    columns: u.columns,
+                    nulls_not_distinct: u.nulls_not_distinct,
+                    deferrable: u.deferrable,
+                    initially_deferred: u.initially_deferred,
+                });
+            }
+            for c in t.check_constraints {
+                table.checks.push(CheckConstraint {
+                    name: c.name,
+                    expr: c.expr,
+                });
+            }
+            for i in t.indexes {
+                let mut keys = Vec::new();
+                for k in i.keys {
+                    let target = match (k.column, k.expr) {
+                        (Some(c), None) => IndexTarget::Column(c),
+                        (None, Some(e)) => IndexTarget::Expression(e),
+                        _ => {
+                            return Err(SnapshotError::Invalid {
+                                table: label,
+                                message: format!(
+                                    "index {}: each key has exactly one of `column` or `expr`",
+                                    i.name
+                                ),
+                            });
+                        }
+                    };
+                    keys.push(IndexKey {
+                        target,
+                        descending: k.desc,
+                        nulls_first: k.nulls_first,
+                        opclass: k.opclass,
+                        collation: k.collation,
+                    });
+                }
+                table.indexes.push(Index {
+                    name: i.name,
+                    unique: i.unique,
+                    keys,
+                    predicate: i.predicate,
+                    method: i.method,
+                    include: i.include,
+                    nulls_not_distinct: i.nulls_not_distinct,
+                });
+            }
+            table.canonicalize();
+            schema.tables.insert(name, table);
+        }
+    }
+    Ok((doc.dialect, schema))
+}

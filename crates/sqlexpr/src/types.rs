@@ -1,0 +1,208 @@
+use migdiff_model::{DataType, Dialect};
+
+/// Reads a type from its text spelling: PostgreSQL's `format_type()`
+/// output, a SQLite declared type, or a type as DDL writes it. Aliases fold
+/// to one `DataType` (`int4`, `int` and `integer` are the same); what is
+/// not recognized stays as `Other` with its lower-cased text.
+pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
+    let mut s = text.trim().to_string();
+    // Array suffixes: `text[]`, `integer[3][]`, `int ARRAY`.
+    let lower = s.to_lowercase();
+    if let Some(base) = lower.strip_suffix(" array") {
+        return DataType::Array(Box::new(parse_type_text(base, dialect)));
+    }
+    if s.ends_with(']') {
+        if let Some(open) = s.rfind('[') {
+            let base = s[..open].to_string();
+            let inner = parse_type_text(&base, dialect);
+            // PostgreSQL does not track dimensions: `int[][]` is `int[]`.
+            return match inner {
+                DataType::Array(_) => inner,
+                other => DataType::Array(Box::new(other)),
+            };
+        }
+    }
+    if s.starts_with('"') && s.ends_with('"') && s.len() >= 2 {
+        return DataType::Other(s);
+    }
+    s = s.to_lowercase();
+    let (name, args, suffix) = match (s.find('('), s.find(')')) {
+        (Some(open), Some(close)) if close > open => (
+            format!("{} {}", s[..open].trim(), s[close + 1..].trim()).trim().to_string(),
+            s[open + 1..close]
+                .split(',')
+                .map(|a| a.trim().parse::<i64>().ok())
+                .collect::<Vec<_>>(),
+            s[close + 1..].trim().to_string(),
+        ),
+        _ => (s.clone(), Vec::new(), String::new()),
+    };
+    let _ = suffix;
+    let name: String = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let arg = |i: usize| args.get(i).copied().flatten().and_then(|v| u32::try_from(v).ok());
+    let tz_in_name = name.contains("with time zone");
+    let base = name
+        .replace(" without time zone", "")
+        .replace(" with time zone", "");
+    let pg = dialect == Dialect::Postgresql;
+    match base.as_str() {
+        "smallint" | "int2" | "smallserial" | "serial2" => DataType::SmallInt,
+        "integer" | "int" | "int4" | "serial" | "serial4" | "mediumint" => DataType::Integer,
+        "bigint" | "int8" | "bigserial" | "serial8" => DataType::BigInt,
+        "real" | "float4" => DataType::Real,
+        "double precision" | "float8" => DataType::Double,
+        "double" if !pg => DataType::Double,
+        "float" if pg => match arg(0) {
+            Some(p) if p <= 24 => DataType::Real,
+            _ => DataType::Double,
+        },
+        "float" => DataType::Float,
+        "numeric" | "decimal" | "dec" => DataType::Numeric {
+            precision: arg(0),
+            scale: arg(1),
+        },
+        "boolean" | "bool" => DataType::Boolean,
+        "text" => DataType::Text,
+        "varchar" | "character varying" | "char varying" | "nvarchar" => {
+            DataType::Varchar { length: arg(0) }
+        }
+        "char" | "character" | "bpchar" | "nchar" => DataType::Char {
+            // PostgreSQL's bare `char` means char(1); `bpchar` alone is unbounded.
+            length: arg(0).or(if pg && base != "bpchar" { Some(1) } else { None }),
+        },
+        "bytea" => DataType::Binary,
+        "blob" if !pg => DataType::Binary,
+        "date" => DataType::Date,
+        "time" => DataType::Time {
+            timezone: tz_in_name,
+            precision: arg(0),
+        },
+        "timetz" => DataType::Time {
+            timezone: true,
+            precision: arg(0),
+        },
+        "timestamp" => DataType::Timestamp {
+            timezone: tz_in_name,
+            precision: arg(0),
+        },
+        "datetime" if !pg => DataType::Timestamp {
+            timezone: false,
+            precision: arg(0),
+        },
+        "timestamptz" => DataType::Timestamp {
+            timezone: true,
+            precision: arg(0),
+        },
+        "uuid" => DataType::Uuid,
+        "json" => DataType::Json,
+        "jsonb" if pg => DataType::Jsonb,
+        b if b == "interval" || b.starts_with("interval ") => {
+            let fields = b["interval".len()..].trim();
+            DataType::Interval {
+                fields: (!fields.is_empty()).then(|| fields.to_string()),
+                precision: arg(0),
+            }
+        }
+        _ => DataType::Other(s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases_fold() {
+        let pg = |s| parse_type_text(s, Dialect::Postgresql);
+        assert_eq!(pg("int4"), DataType::Integer);
+        assert_eq!(pg("INTEGER"), DataType::Integer);
+        assert_eq!(pg("character varying(50)"), DataType::Varchar { length: Some(50) });
+        assert_eq!(pg("VARCHAR(50)"), DataType::Varchar { length: Some(50) });
+        assert_eq!(
+            pg("timestamp(3) with time zone"),
+            DataType::Timestamp { timezone: true, precision: Some(3) }
+        );
+        assert_eq!(pg("TIMESTAMPTZ"), DataType::Timestamp { timezone: true, precision: None });
+        assert_eq!(pg("text[]"), DataType::Array(Box::new(DataType::Text)));
+        assert_eq!(pg("numeric(12, 4)"), DataType::Numeric { precision: Some(12), scale: Some(4) });
+        assert_eq!(pg("FLOAT"), DataType::Double);
+        assert_eq!(pg("inet"), DataType::Other("inet".into()));
+    }
+}
+
+/// The SQL spelling of a type for `dialect`: PostgreSQL's own spelling
+/// (what `format_type` prints), SQLite's as SQLAlchemy declares it.
+pub fn type_sql(data_type: &DataType, dialect: Dialect) -> String {
+    let pg = dialect == Dialect::Postgresql;
+    let with_args = |name: &str, args: &[Option<u32>]| {
+        let set: Vec<String> = args.iter().map_while(|a| a.map(|v| v.to_string())).collect();
+        if set.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name}({})", set.join(", "))
+        }
+    };
+    let s = match data_type {
+        DataType::SmallInt => "smallint".to_string(),
+        DataType::Integer => "integer".to_string(),
+        DataType::BigInt => "bigint".to_string(),
+        DataType::Real => "real".to_string(),
+        DataType::Double if pg => "double precision".to_string(),
+        DataType::Double => "double".to_string(),
+        DataType::Float => "float".to_string(),
+        DataType::Numeric { precision, scale } => with_args("numeric", &[*precision, *scale]),
+        DataType::Boolean => "boolean".to_string(),
+        DataType::Text => "text".to_string(),
+        DataType::Varchar { length } if pg => with_args("character varying", &[*length]),
+        DataType::Varchar { length } => with_args("varchar", &[*length]),
+        DataType::Char { length } if pg => with_args("character", &[*length]),
+        DataType::Char { length } => with_args("char", &[*length]),
+        DataType::Binary if pg => "bytea".to_string(),
+        DataType::Binary => "blob".to_string(),
+        DataType::Date => "date".to_string(),
+        DataType::Time {
+            timezone,
+            precision,
+        } => {
+            let base = with_args("time", &[*precision]);
+            match (pg, timezone) {
+                (true, true) => format!("{base} with time zone"),
+                (true, false) => format!("{base} without time zone"),
+                (false, _) => base,
+            }
+        }
+        DataType::Timestamp {
+            timezone,
+            precision,
+        } => match (pg, timezone) {
+            (true, true) => format!("{} with time zone", with_args("timestamp", &[*precision])),
+            (true, false) => format!("{} without time zone", with_args("timestamp", &[*precision])),
+            (false, _) => with_args("datetime", &[*precision]),
+        },
+        DataType::Interval { fields, precision } => {
+            let mut s = "interval".to_string();
+            if let Some(f) = fields {
+                s.push(' ');
+                s.push_str(f);
+            }
+            if let Some(p) = precision {
+                s.push_str(&format!("({p})"));
+            }
+            s
+        }
+        DataType::Uuid => "uuid".to_string(),
+        DataType::Json => "json".to_string(),
+        DataType::Jsonb => "jsonb".to_string(),
+        DataType::Enum(name) => {
+            let n = crate::quote_ident(&name.name, dialect);
+            if name.schema == dialect.default_schema() {
+                n
+            } else {
+                format!("{}.{n}", crate::quote_ident(&name.schema, dialect))
+            }
+        }
+        DataType::Array(inner) => format!("{}[]", type_sql(inner, dialect)),
+        DataType::Other(raw) => raw.clone(),
+    };
+    if pg { s } else { s.to_uppercase() }
+}

@@ -1,0 +1,465 @@
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use migdiff_model::*;
+use migdiff_sqlexpr::{normalize_default, normalize_expr, parse_type_text};
+use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::{ConnectOptions, Connection, Row};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PgError {
+    #[error("cannot connect to PostgreSQL at {target}: {source}")]
+    Connect {
+        target: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("catalog query `{query}` failed: {source}")]
+    Query {
+        query: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("the catalog holds an expression migdiff cannot read: {0}")]
+    Expr(#[from] migdiff_sqlexpr::ExprError),
+}
+
+/// Which part of the database to read.
+#[derive(Debug, Clone)]
+pub struct IntrospectOptions {
+    /// Schemas to read; empty means every non-system schema.
+    pub schemas: Vec<String>,
+    /// The Alembic version table, never part of the model: (schema, name).
+    pub version_table: (Option<String>, String),
+    pub statement_timeout: Duration,
+}
+
+impl Default for IntrospectOptions {
+    fn default() -> Self {
+        IntrospectOptions {
+            schemas: Vec::new(),
+            version_table: (None, "alembic_version".to_string()),
+            statement_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A schema read from the live database, with what it cost.
+#[derive(Debug)]
+pub struct Introspection {
+    pub schema: Schema,
+    /// Catalog queries run: fixed whatever the number of tables.
+    pub queries: usize,
+    pub server_version_num: i32,
+}
+
+pub async fn connect(options: PgConnectOptions, target: &str) -> Result<PgConnection, PgError> {
+    options
+        .application_name("migdiff")
+        .disable_statement_logging()
+        .connect()
+        .await
+        .map_err(|source| PgError::Connect {
+            target: target.to_string(),
+            source,
+        })
+}
+
+const SCHEMAS: &str = "select n.nspname::text from pg_namespace n \
+    where n.nspname not like 'pg\\_%' and n.nspname <> 'information_schema' \
+    and not exists (select 1 from pg_depend d where d.classid = 'pg_namespace'::regclass \
+        and d.objid = n.oid and d.deptype = 'e') \
+    and (cardinality($1::text[]) = 0 or n.nspname = any($1)) order by 1";
+
+const TABLES: &str = "select c.oid::int8, n.nspname::text, c.relname::text, \
+    obj_description(c.oid, 'pg_class') \
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace \
+    where c.relkind in ('r', 'p') and not c.relispartition \
+    and n.nspname = any($1) \
+    and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass \
+        and d.objid = c.oid and d.deptype = 'e') \
+    order by 2, 3";
+
+const COLUMNS: &str = "select a.attrelid::int8, a.attnum::int4, a.attname::text, \
+    format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), \
+    a.attidentity::text, a.attgenerated::text, \
+    case when a.attcollation <> 0 and a.attcollation <> t.typcollation then co.collname::text end, \
+    col_description(a.attrelid, a.attnum), \
+    coalesce(et.typtype, t.typtype)::text, en.nspname::text, coalesce(et.typname, t.typname)::text, \
+    t.typcategory = 'A', \
+    dep.deptype::text, sq.seqstart, sq.seqincrement, sq.seqmin, sq.seqmax, sq.seqcache, sq.seqcycle \
+    from pg_attribute a \
+    join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace \
+    join pg_type t on t.oid = a.atttypid \
+    left join pg_type et on et.oid = t.typelem and t.typcategory = 'A' \
+    left join pg_namespace en on en.oid = coalesce(et.typnamespace, t.typnamespace) \
+    left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum \
+    left join pg_collation co on co.oid = a.attcollation \
+    left join lateral (select d.objid, d.deptype from pg_depend d \
+        where d.refclassid = 'pg_class'::regclass and d.refobjid = a.attrelid \
+        and d.refobjsubid = a.attnum and d.classid = 'pg_class'::regclass \
+        and d.deptype in ('a', 'i') limit 1) dep on true \
+    left join pg_sequence sq on sq.seqrelid = dep.objid \
+    where c.relkind in ('r', 'p') and not c.relispartition and n.nspname = any($1) \
+    and a.attnum > 0 and not a.attisdropped \
+    order by a.attrelid, a.attnum";
+
+const CONSTRAINTS: &str = "select k.conrelid::int8, k.conname::text, k.contype::text, \
+    array(select a.attname::text from unnest(k.conkey) with ordinality u(n, o) \
+        join pg_attribute a on a.attrelid = k.conrelid and a.attnum = u.n order by u.o), \
+    fn.nspname::text, fc.relname::text, \
+    array(select a.attname::text from unnest(k.confkey) with ordinality u(n, o) \
+        join pg_attribute a on a.attrelid = k.confrelid and a.attnum = u.n order by u.o), \
+    k.confupdtype::text, k.confdeltype::text, k.confmatchtype::text, \
+    k.condeferrable, k.condeferred, \
+    case when k.contype = 'c' then pg_get_constraintdef(k.oid) end, \
+    coalesce((select (to_jsonb(i) ->> 'indnullsnotdistinct')::bool from pg_index i \
+        where i.indexrelid = k.conindid), false) \
+    from pg_constraint k join pg_class c on c.oid = k.conrelid \
+    join pg_namespace n on n.oid = c.relnamespace \
+    left join pg_class fc on fc.oid = k.confrelid \
+    left join pg_namespace fn on fn.oid = fc.relnamespace \
+    where k.contype in ('p', 'u', 'f', 'c') and n.nspname = any($1) \
+    and c.relkind in ('r', 'p') and not c.relispartition \
+    order by k.conrelid, k.conname";
+
+const INDEXES: &str = "select i.indrelid::int8, ic.relname::text, i.indisunique, am.amname::text, \
+    pg_get_expr(i.indpred, i.indrelid), i.indnkeyatts::int4, \
+    array(select coalesce(a.attname::text, '') from unnest(i.indkey::int2[]) with ordinality u(n, o) \
+        left join pg_attribute a on a.attrelid = i.indrelid and a.attnum = u.n order by u.o), \
+    array(select pg_get_indexdef(i.indexrelid, u.o::int4, true) \
+        from unnest(i.indkey::int2[]) with ordinality u(n, o) order by u.o), \
+    array(select u.v::int4 from unnest(i.indoption::int2[]) with ordinality u(v, o) order by u.o), \
+    array(select case when oc.opcdefault then '' else oc.opcname::text end \
+        from unnest(i.indclass::oid[]) with ordinality u(cls, o) \
+        join pg_opclass oc on oc.oid = u.cls order by u.o), \
+    coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::bool, false) \
+    from pg_index i join pg_class ic on ic.oid = i.indexrelid \
+    join pg_class tc on tc.oid = i.indrelid join pg_namespace n on n.oid = tc.relnamespace \
+    join pg_am am on am.oid = ic.relam \
+    where n.nspname = any($1) and tc.relkind in ('r', 'p') and not tc.relispartition \
+    and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid \
+        and k.conrelid = i.indrelid and k.contype in ('p', 'u', 'x')) \
+    order by i.indrelid, ic.relname";
+
+const ENUMS: &str = "select n.nspname::text, t.typname::text, \
+    array_agg(e.enumlabel::text order by e.enumsortorder) \
+    from pg_type t join pg_enum e on e.enumtypid = t.oid \
+    join pg_namespace n on n.oid = t.typnamespace \
+    where n.nspname = any($1) group by 1, 2 order by 1, 2";
+
+const SEQUENCES: &str = "select n.nspname::text, c.relname::text, format_type(s.seqtypid, null), \
+    s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle \
+    from pg_sequence s join pg_class c on c.oid = s.seqrelid \
+    join pg_namespace n on n.oid = c.relnamespace \
+    where n.nspname = any($1) and not exists (select 1 from pg_depend d \
+        where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype in ('a', 'i', 'e')) \
+    order by 1, 2";
+
+fn q(query: &'static str) -> impl FnOnce(sqlx::Error) -> PgError {
+    move |source| PgError::Query {
+        query: query.split_whitespace().take(4).collect::<Vec<_>>().join(" "),
+        source,
+    }
+}
+
+fn action(code: &str) -> FkAction {
+    match code {
+        "r" => FkAction::Restrict,
+        "c" => FkAction::Cascade,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        _ => FkAction::NoAction,
+    }
+}
+
+/// Reads the schema in one read-only, repeatable-read transaction.
+pub async fn introspect(
+    conn: &mut PgConnection,
+    options: &IntrospectOptions,
+) -> Result<Introspection, PgError> {
+    let mut tx = conn
+        .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .await
+        .map_err(q("BEGIN read only"))?;
+    let timeout_ms = options.statement_timeout.as_millis().to_string();
+    // Session setup, not a catalog query: the timeout ends with the transaction.
+    let version: i32 = sqlx::query_scalar(
+        "select current_setting('server_version_num')::int4 from set_config('statement_timeout', $1, true)",
+    )
+    .bind(&timeout_ms)
+    .fetch_one(&mut *tx)
+        .await
+        .map_err(q("server_version_num"))?;
+    let mut queries = 0usize;
+
+    let schema_names: Vec<String> = sqlx::query_scalar(SCHEMAS)
+        .bind(&options.schemas)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(q(SCHEMAS))?;
+    queries += 1;
+
+    let mut schema = Schema::default();
+    for s in &schema_names {
+        if s != "public" {
+            schema.schemas.insert(s.clone());
+        }
+    }
+    let (vt_schema, vt_name) = &options.version_table;
+    let vt_schema = vt_schema.clone().unwrap_or_else(|| "public".to_string());
+
+    let mut by_oid: BTreeMap<i64, Table> = BTreeMap::new();
+    let rows = sqlx::query(TABLES)
+        .bind(&schema_names)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(q(TABLES))?;
+    queries += 1;
+    for row in rows {
+        let oid: i64 = row.get(0);
+        let name = ObjectName::new(row.get::<String, _>(1), row.get::<String, _>(2));
+        if name.schema == vt_schema && &name.name == vt_name {
+            continue;
+        }
+        let mut table = Table::new(name);
+        table.comment = row.get(3);
+        by_oid.insert(oid, table);
+    }
+
+    let rows = sqlx::query(COLUMNS)
+        .bind(&schema_names)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(q(COLUMNS))?;
+    queries += 1;
+    for row in rows {
+        let oid: i64 = row.get(0);
+        let Some(table) = by_oid.get_mut(&oid) else {
+            continue;
+        };
+        let formatted: String = row.get(3);
+        let typtype: Option<String> = row.get(10);
+        let is_array: bool = row.get(13);
+        let data_type = if typtype.as_deref() == Some("e") {
+            let en = DataType::Enum(ObjectName::new(
+                row.get::<String, _>(11),
+                row.get::<String, _>(12),
+            ));
+            if is_array {
+                DataType::Array(Box::new(en))
+            } else {
+                en
+            }
+        } else {
+            parse_type_text(&formatted, Dialect::Postgresql)
+        };
+        let mut column = Column::new(row.get::<String, _>(2), data_type);
+        column.nullable = !row.get::<bool, _>(4);
+        let default_text: Option<String> = row.get(5);
+        let identity: String = row.get(6);
+        let generated: String = row.get(7);
+        column.collation = row.get(8);
+        column.comment = row.get(9);
+        let deptype: Option<String> = row.get(14);
+        if !identity.is_empty() {
+            column.identity = Some(Identity {
+                always: identity == "a",
+                start: row.get(15),
+                increment: row.get(16),
+                min_value: row.get(17),
+                max_value: row.get(18),
+                cache: row.get(19),
+                cycle: row.get::<Option<bool>, _>(20).unwrap_or(false),
+            });
+        } else if generated == "s" {
+            if let Some(expr) = &default_text {
+                column.generated = Some(Generated {
+                    expr: normalize_expr(expr, Dialect::Postgresql)?,
+                    stored: true,
+                });
+            }
+        } else if let Some(text) = &default_text {
+            // A nextval() default on a sequence the column owns is a serial.
+            if deptype.as_deref() == Some("a") && text.starts_with("nextval(") {
+                column.serial = true;
+            } else {
+                column.default = Some(normalize_default(
+                    text,
+                    &column.data_type,
+                    Dialect::Postgresql,
+                )?);
+            }
+        }
+        table.columns.push(column);
+    }
+
+    let rows = sqlx::query(CONSTRAINTS)
+        .bind(&schema_names)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(q(CONSTRAINTS))?;
+    queries += 1;
+    for row in rows {
+        let oid: i64 = row.get(0);
+        let Some(table) = by_oid.get_mut(&oid) else {
+            continue;
+        };
+        let name: String = row.get(1);
+        let kind: String = row.get(2);
+        let columns: Vec<String> = row.get(3);
+        match kind.as_str() {
+            "p" => {
+                table.primary_key = Some(PrimaryKey {
+                    name: Some(name),
+                    columns,
+                })
+            }
+            "u" => table.uniques.push(UniqueConstraint {
+                name: Some(name),
+                columns,
+                nulls_not_distinct: row.get(13),
+                deferrable: row.get(10),
+                initially_deferred: row.get(11),
+            }),
+            "f" => table.foreign_keys.push(ForeignKey {
+                name: Some(name),
+                columns,
+                ref_table: ObjectName::new(row.get::<String, _>(4), row.get::<String, _>(5)),
+                ref_columns: row.get(6),
+                on_update: action(&row.get::<String, _>(7)),
+                on_delete: action(&row.get::<String, _>(8)),
+                match_kind: match row.get::<String, _>(9).as_str() {
+                    "f" => FkMatch::Full,
+                    "p" => FkMatch::Partial,
+                    _ => FkMatch::Simple,
+                },
+                deferrable: row.get(10),
+                initially_deferred: row.get(11),
+            }),
+            "c" => {
+                let def: String = row.get(12);
+                let body = check_body(&def);
+                table.checks.push(CheckConstraint {
+                    name: Some(name),
+                    expr: normalize_expr(body, Dialect::Postgresql)?,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    let rows = sqlx::query(INDEXES)
+        .bind(&schema_names)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(q(INDEXES))?;
+    queries += 1;
+    for row in rows {
+        let oid: i64 = row.get(0);
+        let Some(table) = by_oid.get_mut(&oid) else {
+            continue;
+        };
+        let key_count = row.get::<i32, _>(5).max(0) as usize;
+        let names: Vec<String> = row.get(6);
+        let defs: Vec<String> = row.get(7);
+        let options: Vec<i32> = row.get(8);
+        let opclasses: Vec<String> = row.get(9);
+        let mut keys = Vec::new();
+        let mut include = Vec::new();
+        for (i, col) in names.iter().enumerate() {
+            if i >= key_count {
+                include.push(col.clone());
+                continue;
+            }
+            let target = if col.is_empty() {
+                let def = defs.get(i).cloned().unwrap_or_default();
+                IndexTarget::Expression(normalize_expr(&def, Dialect::Postgresql)?)
+            } else {
+                IndexTarget::Column(col.clone())
+            };
+            let opt = options.get(i).copied().unwrap_or(0);
+            let descending = opt & 1 != 0;
+            let nulls_first = opt & 2 != 0;
+            keys.push(IndexKey {
+                target,
+                descending,
+                // Only a non-default NULLS placement is recorded.
+                nulls_first: (nulls_first != descending).then_some(nulls_first),
+                opclass: opclasses.get(i).filter(|s| !s.is_empty()).cloned(),
+                collation: None,
+            });
+        }
+        let predicate: Option<String> = row.get(4);
+        table.indexes.push(Index {
+            name: row.get(1),
+            unique: row.get(2),
+            keys,
+            predicate: predicate
+                .map(|p| normalize_expr(&p, Dialect::Postgresql))
+                .transpose()?,
+            method: row.get(3),
+            include,
+            nulls_not_distinct: row.get(10),
+        });
+    }
+
+    let rows = sqlx::query(ENUMS)
+        .bind(&schema_names)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(q(ENUMS))?;
+    queries += 1;
+    for row in rows {
+        let name = ObjectName::new(row.get::<String, _>(0), row.get::<String, _>(1));
+        schema.enums.insert(
+            name.clone(),
+            EnumType {
+                name,
+                values: row.get(2),
+            },
+        );
+    }
+
+    let rows = sqlx::query(SEQUENCES)
+        .bind(&schema_names)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(q(SEQUENCES))?;
+    queries += 1;
+    for row in rows {
+        let name = ObjectName::new(row.get::<String, _>(0), row.get::<String, _>(1));
+        schema.sequences.insert(
+            name.clone(),
+            Sequence {
+                name,
+                data_type: parse_type_text(&row.get::<String, _>(2), Dialect::Postgresql),
+                start: row.get(3),
+                increment: row.get(4),
+                min_value: row.get(5),
+                max_value: row.get(6),
+                cache: row.get(7),
+                cycle: row.get(8),
+            },
+        );
+    }
+    tx.rollback().await.map_err(q("ROLLBACK"))?;
+
+    for (_, mut table) in by_oid {
+        table.canonicalize();
+        schema.tables.insert(table.name.clone(), table);
+    }
+    Ok(Introspection {
+        schema,
+        queries,
+        server_version_num: version,
+    })
+}
+
+/// `CHECK ((a > 0)) NOT VALID` gives `(a > 0)`.
+fn check_body(def: &str) -> &str {
+    let s = def.trim();
+    let s = s.strip_prefix("CHECK").unwrap_or(s).trim();
+    let s = s.strip_suffix("NOT VALID").unwrap_or(s).trim();
+    s.strip_suffix("NO INHERIT").unwrap_or(s).trim()
+}

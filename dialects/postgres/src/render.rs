@@ -1,0 +1,466 @@
+//! PostgreSQL DDL for ops: what `migdiff diff --format sql` prints and what
+//! the scratch database runs.
+
+use migdiff_model::*;
+use migdiff_sqlexpr::{quote_ident, quote_literal, type_sql};
+
+const D: Dialect = Dialect::Postgresql;
+
+fn ident(s: &str) -> String {
+    quote_ident(s, D)
+}
+
+fn qualified(n: &ObjectName) -> String {
+    if n.schema == "public" {
+        ident(&n.name)
+    } else {
+        format!("{}.{}", ident(&n.schema), ident(&n.name))
+    }
+}
+
+fn idents(cols: &[String]) -> String {
+    cols.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ")
+}
+
+fn serial_type(t: &DataType) -> &'static str {
+    match t {
+        DataType::SmallInt => "smallserial",
+        DataType::BigInt => "bigserial",
+        _ => "serial",
+    }
+}
+
+fn identity_sql(i: &Identity) -> String {
+    let mut opts = Vec::new();
+    if let Some(v) = i.start {
+        opts.push(format!("START WITH {v}"));
+    }
+    if let Some(v) = i.increment {
+        opts.push(format!("INCREMENT BY {v}"));
+    }
+    if let Some(v) = i.min_value {
+        opts.push(format!("MINVALUE {v}"));
+    }
+    if let Some(v) = i.max_value {
+        opts.push(format!("MAXVALUE {v}"));
+    }
+    if let Some(v) = i.cache {
+        opts.push(format!("CACHE {v}"));
+    }
+    if i.cycle {
+        opts.push("CYCLE".into());
+    }
+    let kind = if i.always { "ALWAYS" } else { "BY DEFAULT" };
+    if opts.is_empty() {
+        format!("GENERATED {kind} AS IDENTITY")
+    } else {
+        format!("GENERATED {kind} AS IDENTITY ({})", opts.join(" "))
+    }
+}
+
+pub fn column_sql(c: &Column) -> String {
+    let mut s = ident(&c.name);
+    s.push(' ');
+    if c.serial {
+        s.push_str(serial_type(&c.data_type));
+    } else {
+        s.push_str(&type_sql(&c.data_type, D));
+    }
+    if let Some(coll) = &c.collation {
+        s.push_str(&format!(" COLLATE {}", ident(coll)));
+    }
+    if let Some(g) = &c.generated {
+        s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expr));
+    }
+    if let Some(i) = &c.identity {
+        s.push(' ');
+        s.push_str(&identity_sql(i));
+    }
+    if let Some(d) = &c.default {
+        s.push_str(&format!(" DEFAULT {d}"));
+    }
+    if !c.nullable {
+        s.push_str(" NOT NULL");
+    }
+    s
+}
+
+fn deferrable(d: bool, initially: bool) -> &'static str {
+    match (d, initially) {
+        (true, true) => " DEFERRABLE INITIALLY DEFERRED",
+        (true, false) => " DEFERRABLE",
+        _ => "",
+    }
+}
+
+fn named(name: &Option<String>) -> String {
+    name.as_ref()
+        .map(|n| format!("CONSTRAINT {} ", ident(n)))
+        .unwrap_or_default()
+}
+
+pub fn fk_sql(f: &ForeignKey) -> String {
+    let mut s = format!(
+        "{}FOREIGN KEY ({}) REFERENCES {} ({})",
+        named(&f.name),
+        idents(&f.columns),
+        qualified(&f.ref_table),
+        idents(&f.ref_columns)
+    );
+    if f.match_kind != FkMatch::Simple {
+        s.push_str(&format!(" MATCH {}", f.match_kind.sql()));
+    }
+    if f.on_update != FkAction::NoAction {
+        s.push_str(&format!(" ON UPDATE {}", f.on_update.sql()));
+    }
+    if f.on_delete != FkAction::NoAction {
+        s.push_str(&format!(" ON DELETE {}", f.on_delete.sql()));
+    }
+    s.push_str(deferrable(f.deferrable, f.initially_deferred));
+    s
+}
+
+fn unique_sql(u: &UniqueConstraint) -> String {
+    format!(
+        "{}UNIQUE{} ({}){}",
+        named(&u.name),
+        if u.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" },
+        idents(&u.columns),
+        deferrable(u.deferrable, u.initially_deferred)
+    )
+}
+
+fn check_sql(c: &CheckConstraint) -> String {
+    format!("{}CHECK ({})", named(&c.name), c.expr)
+}
+
+fn pk_sql(p: &PrimaryKey) -> String {
+    format!("{}PRIMARY KEY ({})", named(&p.name), idents(&p.columns))
+}
+
+pub fn index_sql(table: &ObjectName, i: &Index) -> String {
+    let keys: Vec<String> = i
+        .keys
+        .iter()
+        .map(|k| {
+            let mut s = match &k.target {
+                IndexTarget::Column(c) => ident(c),
+                IndexTarget::Expression(e) => format!("({e})"),
+            };
+            if let Some(c) = &k.collation {
+                s.push_str(&format!(" COLLATE {}", ident(c)));
+            }
+            if let Some(o) = &k.opclass {
+                s.push_str(&format!(" {o}"));
+            }
+            if k.descending {
+                s.push_str(" DESC");
+            }
+            match k.nulls_first {
+                Some(true) => s.push_str(" NULLS FIRST"),
+                Some(false) => s.push_str(" NULLS LAST"),
+                None => {}
+            }
+            s
+        })
+        .collect();
+    let mut s = format!(
+        "CREATE {}INDEX {} ON {}",
+        if i.unique { "UNIQUE " } else { "" },
+        ident(&i.name),
+        qualified(table)
+    );
+    if i.method != "btree" {
+        s.push_str(&format!(" USING {}", i.method));
+    }
+    s.push_str(&format!(" ({})", keys.join(", ")));
+    if !i.include.is_empty() {
+        s.push_str(&format!(" INCLUDE ({})", idents(&i.include)));
+    }
+    if i.nulls_not_distinct {
+        s.push_str(" NULLS NOT DISTINCT");
+    }
+    if let Some(p) = &i.predicate {
+        s.push_str(&format!(" WHERE {p}"));
+    }
+    s
+}
+
+fn comment(target: &str, text: &Option<String>) -> String {
+    format!(
+        "COMMENT ON {target} IS {}",
+        text.as_deref().map(quote_literal).unwrap_or_else(|| "NULL".into())
+    )
+}
+
+fn sequence_options(s: &Sequence) -> String {
+    let mut o = format!(" AS {}", type_sql(&s.data_type, D));
+    if let Some(v) = s.increment {
+        o.push_str(&format!(" INCREMENT BY {v}"));
+    }
+    if let Some(v) = s.min_value {
+        o.push_str(&format!(" MINVALUE {v}"));
+    }
+    if let Some(v) = s.max_value {
+        o.push_str(&format!(" MAXVALUE {v}"));
+    }
+    if let Some(v) = s.start {
+        o.push_str(&format!(" START WITH {v}"));
+    }
+    if let Some(v) = s.cache {
+        o.push_str(&format!(" CACHE {v}"));
+    }
+    o.push_str(if s.cycle { " CYCLE" } else { " NO CYCLE" });
+    o
+}
+
+fn alter(table: &ObjectName, what: String) -> String {
+    format!("ALTER TABLE {} {what}", qualified(table))
+}
+
+/// `CREATE TABLE` with its constraints and comments (indexes are their own ops).
+pub fn create_table_sql(t: &Table) -> Vec<String> {
+    let mut parts: Vec<String> = t.columns.iter().map(column_sql).collect();
+    if let Some(pk) = &t.primary_key {
+        parts.push(pk_sql(pk));
+    }
+    parts.extend(t.uniques.iter().map(unique_sql));
+    parts.extend(t.checks.iter().map(check_sql));
+    parts.extend(t.foreign_keys.iter().map(fk_sql));
+    let mut out = vec![format!(
+        "CREATE TABLE {} (\n    {}\n)",
+        qualified(&t.name),
+        parts.join(",\n    ")
+    )];
+    if t.comment.is_some() {
+        out.push(comment(&format!("TABLE {}", qualified(&t.name)), &t.comment));
+    }
+    for c in &t.columns {
+        if c.comment.is_some() {
+            out.push(comment(
+                &format!("COLUMN {}.{}", qualified(&t.name), ident(&c.name)),
+                &c.comment,
+            ));
+        }
+    }
+    out
+}
+
+fn enum_values(values: &[String]) -> String {
+    values.iter().map(|v| quote_literal(v)).collect::<Vec<_>>().join(", ")
+}
+
+/// Rebuilds an enum type with new values and casts every using column over.
+fn recreate_enum(name: &ObjectName, to: &[String], usages: &[ops_usage::EnumUsage]) -> Vec<String> {
+    let old = ObjectName::new(name.schema.clone(), format!("{}__migdiff_old", name.name));
+    let mut out = vec![format!(
+        "ALTER TYPE {} RENAME TO {}",
+        qualified(name),
+        ident(&old.name)
+    )];
+    out.push(format!("CREATE TYPE {} AS ENUM ({})", qualified(name), enum_values(to)));
+    for u in usages {
+        let col = ident(&u.column);
+        let ty = if u.array {
+            format!("{}[]", qualified(name))
+        } else {
+            qualified(name)
+        };
+        if u.default.is_some() {
+            out.push(alter(&u.table, format!("ALTER COLUMN {col} DROP DEFAULT")));
+        }
+        out.push(alter(
+            &u.table,
+            format!(
+                "ALTER COLUMN {col} TYPE {ty} USING {col}::text{}::{ty}",
+                if u.array { "[]" } else { "" }
+            ),
+        ));
+        if let Some(d) = &u.default {
+            let d = d.split("::").next().unwrap_or(d);
+            out.push(alter(&u.table, format!("ALTER COLUMN {col} SET DEFAULT {d}")));
+        }
+    }
+    out.push(format!("DROP TYPE {}", qualified(&old)));
+    out
+}
+
+mod ops_usage {
+    // Re-exported under a local name so the rebuild helper reads clearly.
+    pub use migdiff_model::EnumUsage;
+}
+
+/// SQL statements (without trailing semicolons) for each op, in order.
+pub fn render_sql(ops: &[Op]) -> Vec<String> {
+    let mut out = Vec::new();
+    for op in ops {
+        match op {
+            Op::CreateSchema(s) => out.push(format!("CREATE SCHEMA {}", ident(s))),
+            Op::DropSchema(s) => out.push(format!("DROP SCHEMA {}", ident(s))),
+            Op::CreateEnum(e) => out.push(format!(
+                "CREATE TYPE {} AS ENUM ({})",
+                qualified(&e.name),
+                enum_values(&e.values)
+            )),
+            Op::DropEnum(e) => out.push(format!("DROP TYPE {}", qualified(&e.name))),
+            Op::AddEnumValue {
+                name,
+                value,
+                before,
+                ..
+            } => out.push(match before {
+                Some(b) => format!(
+                    "ALTER TYPE {} ADD VALUE {} BEFORE {}",
+                    qualified(name),
+                    quote_literal(value),
+                    quote_literal(b)
+                ),
+                None => format!("ALTER TYPE {} ADD VALUE {}", qualified(name), quote_literal(value)),
+            }),
+            Op::RecreateEnum {
+                name,
+                to_values,
+                usages,
+                ..
+            } => out.extend(recreate_enum(name, to_values, usages)),
+            Op::CreateSequence(s) => out.push(format!(
+                "CREATE SEQUENCE {}{}",
+                qualified(&s.name),
+                sequence_options(s)
+            )),
+            Op::DropSequence(s) => out.push(format!("DROP SEQUENCE {}", qualified(&s.name))),
+            Op::AlterSequence { to, .. } => out.push(format!(
+                "ALTER SEQUENCE {}{}",
+                qualified(&to.name),
+                sequence_options(to).replace(" START WITH", " RESTART WITH")
+            )),
+            Op::CreateTable(t) => out.extend(create_table_sql(t)),
+            Op::DropTable(t) => out.push(format!("DROP TABLE {}", qualified(&t.name))),
+            Op::AddColumn { table, column } => {
+                out.push(alter(table, format!("ADD COLUMN {}", column_sql(column))));
+                if column.comment.is_some() {
+                    out.push(comment(
+                        &format!("COLUMN {}.{}", qualified(table), ident(&column.name)),
+                        &column.comment,
+                    ));
+                }
+            }
+            Op::DropColumn { table, column } => {
+                out.push(alter(table, format!("DROP COLUMN {}", ident(&column.name))))
+            }
+            Op::AlterColumn(a) => out.extend(alter_column(a)),
+            Op::AddPrimaryKey { table, key } => {
+                out.push(alter(table, format!("ADD {}", pk_sql(key))))
+            }
+            Op::DropPrimaryKey { table, key } => out.push(alter(
+                table,
+                format!(
+                    "DROP CONSTRAINT {}",
+                    ident(key.name.as_deref().unwrap_or(&format!("{}_pkey", table.name)))
+                ),
+            )),
+            Op::AddForeignKey { table, key } => {
+                out.push(alter(table, format!("ADD {}", fk_sql(key))))
+            }
+            Op::AddUnique { table, unique } => {
+                out.push(alter(table, format!("ADD {}", unique_sql(unique))))
+            }
+            Op::AddCheck { table, check } => {
+                out.push(alter(table, format!("ADD {}", check_sql(check))))
+            }
+            Op::DropForeignKey { table, key } => out.push(drop_constraint(table, &key.name)),
+            Op::DropUnique { table, unique } => out.push(drop_constraint(table, &unique.name)),
+            Op::DropCheck { table, check } => out.push(drop_constraint(table, &check.name)),
+            Op::CreateIndex { table, index } => out.push(index_sql(table, index)),
+            Op::DropIndex { table, index } => {
+                let n = ObjectName::new(table.schema.clone(), index.name.clone());
+                out.push(format!("DROP INDEX {}", qualified(&n)))
+            }
+            Op::SetTableComment { table, to, .. } => {
+                out.push(comment(&format!("TABLE {}", qualified(table)), to))
+            }
+            Op::RenameColumn { table, from, to } => out.push(alter(
+                table,
+                format!("RENAME COLUMN {} TO {}", ident(from), ident(to)),
+            )),
+        }
+    }
+    out
+}
+
+fn drop_constraint(table: &ObjectName, name: &Option<String>) -> String {
+    match name {
+        Some(n) => alter(table, format!("DROP CONSTRAINT {}", ident(n))),
+        // An unnamed constraint cannot be dropped by name; say so in SQL.
+        None => format!(
+            "-- migdiff: an unnamed constraint on {} cannot be dropped by name",
+            qualified(table)
+        ),
+    }
+}
+
+fn alter_column(a: &AlterColumn) -> Vec<String> {
+    let t = &a.table;
+    let col = ident(&a.to.name);
+    let mut out = Vec::new();
+    if a.identity_changed() && a.from.identity.is_some() {
+        out.push(alter(t, format!("ALTER COLUMN {col} DROP IDENTITY")));
+    }
+    if a.default_changed() && (a.from.default.is_some() || a.from.serial) {
+        out.push(alter(t, format!("ALTER COLUMN {col} DROP DEFAULT")));
+    }
+    if a.type_changed() {
+        let ty = type_sql(&a.to.data_type, D);
+        let coll = a
+            .to
+            .collation
+            .as_ref()
+            .map(|c| format!(" COLLATE {}", ident(c)))
+            .unwrap_or_default();
+        out.push(alter(
+            t,
+            format!("ALTER COLUMN {col} TYPE {ty}{coll} USING {col}::{ty}"),
+        ));
+    }
+    if a.nullable_changed() {
+        out.push(alter(
+            t,
+            format!(
+                "ALTER COLUMN {col} {} NOT NULL",
+                if a.to.nullable { "DROP" } else { "SET" }
+            ),
+        ));
+    }
+    if a.default_changed() {
+        if let Some(d) = &a.to.default {
+            out.push(alter(t, format!("ALTER COLUMN {col} SET DEFAULT {d}")));
+        } else if a.to.serial {
+            let seq = format!("{}_{}_seq", t.name, a.to.name);
+            let seq_name = ObjectName::new(t.schema.clone(), seq);
+            out.push(format!(
+                "CREATE SEQUENCE {} OWNED BY {}.{col}",
+                qualified(&seq_name),
+                qualified(t)
+            ));
+            out.push(alter(
+                t,
+                format!(
+                    "ALTER COLUMN {col} SET DEFAULT nextval({}::regclass)",
+                    quote_literal(&qualified(&seq_name))
+                ),
+            ));
+        }
+    }
+    if a.identity_changed() {
+        if let Some(i) = &a.to.identity {
+            out.push(alter(t, format!("ALTER COLUMN {col} ADD {}", identity_sql(i))));
+        }
+    }
+    if a.comment_changed() {
+        out.push(comment(
+            &format!("COLUMN {}.{col}", qualified(t)),
+            &a.to.comment,
+        ));
+    }
+    out
+}
