@@ -6,15 +6,21 @@
 //! `Vec`), so the same input gives byte-identical output whatever the hash
 //! seed.
 
+mod apply;
 mod diff;
+mod render;
 mod model;
 mod ops;
 mod order;
+mod pyrepr;
 pub mod snapshot;
 mod types;
 
+pub use apply::apply;
 pub use diff::{DiffOptions, diff, identity_with_defaults};
 pub use model::*;
 pub use ops::{AlterColumn, EnumUsage, Hazard, Op};
 pub use order::order_ops;
+pub use pyrepr::py_repr;
+pub use render::{DialectRender, PythonType, TypeStyle};
 pub use types::{DataType, ParseTypeError};

@@ -2,7 +2,26 @@
 //! catalog queries, SQL rendering of ops, and Alembic type rendering.
 
 mod introspect;
+mod python;
 mod render;
 
 pub use introspect::{IntrospectOptions, Introspection, PgError, connect, introspect};
-pub use render::render_sql;
+pub use render::{create_table_sql, index_sql, render_sql};
+
+use migdiff_model::{DataType, Dialect, DialectRender, Op, PythonType, Schema, TypeStyle};
+
+/// The PostgreSQL dialect for the dialect-neutral renderers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Postgres;
+
+impl DialectRender for Postgres {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgresql
+    }
+    fn python_type(&self, data_type: &DataType, style: TypeStyle, schema: &Schema) -> PythonType {
+        python::python_type(data_type, style, schema)
+    }
+    fn render_sql(&self, ops: &[Op], _current: &Schema) -> Vec<String> {
+        render::render_sql(ops)
+    }
+}

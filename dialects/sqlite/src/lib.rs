@@ -1,1 +1,30 @@
+//! SQLite driver. SQLite's catalog is the DDL text it stores, so
+//! introspection reads `sqlite_schema` in one query and runs that text
+//! through the same DDL reader as declared schemas: one normalization for
+//! both sides. Changes ALTER TABLE cannot make are rendered as the table
+//! rebuild SQLite documents (new table, copy rows, drop, rename, indexes).
 
+use migdiff_model::{DataType, Dialect, DialectRender, Op, PythonType, Schema, TypeStyle};
+
+mod introspect;
+mod python;
+mod render;
+
+pub use introspect::{SqliteError, introspect};
+pub use render::render_sql;
+
+/// The SQLite dialect for the dialect-neutral renderers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sqlite;
+
+impl DialectRender for Sqlite {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+    fn python_type(&self, data_type: &DataType, style: TypeStyle, schema: &Schema) -> PythonType {
+        python::python_type(data_type, style, schema)
+    }
+    fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String> {
+        render::render_sql(ops, current)
+    }
+}

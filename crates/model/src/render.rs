@@ -1,0 +1,38 @@
+use crate::model::{Dialect, Schema};
+use crate::ops::Op;
+use crate::types::DataType;
+
+/// Which spelling of a type an Alembic script uses: the model-level one for
+/// values from the declared schema (`sa.String(length=50)`), the reflected
+/// one for values read from the database (`sa.VARCHAR(length=50)`), as
+/// Alembic's own autogenerate writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypeStyle {
+    Declared,
+    Reflected,
+}
+
+/// A type as Python source, with the import line it needs (if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PythonType {
+    pub code: String,
+    pub import: Option<&'static str>,
+}
+
+impl PythonType {
+    pub fn sa(code: impl Into<String>) -> Self {
+        PythonType {
+            code: code.into(),
+            import: None,
+        }
+    }
+}
+
+/// What each `dialects/*` crate provides to the dialect-neutral renderers.
+pub trait DialectRender {
+    fn dialect(&self) -> Dialect;
+    /// The SQLAlchemy type expression for a column type.
+    fn python_type(&self, data_type: &DataType, style: TypeStyle, schema: &Schema) -> PythonType;
+    /// SQL statements for `ops`, applied in order to `current`.
+    fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String>;
+}
