@@ -10,5 +10,13 @@ mod names;
 mod reader;
 mod split;
 
+/// The name PostgreSQL gives an unnamed constraint of `table` over
+/// `columns` (`label` is `pkey`, `key`, `fkey`, `check` or `idx`), before
+/// any collision suffix.
+pub fn pg_default_name(table: &str, columns: Option<&[String]>, label: &str) -> String {
+    let part = columns.map(names::column_part);
+    names::make_object_name(table, part.as_deref(), label)
+}
+
 pub use reader::{DdlError, SourceFile, read_schema};
 pub use split::{RawStatement, split_statements};
