@@ -1,1 +1,651 @@
-pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }
+//! The `migdiff` command line. Library crates return typed errors; this
+//! crate turns them into one-paragraph messages and the documented exit
+//! codes: 0 clean / done, 1 drift, 2 error, 3 database not at head.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use migdiff_alembic::graph::Graph;
+use migdiff_alembic::revision;
+use migdiff_alembic::{RenderOptions, render_body};
+use migdiff_model::{Dialect, DialectRender, DiffOptions, ObjectName, Op, Schema, apply, diff, snapshot};
+
+mod declared;
+mod error;
+mod live;
+mod report;
+mod settings;
+mod sqlalchemy;
+mod url;
+
+pub use error::CliError;
+use live::VersionTable;
+use settings::Project;
+use url::DbUrl;
+
+#[derive(Parser, Debug)]
+#[command(name = "migdiff", version, about = "Alembic-compatible migration diffs for PostgreSQL and SQLite")]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+struct Global {
+    /// Database URL (sqlx or SQLAlchemy form). Default: $MIGDIFF_DATABASE_URL,
+    /// $DATABASE_URL, migdiff.toml, then sqlalchemy.url in alembic.ini.
+    #[arg(long, global = true)]
+    url: Option<String>,
+    /// Declared schema: a .sql file, a folder of .sql files or a .toml snapshot.
+    #[arg(long, global = true)]
+    schema: Option<String>,
+    /// alembic.ini, pyproject.toml or migdiff.toml to read instead of the defaults.
+    #[arg(long, short = 'c', global = true)]
+    config: Option<PathBuf>,
+    /// The dialect, when no database URL says it.
+    #[arg(long, global = true)]
+    dialect: Option<Dialect>,
+    /// Only these schemas (PostgreSQL). Repeatable.
+    #[arg(long = "include-schema", global = true)]
+    include_schema: Vec<String>,
+    /// Leave out tables matching this glob (`name` or `schema.name`). Repeatable.
+    #[arg(long = "exclude-table", global = true)]
+    exclude_table: Vec<String>,
+    /// Treat a column as renamed: `table.old=new`. Repeatable.
+    #[arg(long = "rename-column", global = true)]
+    rename_column: Vec<String>,
+    /// Less output.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// More output (phase timings).
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// Color: auto, always or never.
+    #[arg(long, global = true, default_value = "auto")]
+    color: ColorWhen,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum DiffFormat {
+    Text,
+    Json,
+    Sql,
+    Alembic,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq)]
+enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Write the live schema as a TOML snapshot.
+    Snapshot {
+        /// Output file (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Print the changes from the database to the declared schema; writes nothing.
+    Diff {
+        #[arg(long, default_value = "text")]
+        format: DiffFormat,
+        /// Add a unified diff of the changed tables' snapshot text.
+        #[arg(long)]
+        show_diff: bool,
+    },
+    /// CI gate: exit 0 when the database matches the declared schema, 1 on drift.
+    Check {
+        #[arg(long, default_value = "text")]
+        format: CheckFormat,
+        #[arg(long)]
+        show_diff: bool,
+    },
+    /// Write the next Alembic revision for the changes.
+    Autogenerate {
+        /// The revision message.
+        #[arg(short, long)]
+        message: String,
+        /// Use this revision id instead of a random one.
+        #[arg(long)]
+        rev_id: Option<String>,
+        /// The revision to build on when there are several heads.
+        #[arg(long)]
+        head: Option<String>,
+        /// Print the upgrade as SQL instead of writing a file.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// The revision graph's heads, as `alembic heads` prints them.
+    Heads,
+    /// The revision history, as `alembic history` prints it.
+    History,
+    /// The database's current revision, as `alembic current` prints it.
+    Current,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let choice = match cli.global.color {
+        ColorWhen::Auto => anstream::ColorChoice::Auto,
+        ColorWhen::Always => anstream::ColorChoice::Always,
+        ColorWhen::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let _ = writeln!(anstream::stderr(), "error: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}
+
+struct Ctx {
+    global: Global,
+    project: Project,
+}
+
+fn glob_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+impl Ctx {
+    fn url(&self) -> Result<DbUrl, CliError> {
+        let Some((u, _)) = &self.project.url else {
+            return Err(CliError::usage(
+                "no database URL: pass --url, set MIGDIFF_DATABASE_URL or DATABASE_URL, or set url in migdiff.toml (or sqlalchemy.url in alembic.ini)",
+            ));
+        };
+        url::parse(u, &self.project.dir)
+    }
+
+    fn dialect(&self, url: Option<&DbUrl>) -> Result<Dialect, CliError> {
+        if let Some(u) = url {
+            return Ok(u.dialect());
+        }
+        if let Some(d) = self.global.dialect {
+            return Ok(d);
+        }
+        if let Some(d) = &self.project.file.dialect {
+            return d.parse().map_err(CliError::usage);
+        }
+        Err(CliError::usage("no dialect: pass --dialect postgresql|sqlite or a database URL"))
+    }
+
+    fn schema_source(&self) -> Result<String, CliError> {
+        self.global
+            .schema
+            .clone()
+            .or_else(|| self.project.file.schema.clone())
+            .ok_or_else(|| CliError::usage("no declared schema: pass --schema PATH (a .sql file, a folder of .sql files or a .toml snapshot) or set schema in migdiff.toml"))
+    }
+
+    fn include_schemas(&self) -> Vec<String> {
+        if self.global.include_schema.is_empty() {
+            self.project.file.include_schemas.clone()
+        } else {
+            self.global.include_schema.clone()
+        }
+    }
+
+    fn version_table(&self) -> VersionTable {
+        VersionTable {
+            schema: self.project.file.version_table_schema.clone(),
+            name: self
+                .project
+                .file
+                .version_table
+                .clone()
+                .unwrap_or_else(|| "alembic_version".to_string()),
+        }
+    }
+
+    fn batch(&self, dialect: Dialect) -> bool {
+        self.project
+            .file
+            .render_as_batch
+            .unwrap_or(dialect == Dialect::Sqlite)
+    }
+
+    fn renames(&self, dialect: Dialect) -> Result<Vec<(ObjectName, String, String)>, CliError> {
+        let mut out = Vec::new();
+        let mut specs: Vec<(String, String)> = self
+            .project
+            .file
+            .renames
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for r in &self.global.rename_column {
+            let (k, v) = r.split_once('=').ok_or_else(|| {
+                CliError::usage(format!("--rename-column `{r}`: write it as table.old=new"))
+            })?;
+            specs.push((k.to_string(), v.to_string()));
+        }
+        for (k, new) in specs {
+            let parts: Vec<&str> = k.split('.').collect();
+            let (table, old) = match parts.as_slice() {
+                [t, c] => (ObjectName::new(dialect.default_schema(), *t), c.to_string()),
+                [s, t, c] => (ObjectName::new(*s, *t), c.to_string()),
+                _ => {
+                    return Err(CliError::usage(format!(
+                        "rename `{k}`: write it as table.old_column (or schema.table.old_column)"
+                    )));
+                }
+            };
+            out.push((table, old, new));
+        }
+        Ok(out)
+    }
+
+    fn filter(&self, schema: &mut Schema) {
+        let excludes: Vec<String> = self
+            .global
+            .exclude_table
+            .iter()
+            .chain(self.project.file.exclude_tables.iter())
+            .cloned()
+            .collect();
+        let includes = self.include_schemas();
+        schema.tables.retain(|n, _| {
+            (includes.is_empty() || includes.contains(&n.schema))
+                && !excludes
+                    .iter()
+                    .any(|g| glob_match(g, &n.name) || glob_match(g, &n.to_string()))
+        });
+        if !includes.is_empty() {
+            schema.enums.retain(|n, _| includes.contains(&n.schema));
+            schema.sequences.retain(|n, _| includes.contains(&n.schema));
+            schema.schemas.retain(|s| includes.contains(s));
+        }
+    }
+
+    fn graph(&self) -> Result<Option<Graph>, CliError> {
+        let Some(a) = &self.project.alembic else {
+            return Ok(None);
+        };
+        Ok(Some(Graph::load(&a.version_locations, a.recursive_version_locations)?))
+    }
+}
+
+fn renderer(dialect: Dialect) -> &'static dyn DialectRender {
+    match dialect {
+        Dialect::Postgresql => &migdiff_postgres::Postgres,
+        Dialect::Sqlite => &migdiff_sqlite::Sqlite,
+    }
+}
+
+/// Schemas that hold nothing are not compared (Alembic ignores schemas).
+fn drop_empty_schemas(schema: &mut Schema) {
+    let used: BTreeSet<String> = schema
+        .tables
+        .keys()
+        .chain(schema.enums.keys())
+        .chain(schema.sequences.keys())
+        .map(|n| n.schema.clone())
+        .collect();
+    schema.schemas.retain(|s| used.contains(s));
+}
+
+struct Comparison {
+    live: live::Live,
+    declared: Schema,
+    ops: Vec<Op>,
+    dialect: Dialect,
+    url: DbUrl,
+    timings: Vec<(&'static str, std::time::Duration)>,
+}
+
+async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
+    let url = ctx.url()?;
+    let dialect = url.dialect();
+    let source = ctx.schema_source()?;
+    let t = Instant::now();
+    let mut declared = declared::load(&source, dialect, &ctx.project.dir)?;
+    let read_time = t.elapsed();
+    let graph = if head_check { ctx.graph()? } else { None };
+    let mut live = live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await?;
+    if let Some(graph) = &graph {
+        check_at_head(graph, live.versions.as_deref().unwrap_or(&[]))?;
+    }
+    ctx.filter(&mut live.schema);
+    ctx.filter(&mut declared);
+    drop_empty_schemas(&mut live.schema);
+    let t = Instant::now();
+    let options = DiffOptions {
+        column_renames: ctx.renames(dialect)?,
+        group_by_table: ctx.batch(dialect),
+    };
+    let ops = diff(&live.schema, &declared, &options);
+    let diff_time = t.elapsed();
+    let timings = vec![
+        ("connect", live.connect_time),
+        ("introspect", live.introspect_time),
+        ("read declared schema", read_time),
+        ("diff", diff_time),
+    ];
+    Ok(Comparison {
+        live,
+        declared,
+        ops,
+        dialect,
+        url,
+        timings,
+    })
+}
+
+fn check_at_head(graph: &Graph, current: &[String]) -> Result<(), CliError> {
+    let heads: BTreeSet<&str> = graph.heads().iter().map(|r| r.id.as_str()).collect();
+    let cur: BTreeSet<&str> = current.iter().map(String::as_str).collect();
+    if heads != cur {
+        let fmt = |s: &BTreeSet<&str>| {
+            if s.is_empty() {
+                "no revision".to_string()
+            } else {
+                s.iter().copied().collect::<Vec<_>>().join(", ")
+            }
+        };
+        return Err(CliError::not_at_head(format!(
+            "Target database is not up to date: it is at {}, the revision graph's heads are {}. Run `alembic upgrade head` first (or `migdiff check --replay` once it lands).",
+            fmt(&cur),
+            fmt(&heads)
+        )));
+    }
+    Ok(())
+}
+
+fn print_timings(ctx: &Ctx, timings: &[(&str, std::time::Duration)]) {
+    if ctx.global.verbose {
+        for (name, d) in timings {
+            eprintln!("{name}: {:.1} ms", d.as_secs_f64() * 1000.0);
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<u8, CliError> {
+    let dir = std::env::current_dir().map_err(|e| CliError::usage(format!("no current folder: {e}")))?;
+    let project = settings::load(&dir, cli.global.config.as_deref(), cli.global.url.as_deref())?;
+    let ctx = Ctx {
+        global: cli.global,
+        project,
+    };
+    let mut stdout = anstream::stdout();
+    match cli.command {
+        Command::Snapshot { output } => {
+            let url = ctx.url()?;
+            let mut live = live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await?;
+            ctx.filter(&mut live.schema);
+            drop_empty_schemas(&mut live.schema);
+            let text = snapshot::to_toml(&live.schema, url.dialect())?;
+            match output {
+                Some(path) => {
+                    let path = ctx.project.dir.join(path);
+                    write_file(&path, &text)?;
+                    if !ctx.global.quiet {
+                        eprintln!("Wrote {}", path.display());
+                    }
+                }
+                None => {
+                    let _ = stdout.write_all(text.as_bytes());
+                }
+            }
+            Ok(0)
+        }
+        Command::Diff { format, show_diff } => {
+            let c = compare(&ctx, false).await?;
+            print_timings(&ctx, &c.timings);
+            match format {
+                DiffFormat::Text => {
+                    let _ = report::text(&mut stdout, &c.ops, &[], "the declared schema");
+                }
+                DiffFormat::Json => {
+                    let _ = writeln!(stdout, "{}", report::json(&c.ops, &[]));
+                }
+                DiffFormat::Sql => {
+                    for s in renderer(c.dialect).render_sql(&c.ops, &c.live.schema) {
+                        let _ = writeln!(stdout, "{s};");
+                    }
+                }
+                DiffFormat::Alembic => {
+                    let opts = RenderOptions {
+                        dialect: renderer(c.dialect),
+                        batch: ctx.batch(c.dialect),
+                    };
+                    let body = render_body(&c.ops, &c.live.schema, true, &opts);
+                    let _ = writeln!(stdout, "{}", body.text);
+                }
+            }
+            if show_diff && !c.ops.is_empty() {
+                let _ = write!(stdout, "{}", report::snapshot_diff(&c.ops, &c.live.schema, &c.declared, c.dialect));
+            }
+            Ok(0)
+        }
+        Command::Check { format, show_diff } => {
+            let c = compare(&ctx, true).await?;
+            print_timings(&ctx, &c.timings);
+            match format {
+                CheckFormat::Text => {
+                    let _ = report::text(&mut stdout, &c.ops, &[], "the declared schema");
+                    if show_diff && !c.ops.is_empty() {
+                        let _ = write!(
+                            stdout,
+                            "{}",
+                            report::snapshot_diff(&c.ops, &c.live.schema, &c.declared, c.dialect)
+                        );
+                    }
+                }
+                CheckFormat::Json => {
+                    let _ = writeln!(stdout, "{}", report::json(&c.ops, &[]));
+                }
+            }
+            let _ = c.url;
+            Ok(if c.ops.is_empty() { 0 } else { 1 })
+        }
+        Command::Autogenerate {
+            message,
+            rev_id,
+            head,
+            sql,
+        } => autogenerate(&ctx, &message, rev_id, head, sql).await,
+        Command::Heads => {
+            let graph = require_graph(&ctx)?;
+            let _ = write!(stdout, "{}", graph.heads_text());
+            Ok(0)
+        }
+        Command::History => {
+            let graph = require_graph(&ctx)?;
+            let _ = write!(stdout, "{}", graph.history_text(&[]));
+            Ok(0)
+        }
+        Command::Current => {
+            let graph = require_graph(&ctx)?;
+            let url = ctx.url()?;
+            let live = live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await?;
+            let heads: BTreeSet<String> = graph.heads().iter().map(|r| r.id.clone()).collect();
+            for v in live.versions.unwrap_or_default() {
+                let mut line = v.clone();
+                if heads.contains(&v) {
+                    line.push_str(" (head)");
+                }
+                if graph.revisions.get(&v).is_some_and(|r| r.down.len() > 1) {
+                    line.push_str(" (mergepoint)");
+                }
+                if !graph.revisions.contains_key(&v) {
+                    return Err(CliError::usage(format!(
+                        "the database is at revision {v}, which no revision file defines; check version_locations or the database"
+                    )));
+                }
+                let _ = writeln!(stdout, "{line}");
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn require_graph(ctx: &Ctx) -> Result<Graph, CliError> {
+    ctx.graph()?.ok_or_else(|| {
+        CliError::usage(format!(
+            "no Alembic project in {}: no alembic.ini (or pyproject.toml [tool.alembic]); pass --config or run from the project folder",
+            ctx.project.dir.display()
+        ))
+    })
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".migdiff-{}.tmp", uuid::Uuid::new_v4().simple()));
+    std::fs::write(&tmp, text)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            CliError::usage(format!(
+                "cannot write {}: {e}; choose a writable path with -o",
+                path.display()
+            ))
+        })
+}
+
+async fn autogenerate(
+    ctx: &Ctx,
+    message: &str,
+    rev_id: Option<String>,
+    head: Option<String>,
+    sql: bool,
+) -> Result<u8, CliError> {
+    let graph = require_graph(ctx)?;
+    let Some(alembic) = ctx.project.alembic.clone() else {
+        return Err(CliError::usage("no Alembic project"));
+    };
+    let down: Vec<String> = match &head {
+        Some(h) => vec![graph.resolve(h)?.id.clone()],
+        None => {
+            let heads = graph.heads();
+            if heads.len() > 1 {
+                return Err(CliError::usage(format!(
+                    "Multiple head revisions are present ({}); pass --head REV to build on one, or merge them with `alembic merge heads`",
+                    heads.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            heads.iter().map(|r| r.id.clone()).collect()
+        }
+    };
+    let rev_id = match rev_id {
+        Some(id) => {
+            revision::check_rev_id(&id)?;
+            if graph.revisions.contains_key(&id) {
+                return Err(CliError::usage(format!("revision {id} already exists; choose another --rev-id")));
+            }
+            id
+        }
+        None => revision::new_rev_id(),
+    };
+    let c = compare(ctx, head.is_none()).await?;
+    if let Some(h) = &head {
+        let current = c.live.versions.clone().unwrap_or_default();
+        if !current.contains(h) && !down.iter().all(|d| current.contains(d)) {
+            return Err(CliError::not_at_head(format!(
+                "Target database is not up to date: it is not at {h}. Run `alembic upgrade {h}` first."
+            )));
+        }
+    }
+    print_timings(ctx, &c.timings);
+    let mut out = anstream::stdout();
+    if c.ops.is_empty() {
+        let _ = writeln!(out, "No changes in schema detected.");
+        return Ok(0);
+    }
+    let dialect_render = renderer(c.dialect);
+    if sql {
+        for s in dialect_render.render_sql(&c.ops, &c.live.schema) {
+            let _ = writeln!(out, "{s};");
+        }
+        return Ok(0);
+    }
+    let opts = RenderOptions {
+        dialect: dialect_render,
+        batch: ctx.batch(c.dialect),
+    };
+    let upgrade = render_body(&c.ops, &c.live.schema, true, &opts);
+    let mut after = c.live.schema.clone();
+    for op in &c.ops {
+        apply(&mut after, op);
+    }
+    let inverse: Vec<Op> = c.ops.iter().rev().map(Op::inverse).collect();
+    let downgrade = render_body(&inverse, &after, false, &opts);
+    let imports: BTreeSet<String> = upgrade.imports.union(&downgrade.imports).cloned().collect();
+    let date = revision::create_date(alembic.timezone.as_deref())?;
+    let slug = revision::slug(message, alembic.truncate_slug_length);
+    let name = revision::file_name(&alembic.file_template, &rev_id, &slug, &date)?;
+    let versions_dir = alembic
+        .version_locations
+        .first()
+        .cloned()
+        .unwrap_or_else(|| alembic.script_location.join("versions"));
+    let path = versions_dir.join(name);
+    let script = revision::render_script(
+        Some(&alembic.script_location.join("script.py.mako")),
+        &revision::NewRevision {
+            rev_id: rev_id.clone(),
+            message,
+            down_revisions: down,
+            imports: imports.into_iter().collect(),
+            upgrades: upgrade.text,
+            downgrades: downgrade.text,
+        },
+        &date,
+    )?;
+    revision::write_new_file(&path, &script)?;
+    let shown = path.canonicalize().unwrap_or(path);
+    let _ = writeln!(out, "Generating {} ...  done", shown.display());
+    Ok(0)
+}

@@ -1,0 +1,82 @@
+//! Reading the declared schema: a `.sql` file, a folder of them, or a TOML
+//! snapshot.
+
+use std::path::{Path, PathBuf};
+
+use migdiff_ddl::{SourceFile, read_schema};
+use migdiff_model::{Dialect, Schema, snapshot};
+
+use crate::error::CliError;
+
+pub fn load(source: &str, dialect: Dialect, base: &Path) -> Result<Schema, CliError> {
+    if source.starts_with("sqlalchemy:") {
+        return crate::sqlalchemy::export(source, dialect, base);
+    }
+    let path = base.join(source);
+    if !path.exists() {
+        return Err(CliError::usage(format!(
+            "declared schema {} does not exist; pass --schema with a .sql file, a folder of .sql files or a .toml snapshot",
+            path.display()
+        )));
+    }
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
+            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(CliError::usage(format!(
+                "folder {} holds no .sql files",
+                path.display()
+            )));
+        }
+        let sources = files
+            .iter()
+            .map(|f| read_source(f, source))
+            .collect::<Result<Vec<_>, _>>()?;
+        return Ok(with_implied_schemas(read_schema(&sources, dialect)?, dialect));
+    }
+    if path.extension().is_some_and(|x| x == "toml") {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+        let (snap_dialect, schema) = snapshot::from_toml(&text)
+            .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+        if snap_dialect != dialect {
+            return Err(CliError::usage(format!(
+                "{} is a {snap_dialect} snapshot but the database is {dialect}",
+                path.display()
+            )));
+        }
+        return Ok(schema);
+    }
+    let src = read_source(&path, source)?;
+    Ok(with_implied_schemas(read_schema(&[src], dialect)?, dialect))
+}
+
+fn read_source(path: &Path, shown: &str) -> Result<SourceFile, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+    let display = if path.ends_with(shown) {
+        shown.to_string()
+    } else {
+        path.display().to_string()
+    };
+    Ok(SourceFile { path: display, text })
+}
+
+/// A table or type in schema `s` means schema `s` exists.
+pub fn with_implied_schemas(mut schema: Schema, dialect: Dialect) -> Schema {
+    let default = dialect.default_schema();
+    let used: Vec<String> = schema
+        .tables
+        .keys()
+        .chain(schema.enums.keys())
+        .chain(schema.sequences.keys())
+        .map(|n| n.schema.clone())
+        .filter(|s| s != default)
+        .collect();
+    schema.schemas.extend(used);
+    schema
+}

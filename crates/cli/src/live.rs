@@ -1,0 +1,136 @@
+//! Reading the live database: connect, introspect read-only, and read the
+//! Alembic version table.
+
+use std::time::{Duration, Instant};
+
+use migdiff_model::Schema;
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection, Row};
+
+use crate::error::CliError;
+use crate::url::DbUrl;
+
+pub struct Live {
+    pub schema: Schema,
+    pub queries: usize,
+    /// Rows of the version table; `None` when it does not exist.
+    pub versions: Option<Vec<String>>,
+    pub connect_time: Duration,
+    pub introspect_time: Duration,
+}
+
+pub struct VersionTable {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+fn connect_error(url: &DbUrl, e: impl std::fmt::Display) -> CliError {
+    CliError::usage(format!(
+        "cannot connect to {}: {e}. Check that the server is running, and the URL, user and password (from --url, MIGDIFF_DATABASE_URL, DATABASE_URL, migdiff.toml or alembic.ini).",
+        url.display()
+    ))
+}
+
+pub async fn load(url: &DbUrl, include_schemas: &[String], version: &VersionTable) -> Result<Live, CliError> {
+    let started = Instant::now();
+    match url {
+        DbUrl::Postgres { options, .. } => {
+            let mut conn = migdiff_postgres::connect(options.clone(), url.display())
+                .await
+                .map_err(|e| match e {
+                    migdiff_postgres::PgError::Connect { source, .. } => connect_error(url, source),
+                    other => CliError::usage(other.to_string()),
+                })?;
+            let connect_time = started.elapsed();
+            let t = Instant::now();
+            let opts = migdiff_postgres::IntrospectOptions {
+                schemas: include_schemas.to_vec(),
+                version_table: (version.schema.clone(), version.name.clone()),
+                ..Default::default()
+            };
+            let result = migdiff_postgres::introspect(&mut conn, &opts)
+                .await
+                .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;
+            let introspect_time = t.elapsed();
+            let vt_schema = version.schema.clone().unwrap_or_else(|| "public".into());
+            let qualified = format!(
+                "{}.{}",
+                migdiff_sqlexpr::quote_ident(&vt_schema, migdiff_model::Dialect::Postgresql),
+                migdiff_sqlexpr::quote_ident(&version.name, migdiff_model::Dialect::Postgresql)
+            );
+            let exists: bool = sqlx::query_scalar("select to_regclass($1) is not null")
+                .bind(&qualified)
+                .fetch_one(&mut conn)
+                .await
+                .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;
+            let versions = if exists {
+                let sql = format!("select version_num from {qualified}");
+                Some(
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                        .fetch_all(&mut conn)
+                        .await
+                        .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?,
+                )
+            } else {
+                None
+            };
+            let _ = conn.close().await;
+            Ok(Live {
+                schema: result.schema,
+                queries: result.queries,
+                versions,
+                connect_time,
+                introspect_time,
+            })
+        }
+        DbUrl::Sqlite { path, .. } => {
+            if !path.exists() {
+                return Err(CliError::usage(format!(
+                    "SQLite database {} does not exist; check the URL (sqlite:///relative.db or sqlite:////absolute.db)",
+                    path.display()
+                )));
+            }
+            let mut conn = SqliteConnectOptions::new()
+                .filename(path)
+                .read_only(true)
+                .create_if_missing(false)
+                .busy_timeout(Duration::from_secs(5))
+                .disable_statement_logging()
+                .connect()
+                .await
+                .map_err(|e| connect_error(url, e))?;
+            let connect_time = started.elapsed();
+            let t = Instant::now();
+            let (schema, queries) = migdiff_sqlite::introspect(&mut conn, &version.name).await?;
+            let introspect_time = t.elapsed();
+            let exists: bool = sqlx::query_scalar(
+                "select count(*) > 0 from sqlite_schema where type = 'table' and name = ?",
+            )
+            .bind(&version.name)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;
+            let versions = if exists {
+                let sql = format!(
+                    "select version_num from {}",
+                    migdiff_sqlexpr::quote_ident(&version.name, migdiff_model::Dialect::Sqlite)
+                );
+                let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(&mut conn)
+                    .await
+                    .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;
+                Some(rows.iter().map(|r| r.get::<String, _>(0)).collect())
+            } else {
+                None
+            };
+            let _ = conn.close().await;
+            Ok(Live {
+                schema,
+                queries,
+                versions,
+                connect_time,
+                introspect_time,
+            })
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Reports of a diff: human text (colored on a terminal) and versioned JSON.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use migdiff_model::{Dialect, Op, Schema, snapshot};
+use serde_json::json;
+
+/// The JSON report's shape version; bump on any incompatible change.
+pub const JSON_VERSION: u32 = 1;
+
+fn marker(op: &Op) -> (&'static str, Style) {
+    let kind = op.kind();
+    if kind.starts_with("create") || kind.starts_with("add") {
+        ("+", Style::new().fg_color(Some(AnsiColor::Green.into())))
+    } else if kind.starts_with("drop") {
+        ("-", Style::new().fg_color(Some(AnsiColor::Red.into())))
+    } else {
+        ("~", Style::new().fg_color(Some(AnsiColor::Yellow.into())))
+    }
+}
+
+pub fn text(out: &mut dyn Write, ops: &[Op], unverified: &[String], what: &str) -> std::io::Result<()> {
+    if ops.is_empty() && unverified.is_empty() {
+        writeln!(out, "No drift: the database matches {what}.")?;
+        return Ok(());
+    }
+    if !ops.is_empty() {
+        writeln!(
+            out,
+            "Drift: {} change{} between the database and {what}:",
+            ops.len(),
+            if ops.len() == 1 { "" } else { "s" }
+        )?;
+    }
+    for op in ops {
+        let (m, style) = marker(op);
+        let hazards: Vec<&str> = op.hazards().iter().map(|h| h.name()).collect();
+        let hz = if hazards.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", hazards.join(", "))
+        };
+        writeln!(out, "  {style}{m}{style:#} {}{hz}", op.describe())?;
+    }
+    for u in unverified {
+        writeln!(out, "  ? {u} (unverified: no scratch database to settle the expression; pass --dev-url)")?;
+    }
+    Ok(())
+}
+
+pub fn json(ops: &[Op], unverified: &[String]) -> String {
+    let changes: Vec<serde_json::Value> = ops
+        .iter()
+        .map(|op| {
+            json!({
+                "kind": op.kind(),
+                "object": op.object_path(),
+                "table": op.table().map(|t| t.to_string()),
+                "description": op.describe(),
+                "hazards": op.hazards().iter().map(|h| h.name()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let doc = json!({
+        "version": JSON_VERSION,
+        "clean": ops.is_empty() && unverified.is_empty(),
+        "changes": changes,
+        "unverified": unverified,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// A unified diff of the snapshot text of every table the ops touch.
+pub fn snapshot_diff(ops: &[Op], live: &Schema, declared: &Schema, dialect: Dialect) -> String {
+    let mut names: Vec<_> = ops.iter().filter_map(|o| o.table().cloned()).collect();
+    names.sort();
+    names.dedup();
+    let pick = |s: &Schema| {
+        let mut sub = Schema::default();
+        for n in &names {
+            if let Some(t) = s.tables.get(n) {
+                sub.tables.insert(n.clone(), t.clone());
+            }
+        }
+        snapshot::to_toml(&sub, dialect).unwrap_or_default()
+    };
+    let (a, b) = (pick(live), pick(declared));
+    similar::TextDiff::from_lines(&a, &b)
+        .unified_diff()
+        .header("database", "declared")
+        .to_string()
+}

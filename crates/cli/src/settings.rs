@@ -1,0 +1,117 @@
+//! Where each setting comes from. Precedence: command-line flag >
+//! environment (`MIGDIFF_DATABASE_URL`, `DATABASE_URL`) > `migdiff.toml` >
+//! `pyproject.toml [tool.migdiff]` > Alembic's own configuration.
+
+use std::path::{Path, PathBuf};
+
+use migdiff_alembic::config::{self as alembic_config, AlembicConfig};
+use serde::Deserialize;
+
+use crate::error::CliError;
+
+/// migdiff's own options, as `migdiff.toml` or `[tool.migdiff]` spell them.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub url: Option<String>,
+    pub schema: Option<String>,
+    pub dialect: Option<String>,
+    #[serde(default)]
+    pub include_schemas: Vec<String>,
+    #[serde(default)]
+    pub exclude_tables: Vec<String>,
+    pub render_as_batch: Option<bool>,
+    pub version_table: Option<String>,
+    pub version_table_schema: Option<String>,
+    /// Column renames: `"table.old_name" = "new_name"`.
+    #[serde(default)]
+    pub renames: std::collections::BTreeMap<String, String>,
+    pub python: Option<String>,
+    pub dev_url: Option<String>,
+}
+
+impl FileSettings {
+    fn merge_under(self, lower: FileSettings) -> FileSettings {
+        FileSettings {
+            url: self.url.or(lower.url),
+            schema: self.schema.or(lower.schema),
+            dialect: self.dialect.or(lower.dialect),
+            include_schemas: if self.include_schemas.is_empty() { lower.include_schemas } else { self.include_schemas },
+            exclude_tables: if self.exclude_tables.is_empty() { lower.exclude_tables } else { self.exclude_tables },
+            render_as_batch: self.render_as_batch.or(lower.render_as_batch),
+            version_table: self.version_table.or(lower.version_table),
+            version_table_schema: self.version_table_schema.or(lower.version_table_schema),
+            renames: if self.renames.is_empty() { lower.renames } else { self.renames },
+            python: self.python.or(lower.python),
+            dev_url: self.dev_url.or(lower.dev_url),
+        }
+    }
+}
+
+/// Everything a command needs to know about the project.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub dir: PathBuf,
+    pub file: FileSettings,
+    pub alembic: Option<AlembicConfig>,
+    /// The URL and where it came from (for messages).
+    pub url: Option<(String, String)>,
+}
+
+fn read_migdiff_toml(path: &Path) -> Result<FileSettings, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| {
+        CliError::usage(format!(
+            "{}: {}",
+            path.display(),
+            e.to_string().trim_end()
+        ))
+    })
+}
+
+/// Loads the project in `dir`. `config` is `--config`: an `alembic.ini`,
+/// a `pyproject.toml` or a `migdiff.toml`.
+pub fn load(dir: &Path, config: Option<&Path>, url_flag: Option<&str>) -> Result<Project, CliError> {
+    let (alembic_file, migdiff_file) = match config {
+        Some(p) if !p.exists() => {
+            return Err(CliError::usage(format!(
+                "config file {} does not exist; pass an existing alembic.ini, pyproject.toml or migdiff.toml",
+                p.display()
+            )));
+        }
+        Some(p) if p.file_name().is_some_and(|n| n == "migdiff.toml") => (None, Some(p.to_path_buf())),
+        Some(p) => (Some(p.to_path_buf()), None),
+        None => (None, Some(dir.join("migdiff.toml")).filter(|p| p.exists())),
+    };
+    let alembic = alembic_config::load(alembic_file.as_deref(), dir)?;
+    let mut file = match &migdiff_file {
+        Some(p) => read_migdiff_toml(p)?,
+        None => FileSettings::default(),
+    };
+    if let Some(table) = alembic.as_ref().and_then(|a| a.pyproject_migdiff.clone()) {
+        let lower: FileSettings = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| CliError::usage(format!("pyproject.toml [tool.migdiff]: {e}")))?;
+        file = file.merge_under(lower);
+    }
+    let url = if let Some(u) = url_flag {
+        Some((u.to_string(), "--url".to_string()))
+    } else if let Ok(u) = std::env::var("MIGDIFF_DATABASE_URL") {
+        Some((u, "MIGDIFF_DATABASE_URL".to_string()))
+    } else if let Ok(u) = std::env::var("DATABASE_URL") {
+        Some((u, "DATABASE_URL".to_string()))
+    } else if let Some(u) = &file.url {
+        Some((u.clone(), "migdiff.toml".to_string()))
+    } else {
+        alembic
+            .as_ref()
+            .and_then(|a| a.sqlalchemy_url.clone().map(|u| (u, a.source.display().to_string())))
+    };
+    Ok(Project {
+        dir: dir.to_path_buf(),
+        file,
+        alembic,
+        url,
+    })
+}

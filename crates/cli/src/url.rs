@@ -1,0 +1,130 @@
+//! Database URLs: sqlx's and SQLAlchemy's spellings, with the password
+//! masked in every message.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use migdiff_model::Dialect;
+use sqlx::postgres::PgConnectOptions;
+
+use crate::error::CliError;
+
+/// A parsed database URL.
+#[derive(Debug, Clone)]
+pub enum DbUrl {
+    Postgres { options: PgConnectOptions, display: String, database: String },
+    Sqlite { path: PathBuf, display: String },
+}
+
+impl DbUrl {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            DbUrl::Postgres { .. } => Dialect::Postgresql,
+            DbUrl::Sqlite { .. } => Dialect::Sqlite,
+        }
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn display(&self) -> &str {
+        match self {
+            DbUrl::Postgres { display, .. } | DbUrl::Sqlite { display, .. } => display,
+        }
+    }
+}
+
+/// Replaces the password in a URL-looking string with `***`.
+pub fn mask(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let auth = &rest[..auth_end];
+    match auth.rfind('@') {
+        Some(at) => {
+            let userinfo = &auth[..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &rest[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+/// Parses `url` (relative SQLite paths against `base`).
+pub fn parse(url: &str, base: &Path) -> Result<DbUrl, CliError> {
+    let display = mask(url);
+    let bad = |why: &str| {
+        CliError::usage(format!(
+            "database URL `{display}`: {why}. Use postgresql://user@host:port/db or sqlite:///path.db"
+        ))
+    };
+    let Some(scheme_end) = url.find("://") else {
+        return Err(bad("not a URL"));
+    };
+    let scheme = &url[..scheme_end];
+    // SQLAlchemy's `dialect+driver`: the driver does not matter here.
+    let dialect = scheme.split('+').next().unwrap_or(scheme).to_ascii_lowercase();
+    match dialect.as_str() {
+        "postgresql" | "postgres" | "pgsql" => {
+            let rest = &url[scheme_end..];
+            let normalized = format!("postgres{rest}");
+            let options = PgConnectOptions::from_str(&normalized).map_err(|e| bad(&e.to_string()))?;
+            let parsed = url::Url::parse(&normalized).map_err(|e| bad(&e.to_string()))?;
+            let database = parsed.path().trim_start_matches('/').to_string();
+            Ok(DbUrl::Postgres { options, display, database })
+        }
+        "sqlite" => {
+            // sqlite:///rel.db is relative, sqlite:////abs.db absolute.
+            let rest = &url[scheme_end + 3..];
+            let path_part = rest.split('?').next().unwrap_or("");
+            let path = match path_part.strip_prefix('/') {
+                Some(p) if p.is_empty() || p == ":memory:" => {
+                    return Err(bad("an in-memory SQLite database has no schema to compare; give a file"));
+                }
+                Some(p) if p.starts_with('/') => PathBuf::from(p),
+                Some(p) => base.join(p),
+                None if path_part.is_empty() => {
+                    return Err(bad("an in-memory SQLite database has no schema to compare; give a file"));
+                }
+                None => base.join(path_part),
+            };
+            Ok(DbUrl::Sqlite { path, display })
+        }
+        other => Err(bad(&format!("unknown scheme `{other}`"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_passwords() {
+        assert_eq!(mask("postgresql://u:secret@h:5/db"), "postgresql://u:***@h:5/db");
+        assert_eq!(mask("postgresql://u@h/db"), "postgresql://u@h/db");
+        assert_eq!(mask("sqlite:///x.db"), "sqlite:///x.db");
+    }
+
+    #[test]
+    fn sqlalchemy_urls() {
+        let base = Path::new("/base");
+        assert!(matches!(parse("postgresql+psycopg2://u@h/db", base).unwrap(), DbUrl::Postgres { .. }));
+        match parse("sqlite:///rel.db", base).unwrap() {
+            DbUrl::Sqlite { path, .. } => assert_eq!(path, PathBuf::from("/base/rel.db")),
+            _ => panic!(),
+        }
+        match parse("sqlite:////abs/x.db", base).unwrap() {
+            DbUrl::Sqlite { path, .. } => assert_eq!(path, PathBuf::from("/abs/x.db")),
+            _ => panic!(),
+        }
+        let e = parse("mysql://u:pw@h/db", base).unwrap_err();
+        assert!(e.message.contains("***") && !e.message.contains("pw@"), "{}", e.message);
+    }
+}
