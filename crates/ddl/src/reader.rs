@@ -237,6 +237,68 @@ fn strip_sequence_name(text: &str) -> String {
     text.to_string()
 }
 
+/// PostgreSQL takes identity options in any order; sqlparser wants
+/// INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE. Reorders the list
+/// after every `AS IDENTITY (`.
+fn reorder_identity_options(text: &str) -> String {
+    let up = text.to_uppercase();
+    let mut out = String::new();
+    let mut from = 0;
+    while let Some(rel) = up[from..].find("AS IDENTITY") {
+        let at = from + rel + "AS IDENTITY".len();
+        let rest = &text[at..];
+        let Some(open_rel) = rest.find('(') else { break };
+        if !rest[..open_rel].trim().is_empty() {
+            out.push_str(&text[from..at]);
+            from = at;
+            continue;
+        }
+        let open = at + open_rel;
+        let Some(close_rel) = text[open..].find(')') else { break };
+        let close = open + close_rel;
+        let words: Vec<&str> = text[open + 1..close].split_whitespace().collect();
+        let mut groups: Vec<(u8, Vec<&str>)> = Vec::new();
+        let rank = |w: &str| match w.to_uppercase().as_str() {
+            "INCREMENT" => Some(0),
+            "MINVALUE" => Some(1),
+            "MAXVALUE" => Some(2),
+            "START" => Some(3),
+            "CACHE" => Some(4),
+            "CYCLE" => Some(5),
+            "NO" => Some(9),
+            _ => None,
+        };
+        let mut i = 0;
+        while i < words.len() {
+            match rank(words[i]) {
+                Some(9) => {
+                    let next = words.get(i + 1).copied().unwrap_or("");
+                    let r = rank(next).unwrap_or(5);
+                    groups.push((r, vec![words[i], next]));
+                    i += 2;
+                }
+                Some(r) => {
+                    groups.push((r, vec![words[i]]));
+                    i += 1;
+                }
+                None => {
+                    if let Some(g) = groups.last_mut() {
+                        g.1.push(words[i]);
+                    }
+                    i += 1;
+                }
+            }
+        }
+        groups.sort_by_key(|g| g.0);
+        let body: Vec<String> = groups.iter().map(|g| g.1.join(" ")).collect();
+        out.push_str(&text[from..open + 1]);
+        out.push_str(&body.join(" "));
+        from = close;
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
 fn number(expr: &Expr) -> Option<i64> {
     match expr {
         Expr::Value(v) => match &v.value {
@@ -321,7 +383,13 @@ impl Reader {
         if up.starts_with("ALTER SEQUENCE ") && up.contains(" OWNED BY ") {
             return self.sequence_owned_by(raw, &origin);
         }
-        let text = strip_sequence_name(&raw.text);
+        if up.starts_with("CREATE SEQUENCE ")
+            || up.starts_with("CREATE TEMP SEQUENCE ")
+            || up.starts_with("CREATE TEMPORARY SEQUENCE ")
+        {
+            return self.create_sequence(raw, &origin);
+        }
+        let text = reorder_identity_options(&strip_sequence_name(&raw.text));
         let d = sql_dialect(self.dialect);
         let statements = Parser::new(d.as_ref())
             .try_with_sql(&text)
@@ -375,6 +443,94 @@ impl Reader {
             [] => return Err(origin.unsupported("OWNED BY needs table.column")),
         };
         self.owned.push((self.object_name(&seq), table, column));
+        Ok(())
+    }
+
+    /// PostgreSQL takes sequence options in any order (pg_dump writes START
+    /// before INCREMENT); sqlparser wants a fixed one, so this small reader
+    /// handles CREATE SEQUENCE itself.
+    fn create_sequence(&mut self, raw: &RawStatement, origin: &Origin) -> Result<(), DdlError> {
+        use sqlparser::keywords::Keyword as K;
+        let d = sql_dialect(self.dialect);
+        let fail = |e: sqlparser::parser::ParserError| {
+            let msg = e.to_string();
+            let (line, column) = locate(&msg, raw);
+            DdlError::Parse {
+                path: origin.path.clone(),
+                line,
+                column,
+                message: clean_message(&msg),
+                first_line: origin.first_line.clone(),
+            }
+        };
+        let mut p = Parser::new(d.as_ref()).try_with_sql(&raw.text).map_err(fail)?;
+        p.expect_keyword(K::CREATE).map_err(fail)?;
+        let _ = p.parse_one_of_keywords(&[K::TEMP, K::TEMPORARY]);
+        p.expect_keyword(K::SEQUENCE).map_err(fail)?;
+        let _ = p.parse_keywords(&[K::IF, K::NOT, K::EXISTS]);
+        let name = self.object_name(&p.parse_object_name(false).map_err(fail)?);
+        let mut seq = m::Sequence {
+            name: name.clone(),
+            data_type: DataType::BigInt,
+            start: None,
+            increment: None,
+            min_value: None,
+            max_value: None,
+            cache: None,
+            cycle: false,
+        };
+        let num = |p: &mut Parser| -> Result<Option<i64>, DdlError> {
+            let e = p.parse_expr().map_err(fail)?;
+            Ok(number(&e))
+        };
+        loop {
+            if p.parse_keyword(K::AS) {
+                let t = p.parse_data_type().map_err(fail)?;
+                seq.data_type = parse_type_text(&t.to_string(), self.dialect);
+            } else if p.parse_keyword(K::INCREMENT) {
+                let _ = p.parse_keyword(K::BY);
+                seq.increment = num(&mut p)?;
+            } else if p.parse_keyword(K::START) {
+                let _ = p.parse_keyword(K::WITH);
+                seq.start = num(&mut p)?;
+            } else if p.parse_keyword(K::MINVALUE) {
+                seq.min_value = num(&mut p)?;
+            } else if p.parse_keyword(K::MAXVALUE) {
+                seq.max_value = num(&mut p)?;
+            } else if p.parse_keyword(K::CACHE) {
+                seq.cache = num(&mut p)?;
+            } else if p.parse_keyword(K::CYCLE) {
+                seq.cycle = true;
+            } else if p.parse_keyword(K::NO) {
+                if p.parse_keyword(K::CYCLE) {
+                    seq.cycle = false;
+                } else if p.parse_one_of_keywords(&[K::MINVALUE, K::MAXVALUE]).is_none() {
+                    return Err(origin.unsupported("expected CYCLE, MINVALUE or MAXVALUE after NO"));
+                }
+            } else if p.parse_keywords(&[K::OWNED, K::BY]) {
+                let owner = p.parse_object_name(false).map_err(fail)?;
+                let mut parts = self.name_parts(&owner);
+                if let (Some(col), true) = (parts.pop(), !parts.is_empty()) {
+                    let table = match parts.as_slice() {
+                        [.., s, t] => ObjectName::new(s.clone(), t.clone()),
+                        [t] => ObjectName::new(self.dialect.default_schema(), t.clone()),
+                        [] => ObjectName::new("", ""),
+                    };
+                    self.owned.push((name.clone(), table, col));
+                }
+            } else if p.peek_token().token == sqlparser::tokenizer::Token::EOF {
+                break;
+            } else {
+                let t = p.peek_token();
+                return Err(fail(sqlparser::parser::ParserError::ParserError(format!(
+                    "Expected: a sequence option, found: {} at Line: {}, Column: {}",
+                    t.token, t.span.start.line, t.span.start.column
+                ))));
+            }
+        }
+        let seq = with_sequence_defaults(seq);
+        self.used(&name.schema).insert(name.name.clone());
+        self.schema.sequences.insert(name, seq);
         Ok(())
     }
 
@@ -462,51 +618,6 @@ impl Reader {
                 comment,
                 ..
             } => self.comment(object_type, &object_name, comment, origin)?,
-            Statement::CreateSequence {
-                name,
-                data_type,
-                sequence_options,
-                owned_by,
-                ..
-            } => {
-                let name = self.object_name(&name);
-                let mut seq = m::Sequence {
-                    name: name.clone(),
-                    data_type: data_type
-                        .map(|t| parse_type_text(&t.to_string(), self.dialect))
-                        .unwrap_or(DataType::BigInt),
-                    start: None,
-                    increment: None,
-                    min_value: None,
-                    max_value: None,
-                    cache: None,
-                    cycle: false,
-                };
-                for o in &sequence_options {
-                    match o {
-                        SequenceOptions::IncrementBy(e, _) => seq.increment = number(e),
-                        SequenceOptions::MinValue(e) => seq.min_value = e.as_ref().and_then(number),
-                        SequenceOptions::MaxValue(e) => seq.max_value = e.as_ref().and_then(number),
-                        SequenceOptions::StartWith(e, _) => seq.start = number(e),
-                        SequenceOptions::Cache(e) => seq.cache = number(e),
-                        SequenceOptions::Cycle(no) => seq.cycle = !no,
-                    }
-                }
-                let seq = with_sequence_defaults(seq);
-                self.used(&name.schema).insert(name.name.clone());
-                if let Some(owner) = owned_by {
-                    let mut parts = self.name_parts(&owner);
-                    if let Some(col) = parts.pop() {
-                        let table = match parts.as_slice() {
-                            [.., s, t] => ObjectName::new(s.clone(), t.clone()),
-                            [t] => ObjectName::new(self.dialect.default_schema(), t.clone()),
-                            [] => ObjectName::new("", ""),
-                        };
-                        self.owned.push((name.clone(), table, col));
-                    }
-                }
-                self.schema.sequences.insert(name, seq);
-            }
             Statement::CreateExtension(_) | Statement::Set(_) | Statement::Query(_) => {}
             Statement::Grant { .. } | Statement::Revoke { .. } => {}
             Statement::CreateView { .. } | Statement::CreateFunction(_) => {}

@@ -165,6 +165,18 @@ fn canonical_node(e: &mut Expr, dialect: Dialect) {
         } => {
             let target = parse_type_text(&data_type.to_string(), dialect);
             // `'5'::integer` is the number 5; `'x'::text` is the literal 'x'.
+            // PostgreSQL writes `(0)::numeric` for a literal 0 compared with
+            // a numeric column: the number is the same.
+            let mut inner: &Expr = expr;
+            while let Expr::Nested(x) = inner {
+                inner = x;
+            }
+            if target.is_numeric() {
+                if let Some(n) = number_literal(inner) {
+                    *e = number(&n.to_string());
+                    return;
+                }
+            }
             if let Some(s) = string_literal(expr) {
                 let numeric_text = s.trim().parse::<f64>().is_ok();
                 if target.is_numeric() && numeric_text {
@@ -278,9 +290,11 @@ pub fn normalize_default_parsed(expr: &Expr, column_type: &DataType, dialect: Di
         while let Expr::Nested(x) = inner_e {
             inner_e = x;
         }
-        if string_literal(inner_e).is_some()
-            && parse_type_text(&data_type.to_string(), dialect) == *column_type
-        {
+        let cast_to = parse_type_text(&data_type.to_string(), dialect);
+        // An enum's literal is cast to the enum's own name.
+        let enum_cast = matches!(column_type, DataType::Enum(_))
+            && matches!(cast_to, DataType::Other(_));
+        if string_literal(inner_e).is_some() && (cast_to == *column_type || enum_cast) {
             e = inner_e.clone();
         }
     }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: what README.md tells a new user
+# to run and what .ci/run runs. Installs what the tests need (pinned Alembic
+# and SQLAlchemy in target/venv, PostgreSQL if absent), starts PostgreSQL
+# when it is not running, then runs the Rust tests and the conformance
+# suite against real Alembic. Fails (never skips) when PostgreSQL is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+venv=target/venv
+if [ ! -x "$venv/bin/alembic" ] || ! "$venv/bin/python" -c 'import alembic, sqlalchemy, psycopg' 2>/dev/null; then
+  echo "== installing pinned Alembic and SQLAlchemy into $venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q "alembic==1.20.1" "SQLAlchemy==2.1.9" "psycopg[binary]==3.3.*"
+fi
+
+pg_ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null || psql "postgresql://postgres@127.0.0.1:5432/postgres" -Atc 'select 1' >/dev/null 2>&1; }
+if ! pg_ready; then
+  echo "== PostgreSQL is not answering on 127.0.0.1:5432; starting it"
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  for v in $(ls /etc/postgresql); do
+    pg_ctlcluster --skip-systemctl-redirect "$v" main start || true
+  done
+  for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
+  pg_ready || { echo "PostgreSQL could not be started: the tests need it" >&2; exit 1; }
+fi
+
+export MIGDIFF_TEST_PG_URL="${MIGDIFF_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432}"
+export MIGDIFF_TEST_PYTHON="$PWD/$venv/bin/python"
+
+echo "== cargo test"
+cargo test --workspace --all-targets
+
+echo "== conformance against real Alembic (../shared/conformance)"
+if [ -d ../shared/conformance ]; then
+  PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" ../shared/conformance/run.py \
+    --migdiff target/debug/migdiff --cases ../shared/conformance/cases \
+    --pg "$MIGDIFF_TEST_PG_URL"
+else
+  echo "../shared/conformance is not beside this checkout; the conformance run needs it" >&2
+  exit 1
+fi

@@ -1,0 +1,276 @@
+//! Test support: a fresh PostgreSQL database per test on the running server
+//! (dropped afterwards), SQLite files in temporary folders, Alembic projects
+//! run by the real, pinned Alembic in target/venv.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use migdiff_model::{Dialect, Schema};
+
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(f)
+}
+
+/// The server tests create their databases on.
+pub fn pg_base() -> String {
+    std::env::var("MIGDIFF_TEST_PG_URL").unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432".into())
+}
+
+fn admin_url() -> String {
+    format!("{}/postgres", pg_base().trim_end_matches('/'))
+}
+
+pub fn exec_pg(url: &str, sql: &str) {
+    let url = url.replacen("postgresql://", "postgres://", 1);
+    let sql = sql.to_string();
+    block_on(async move {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL is required for this test ({url}): {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+            .execute(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n--- SQL ---\n{sql}"));
+        let _ = c.close().await;
+    });
+}
+
+/// A database of its own for one test; dropped when the value goes.
+pub struct PgDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl PgDb {
+    pub fn new() -> PgDb {
+        let name = format!("migdiff_test_{}", uuid::Uuid::new_v4().simple());
+        exec_pg(&admin_url(), &format!("create database \"{name}\" template template0"));
+        let url = format!("{}/{}", pg_base().trim_end_matches('/'), name);
+        PgDb { name, url }
+    }
+
+    pub fn exec(&self, sql: &str) {
+        exec_pg(&self.url, sql);
+    }
+
+    pub fn schema(&self) -> Schema {
+        let url = self.url.replacen("postgresql://", "postgres://", 1);
+        block_on(async move {
+            use std::str::FromStr;
+            let opts = sqlx::postgres::PgConnectOptions::from_str(&url).expect("url");
+            let mut c = migdiff_postgres::connect(opts, "test").await.expect("connect");
+            migdiff_postgres::introspect(&mut c, &Default::default())
+                .await
+                .expect("introspect")
+                .schema
+        })
+    }
+}
+
+impl Drop for PgDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // A thread of its own: Drop may run inside another runtime.
+        let _ = std::thread::spawn(move || {
+            exec_pg(&admin_url(), &format!("drop database if exists \"{name}\" with (force)"));
+        })
+        .join();
+    }
+}
+
+/// A SQLite file in a temporary folder.
+pub struct SqliteDb {
+    pub dir: tempfile::TempDir,
+    pub path: PathBuf,
+    pub url: String,
+}
+
+impl SqliteDb {
+    pub fn new() -> SqliteDb {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("app.db");
+        let url = format!("sqlite:///{}", path.display());
+        let db = SqliteDb { dir, path, url };
+        db.exec("select 1");
+        db
+    }
+
+    pub fn exec(&self, sql: &str) {
+        let path = self.path.clone();
+        let sql = sql.to_string();
+        block_on(async move {
+            use sqlx::ConnectOptions;
+            let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true)
+                .connect()
+                .await
+                .expect("sqlite");
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+                .execute(&mut c)
+                .await
+                .unwrap_or_else(|e| panic!("{e}\n--- SQL ---\n{sql}"));
+        });
+    }
+
+    pub fn schema(&self) -> Schema {
+        let path = self.path.clone();
+        block_on(async move {
+            use sqlx::ConnectOptions;
+            let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&path)
+                .connect()
+                .await
+                .expect("sqlite");
+            migdiff_sqlite::introspect(&mut c, "alembic_version").await.expect("introspect").0
+        })
+    }
+}
+
+/// Either kind of test database.
+pub enum TestDb {
+    Pg(PgDb),
+    Sqlite(SqliteDb),
+}
+
+impl TestDb {
+    pub fn new(dialect: Dialect) -> TestDb {
+        match dialect {
+            Dialect::Postgresql => TestDb::Pg(PgDb::new()),
+            Dialect::Sqlite => TestDb::Sqlite(SqliteDb::new()),
+        }
+    }
+    pub fn url(&self) -> &str {
+        match self {
+            TestDb::Pg(d) => &d.url,
+            TestDb::Sqlite(d) => &d.url,
+        }
+    }
+    pub fn exec(&self, sql: &str) {
+        match self {
+            TestDb::Pg(d) => d.exec(sql),
+            TestDb::Sqlite(d) => d.exec(sql),
+        }
+    }
+    pub fn schema(&self) -> Schema {
+        match self {
+            TestDb::Pg(d) => d.schema(),
+            TestDb::Sqlite(d) => d.schema(),
+        }
+    }
+}
+
+pub fn parse(sql: &str, dialect: Dialect) -> Schema {
+    migdiff_ddl::read_schema(
+        &[migdiff_ddl::SourceFile {
+            path: "test.sql".into(),
+            text: sql.into(),
+        }],
+        dialect,
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The pinned Python with Alembic and SQLAlchemy (scripts/test.sh makes it).
+pub fn python() -> PathBuf {
+    let p = std::env::var("MIGDIFF_TEST_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/venv/bin/python"));
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/test.sh, which installs the pinned Alembic",
+        p.display()
+    );
+    p
+}
+
+pub fn migdiff(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_migdiff"));
+    c.current_dir(dir);
+    c.env_remove("DATABASE_URL").env_remove("MIGDIFF_DATABASE_URL").env_remove("ALEMBIC_CONFIG");
+    c
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(mut c: Command) -> Output {
+    let o = c.output().expect("run");
+    Output {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into(),
+        stderr: String::from_utf8_lossy(&o.stderr).into(),
+    }
+}
+
+const ENV_PY: &str = r#"
+import importlib.util, os
+from sqlalchemy import engine_from_config, pool
+from alembic import context
+config = context.config
+target_metadata = None
+if os.environ.get("MODELS_FILE"):
+    spec = importlib.util.spec_from_file_location("target_models", os.environ["MODELS_FILE"])
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    target_metadata = mod.metadata
+def run_migrations_online():
+    connectable = engine_from_config(config.get_section(config.config_ini_section, {}),
+                                     prefix="sqlalchemy.", poolclass=pool.NullPool)
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          compare_server_default=True,
+                          include_schemas=connection.dialect.name == "postgresql",
+                          render_as_batch=connection.dialect.name == "sqlite")
+        with context.begin_transaction():
+            context.run_migrations()
+run_migrations_online()
+"#;
+
+/// An Alembic project (alembic.ini, env.py, the stock script.py.mako, an
+/// empty versions folder) pointing at `url`.
+pub fn alembic_project(url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let m = dir.path().join("migrations");
+    std::fs::create_dir_all(m.join("versions")).expect("mkdir");
+    std::fs::write(m.join("env.py"), ENV_PY).expect("env.py");
+    let template = python()
+        .parent()
+        .and_then(|b| b.parent())
+        .map(|v| v.join("lib/python3.11/site-packages/alembic/templates/generic/script.py.mako"))
+        .filter(|p| p.exists());
+    let text = match template {
+        Some(t) => std::fs::read_to_string(t).expect("template"),
+        None => migdiff_alembic::template::DEFAULT_TEMPLATE.to_string(),
+    };
+    std::fs::write(m.join("script.py.mako"), text).expect("mako");
+    std::fs::write(
+        dir.path().join("alembic.ini"),
+        format!("[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {}\n", url.replace('%', "%%")),
+    )
+    .expect("ini");
+    dir
+}
+
+pub fn alembic(dir: &Path, args: &[&str]) -> Output {
+    let mut c = Command::new(python());
+    c.arg("-m").arg("alembic").args(args).current_dir(dir);
+    c.env_remove("MODELS_FILE");
+    run(c)
+}
+
+/// The diff between two schemas, as lines (empty when equal).
+pub fn differences(current: &Schema, target: &Schema) -> Vec<String> {
+    migdiff_model::diff(current, target, &Default::default())
+        .iter()
+        .map(|o| o.describe())
+        .collect()
+}
