@@ -38,6 +38,10 @@ if [ -d ../shared/conformance ]; then
   PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" ../shared/conformance/run.py \
     --migdiff target/debug/migdiff --cases ../shared/conformance/cases \
     --pg "$MIGDIFF_TEST_PG_URL"
+  echo "== conformance with the declared schema given as SQLAlchemy models"
+  PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" ../shared/conformance/run.py \
+    --migdiff target/debug/migdiff --cases ../shared/conformance/cases \
+    --pg "$MIGDIFF_TEST_PG_URL" --declared sqlalchemy
 else
   echo "../shared/conformance is not beside this checkout; the conformance run needs it" >&2
   exit 1

@@ -43,6 +43,8 @@ pub struct AlembicConfig {
     pub timezone: Option<String>,
     pub output_encoding: String,
     pub sqlalchemy_url: Option<String>,
+    /// `prepend_sys_path` entries, resolved against the config's folder.
+    pub prepend_sys_path: Vec<PathBuf>,
     /// `[tool.migdiff]` from pyproject.toml, when present (raw TOML).
     pub pyproject_migdiff: Option<toml::Table>,
 }
@@ -304,6 +306,16 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
             .cloned()
             .unwrap_or_else(|| "utf-8".to_string()),
         sqlalchemy_url: settings.get("sqlalchemy.url").filter(|u| !u.is_empty()).cloned(),
+        prepend_sys_path: settings
+            .get("prepend_sys_path")
+            .map(|v| {
+                v.split(|c: char| c == ':' || c == '\n' || c == ' ')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| base.join(p))
+                    .collect()
+            })
+            .unwrap_or_default(),
         source,
         pyproject_migdiff: migdiff_table,
     }))

@@ -95,8 +95,17 @@ impl Ctx<'_> {
         }
     }
 
+    /// The type with the column's collation, as SQLAlchemy's string types take it.
+    fn column_type(&mut self, c: &Column, style: TypeStyle) -> String {
+        let code = self.ty(&c.data_type, style);
+        match &c.collation {
+            Some(coll) if c.data_type.is_textual() => with_collation(&code, coll),
+            _ => code,
+        }
+    }
+
     fn column(&mut self, c: &Column, table: Option<&Table>, style: TypeStyle) -> String {
-        let mut parts = vec![s(&c.name), self.ty(&c.data_type, style)];
+        let mut parts = vec![s(&c.name), self.column_type(c, style)];
         if let Some(i) = &c.identity {
             let mut a = vec![format!("always={}", py_bool(i.always))];
             for (k, v) in [
@@ -357,7 +366,7 @@ impl Ctx<'_> {
     fn alter_column(&mut self, a: &AlterColumn) -> String {
         let (old, new) = (self.old_style, self.new_style);
         let mut kw: Vec<String> = Vec::new();
-        kw.push(format!("existing_type={}", self.ty(&a.from.data_type, old)));
+        kw.push(format!("existing_type={}", self.column_type(&a.from, old)));
         if a.default_changed() {
             kw.push(format!(
                 "server_default={}",
@@ -368,7 +377,7 @@ impl Ctx<'_> {
             ));
         }
         if a.type_changed() {
-            kw.push(format!("type_={}", self.ty(&a.to.data_type, new)));
+            kw.push(format!("type_={}", self.column_type(&a.to, new)));
         }
         if a.nullable_changed() {
             kw.push(format!("nullable={}", py_bool(a.to.nullable)));
@@ -454,7 +463,7 @@ impl Ctx<'_> {
                         return out;
                     }
                     out.push(self.alter_column(a));
-                } else if a.identity_changed() || a.from.collation != a.to.collation {
+                } else if a.identity_changed() {
                     out.extend(self.execute_sql(op));
                 }
                 out
@@ -591,6 +600,17 @@ impl Ctx<'_> {
                 self.schema_arg(table),
             ],
         )
+    }
+}
+
+/// `sa.String(length=5)` with `collation='C'` added as a keyword.
+fn with_collation(code: &str, collation: &str) -> String {
+    match code.strip_suffix("()") {
+        Some(head) => format!("{head}(collation={})", s(collation)),
+        None => match code.strip_suffix(')') {
+            Some(head) => format!("{head}, collation={})", s(collation)),
+            None => code.to_string(),
+        },
     }
 }
 

@@ -8,9 +8,15 @@ use migdiff_model::{Dialect, Schema, snapshot};
 
 use crate::error::CliError;
 
-pub fn load(source: &str, dialect: Dialect, base: &Path) -> Result<Schema, CliError> {
+/// Where the project's Python is, for `sqlalchemy:` sources.
+pub struct PythonEnv<'a> {
+    pub python: Option<&'a str>,
+    pub sys_path: Vec<PathBuf>,
+}
+
+pub fn load(source: &str, dialect: Dialect, base: &Path, py: &PythonEnv) -> Result<Schema, CliError> {
     if source.starts_with("sqlalchemy:") {
-        return crate::sqlalchemy::export(source, dialect, base);
+        return crate::sqlalchemy::export(source, dialect, base, py.python, &py.sys_path);
     }
     let path = base.join(source);
     if !path.exists() {

@@ -209,19 +209,6 @@ impl Ctx {
         url::parse(u, &self.project.dir)
     }
 
-    fn dialect(&self, url: Option<&DbUrl>) -> Result<Dialect, CliError> {
-        if let Some(u) = url {
-            return Ok(u.dialect());
-        }
-        if let Some(d) = self.global.dialect {
-            return Ok(d);
-        }
-        if let Some(d) = &self.project.file.dialect {
-            return d.parse().map_err(CliError::usage);
-        }
-        Err(CliError::usage("no dialect: pass --dialect postgresql|sqlite or a database URL"))
-    }
-
     fn schema_source(&self) -> Result<String, CliError> {
         self.global
             .schema
@@ -351,7 +338,16 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     let dialect = url.dialect();
     let source = ctx.schema_source()?;
     let t = Instant::now();
-    let mut declared = declared::load(&source, dialect, &ctx.project.dir)?;
+    let py = declared::PythonEnv {
+        python: ctx.project.file.python.as_deref(),
+        sys_path: ctx
+            .project
+            .alembic
+            .as_ref()
+            .map(|a| a.prepend_sys_path.clone())
+            .unwrap_or_default(),
+    };
+    let mut declared = declared::load(&source, dialect, &ctx.project.dir, &py)?;
     let read_time = t.elapsed();
     let graph = if head_check { ctx.graph()? } else { None };
     let mut live = live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await?;
@@ -368,6 +364,9 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     };
     let ops = diff(&live.schema, &declared, &options);
     let diff_time = t.elapsed();
+    if ctx.global.verbose {
+        eprintln!("catalog queries: {}", live.queries);
+    }
     let timings = vec![
         ("connect", live.connect_time),
         ("introspect", live.introspect_time),

@@ -12,7 +12,7 @@ use crate::error::CliError;
 /// A parsed database URL.
 #[derive(Debug, Clone)]
 pub enum DbUrl {
-    Postgres { options: PgConnectOptions, display: String, database: String },
+    Postgres { options: PgConnectOptions, display: String },
     Sqlite { path: PathBuf, display: String },
 }
 
@@ -76,9 +76,7 @@ pub fn parse(url: &str, base: &Path) -> Result<DbUrl, CliError> {
             let rest = &url[scheme_end..];
             let normalized = format!("postgres{rest}");
             let options = PgConnectOptions::from_str(&normalized).map_err(|e| bad(&e.to_string()))?;
-            let parsed = url::Url::parse(&normalized).map_err(|e| bad(&e.to_string()))?;
-            let database = parsed.path().trim_start_matches('/').to_string();
-            Ok(DbUrl::Postgres { options, display, database })
+            Ok(DbUrl::Postgres { options, display })
         }
         "sqlite" => {
             // sqlite:///rel.db is relative, sqlite:////abs.db absolute.

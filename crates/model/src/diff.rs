@@ -57,7 +57,64 @@ pub fn diff(current: &Schema, target: &Schema, options: &DiffOptions) -> Vec<Op>
         }
     }
 
+    rebuild_dependent_foreign_keys(current, target, &mut ops);
     order_ops(ops, options.group_by_table)
+}
+
+/// A primary key or unique constraint cannot be dropped while a foreign key
+/// depends on it: such foreign keys are dropped first and added back after
+/// the key is rebuilt (when the target still has them).
+fn rebuild_dependent_foreign_keys(current: &Schema, target: &Schema, ops: &mut Vec<Op>) {
+    let mut dropped_keys: Vec<(ObjectName, Vec<String>)> = Vec::new();
+    for op in ops.iter() {
+        match op {
+            Op::DropPrimaryKey { table, key } => dropped_keys.push((table.clone(), key.columns.clone())),
+            Op::DropUnique { table, unique } => dropped_keys.push((table.clone(), unique.columns.clone())),
+            _ => {}
+        }
+    }
+    let same_set = |a: &[String], b: &[String]| {
+        let mut a = a.to_vec();
+        let mut b = b.to_vec();
+        a.sort();
+        b.sort();
+        a == b
+    };
+    for (key_table, key_cols) in dropped_keys {
+        for table in current.tables.values() {
+            for fk in &table.foreign_keys {
+                if fk.ref_table != key_table || !same_set(&fk.ref_columns, &key_cols) {
+                    continue;
+                }
+                let already = ops.iter().any(|o| {
+                    matches!(o, Op::DropForeignKey { table: t, key } if *t == table.name && key == fk)
+                }) || !target.tables.contains_key(&table.name);
+                if already {
+                    continue;
+                }
+                ops.push(Op::DropForeignKey {
+                    table: table.name.clone(),
+                    key: fk.clone(),
+                });
+                let readd = target.tables.get(&table.name).and_then(|t| {
+                    t.foreign_keys
+                        .iter()
+                        .find(|f| f.name == fk.name && f.signature() == fk.signature())
+                });
+                if let Some(f) = readd {
+                    let exists = ops.iter().any(|o| {
+                        matches!(o, Op::AddForeignKey { table: t, key } if *t == table.name && key == f)
+                    });
+                    if !exists {
+                        ops.push(Op::AddForeignKey {
+                            table: table.name.clone(),
+                            key: f.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn enum_usages(schema: &Schema, name: &ObjectName) -> Vec<EnumUsage> {

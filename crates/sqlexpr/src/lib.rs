@@ -183,7 +183,8 @@ fn canonical_node(e: &mut Expr, dialect: Dialect) {
                     *e = number(s.trim());
                     return;
                 }
-                if target.is_textual() {
+                // `'seq'::regclass` names the same sequence as `'seq'`.
+                if target.is_textual() || target == DataType::Other("regclass".into()) {
                     let s = s.to_string();
                     *e = Expr::value(Value::SingleQuotedString(s));
                     return;
