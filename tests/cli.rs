@@ -1,0 +1,227 @@
+//! The command-line contract: exit codes, one-paragraph errors that say
+//! what, where and what to do, masked passwords, nothing written on error,
+//! and byte-identical output across processes.
+
+mod common;
+
+use common::*;
+use migdiff_model::Dialect;
+
+fn cmd(dir: &std::path::Path, args: &[&str]) -> Output {
+    let mut c = migdiff(dir);
+    c.args(args);
+    run(c)
+}
+
+#[test]
+fn check_exit_codes_clean_drift_not_at_head() {
+    let db = SqliteDb::new();
+    db.exec("CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id));");
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(dir.join("same.sql"), "CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id));").unwrap();
+    std::fs::write(dir.join("more.sql"), "CREATE TABLE t (id INTEGER NOT NULL, v TEXT, PRIMARY KEY (id));").unwrap();
+
+    let o = cmd(dir, &["--schema", "same.sql", "check"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = cmd(dir, &["--schema", "more.sql", "check"]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("add column main.t.v"), "{}", o.stdout);
+
+    let o = cmd(dir, &["--schema", "more.sql", "check", "--format", "json"]);
+    assert_eq!(o.code, 1);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("json");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["changes"][0]["kind"], "add_column");
+    assert_eq!(v["changes"][0]["object"], "main.t.v");
+
+    // A revision the database has not run: not at head, exit 3.
+    let o = cmd(dir, &["--schema", "more.sql", "autogenerate", "-m", "add v"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.starts_with("Generating ") && o.stdout.trim_end().ends_with(" ...  done"), "{}", o.stdout);
+    let o = cmd(dir, &["--schema", "more.sql", "check"]);
+    assert_eq!(o.code, 3, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("not up to date"), "{}", o.stderr);
+    let o = cmd(dir, &["--schema", "more.sql", "autogenerate", "-m", "again"]);
+    assert_eq!(o.code, 3, "autogenerate refuses too: {}", o.stderr);
+}
+
+#[test]
+fn no_changes_writes_nothing() {
+    let db = SqliteDb::new();
+    db.exec("CREATE TABLE t (id INTEGER)");
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(dir.join("s.sql"), "CREATE TABLE t (id INTEGER)").unwrap();
+    let o = cmd(dir, &["--schema", "s.sql", "autogenerate", "-m", "nothing"]);
+    assert_eq!(o.code, 0);
+    assert_eq!(o.stdout.trim(), "No changes in schema detected.");
+    assert_eq!(std::fs::read_dir(dir.join("migrations/versions")).unwrap().count(), 0);
+}
+
+#[test]
+fn unreachable_database_is_exit_2_with_masked_password() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), "CREATE TABLE t (id INT);").unwrap();
+    let o = cmd(
+        dir.path(),
+        &["--url", "postgresql://bob:hunter2@127.0.0.1:1/nowhere", "--schema", "s.sql", "check"],
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("cannot connect") && o.stderr.contains("bob:***@"), "{}", o.stderr);
+    assert!(!o.stderr.contains("hunter2"), "{}", o.stderr);
+}
+
+#[test]
+fn wrong_password_is_exit_2_and_masked() {
+    let db = PgDb::new();
+    db.exec("create role migdiff_pw_test login password 'right'");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), "CREATE TABLE t (id INT);").unwrap();
+    let url = db.url.replacen("postgres@", "migdiff_pw_test:wrong-secret@", 1);
+    let o = cmd(dir.path(), &["--url", &url, "--schema", "s.sql", "check"]);
+    // trust auth accepts any password here; either way nothing leaks.
+    assert!(!o.stderr.contains("wrong-secret") && !o.stdout.contains("wrong-secret"));
+    db.exec("drop role migdiff_pw_test");
+}
+
+#[test]
+fn unknown_scheme_and_missing_files_are_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = cmd(dir.path(), &["--url", "mysql://u:pw@h/db", "--schema", "x.sql", "check"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("unknown scheme") && o.stderr.contains("u:***@"), "{}", o.stderr);
+
+    let db = SqliteDb::new();
+    let o = cmd(dir.path(), &["--url", &db.url, "--schema", "missing.sql", "check"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("missing.sql") && o.stderr.contains("does not exist"), "{}", o.stderr);
+
+    let o = cmd(dir.path(), &["--url", "sqlite:///nope/none.db", "--schema", "x.sql", "check"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+
+    let o = cmd(dir.path(), &["check", "--format", "yaml"]);
+    assert_eq!(o.code, 2, "an unknown format is a usage error");
+}
+
+#[test]
+fn unreadable_ddl_names_file_line_and_column() {
+    let db = SqliteDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bad.sql"),
+        "CREATE TABLE ok (id INT);\n\nCREATE TABLE broken (\n  id INT,\n  name VARCHAR(10) NOT NULL NOT,\n);\n",
+    )
+    .unwrap();
+    let o = cmd(dir.path(), &["--url", &db.url, "--schema", "bad.sql", "check"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("bad.sql:5:"), "{}", o.stderr);
+    assert!(o.stderr.contains("CREATE TABLE broken ("), "{}", o.stderr);
+}
+
+#[test]
+fn missing_references_are_named() {
+    let db = SqliteDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), "CREATE TABLE b (id INT, a_id INT REFERENCES a (id));").unwrap();
+    let o = cmd(dir.path(), &["--url", &db.url, "--schema", "s.sql", "check"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("table main.a") && o.stderr.contains("table main.b"), "{}", o.stderr);
+}
+
+#[test]
+fn unwritable_snapshot_output_is_exit_2_and_writes_nothing() {
+    let db = SqliteDb::new();
+    db.exec("CREATE TABLE t (id INT)");
+    let dir = tempfile::tempdir().unwrap();
+    let o = cmd(dir.path(), &["--url", &db.url, "snapshot", "-o", "no/such/dir/snap.toml"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("cannot write"), "{}", o.stderr);
+    assert!(!dir.path().join("no").exists());
+}
+
+#[test]
+fn multiple_heads_refuse_autogenerate() {
+    let db = SqliteDb::new();
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    let v = dir.join("migrations/versions");
+    std::fs::write(v.join("a1_a.py"), "revision = 'a1'\ndown_revision = None\n").unwrap();
+    std::fs::write(v.join("b1_b.py"), "revision = 'b1'\ndown_revision = None\n").unwrap();
+    std::fs::write(dir.join("s.sql"), "CREATE TABLE t (id INT)").unwrap();
+    let o = cmd(dir, &["--schema", "s.sql", "autogenerate", "-m", "x"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("Multiple head revisions") && o.stderr.contains("--head"), "{}", o.stderr);
+    assert_eq!(std::fs::read_dir(&v).unwrap().count(), 2, "nothing written");
+}
+
+#[test]
+fn broken_graph_and_config_are_exit_2() {
+    let db = SqliteDb::new();
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    let v = dir.join("migrations/versions");
+    std::fs::write(v.join("a1_a.py"), "revision = 'a1'\ndown_revision = 'zz'\n").unwrap();
+    let o = cmd(dir, &["heads"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("a1_a.py") && o.stderr.contains("zz"), "{}", o.stderr);
+
+    std::fs::write(dir.join("alembic.ini"), "[alembic]\nscript_location = %(here)s/nowhere\n").unwrap();
+    let o = cmd(dir, &["heads"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("nowhere") && o.stderr.contains("does not exist"), "{}", o.stderr);
+}
+
+#[test]
+fn unsupported_template_construct_is_named() {
+    let db = SqliteDb::new();
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(dir.join("migrations/script.py.mako"), "<%! import re %>\n${message}\n").unwrap();
+    std::fs::write(dir.join("s.sql"), "CREATE TABLE t (id INT)").unwrap();
+    let o = cmd(dir, &["--schema", "s.sql", "autogenerate", "-m", "x"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("script.py.mako:1") && o.stderr.contains("<%"), "{}", o.stderr);
+    assert_eq!(std::fs::read_dir(dir.join("migrations/versions")).unwrap().count(), 0);
+}
+
+#[test]
+fn output_is_identical_across_processes() {
+    let db = PgDb::new();
+    db.exec("CREATE TABLE a (id INT PRIMARY KEY); CREATE TABLE b (id INT PRIMARY KEY, a_id INT REFERENCES a (id)); CREATE TABLE c (x INT, y INT, z INT); CREATE TABLE d (id INT);");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.sql"),
+        "CREATE TABLE e (id INT PRIMARY KEY, f_id INT); CREATE TABLE f (id INT PRIMARY KEY, e_id INT REFERENCES e (id)); ALTER TABLE e ADD CONSTRAINT fk_e_f FOREIGN KEY (f_id) REFERENCES f (id); CREATE TABLE c (x INT, w INT, v INT);",
+    )
+    .unwrap();
+    let mut outputs = std::collections::BTreeSet::new();
+    for _ in 0..6 {
+        for format in ["json", "sql", "alembic"] {
+            let o = cmd(dir.path(), &["--url", &db.url, "--schema", "s.sql", "diff", "--format", format]);
+            assert_eq!(o.code, 0, "{}", o.stderr);
+            outputs.insert((format, o.stdout));
+        }
+    }
+    assert_eq!(outputs.len(), 3, "each format gives one output, whatever the process");
+}
+
+#[test]
+fn dialect_flag_and_url_precedence() {
+    // --url beats DATABASE_URL, which beats alembic.ini.
+    let db = SqliteDb::new();
+    db.exec("CREATE TABLE t (id INT)");
+    let project = alembic_project("sqlite:////nonexistent/x.db");
+    let dir = project.path();
+    std::fs::write(dir.join("s.sql"), "CREATE TABLE t (id INT)").unwrap();
+    let o = cmd(dir, &["--schema", "s.sql", "diff"]);
+    assert_eq!(o.code, 2, "alembic.ini's URL is used when nothing else is given");
+    let mut c = migdiff(dir);
+    c.env("DATABASE_URL", &db.url).args(["--schema", "s.sql", "diff"]);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut c = migdiff(dir);
+    c.env("DATABASE_URL", "sqlite:////nonexistent/y.db").args(["--url", &db.url, "--schema", "s.sql", "diff"]);
+    assert_eq!(run(c).code, 0);
+    let _ = Dialect::Sqlite;
+}
