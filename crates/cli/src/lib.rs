@@ -19,6 +19,7 @@ mod error;
 mod live;
 mod report;
 mod settings;
+mod settle;
 mod sqlalchemy;
 mod url;
 
@@ -57,6 +58,10 @@ struct Global {
     /// Leave out tables matching this glob (`name` or `schema.name`). Repeatable.
     #[arg(long = "exclude-table", global = true)]
     exclude_table: Vec<String>,
+    /// A PostgreSQL server where migdiff may create scratch databases (to
+    /// settle expressions the server rewrites). Default: the live server.
+    #[arg(long = "dev-url", global = true)]
+    dev_url: Option<String>,
     /// Treat a column as renamed: `table.old=new`. Repeatable.
     #[arg(long = "rename-column", global = true)]
     rename_column: Vec<String>,
@@ -327,6 +332,8 @@ fn drop_empty_schemas(schema: &mut Schema) {
 struct Comparison {
     live: live::Live,
     declared: Schema,
+    /// What could not be settled without a scratch database.
+    unverified: Vec<String>,
     ops: Vec<Op>,
     dialect: Dialect,
     url: DbUrl,
@@ -357,6 +364,16 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     ctx.filter(&mut live.schema);
     ctx.filter(&mut declared);
     drop_empty_schemas(&mut live.schema);
+    let mut unverified = Vec::new();
+    if let DbUrl::Postgres { options, .. } = &url {
+        let t = Instant::now();
+        let dev = ctx.global.dev_url.clone().or_else(|| ctx.project.file.dev_url.clone());
+        let database = options.get_database().unwrap_or_default().to_string();
+        unverified = settle::settle(&live.schema, &mut declared, options, &database, dev.as_deref()).await?;
+        if ctx.global.verbose {
+            eprintln!("settle expressions: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
     let t = Instant::now();
     let options = DiffOptions {
         column_renames: ctx.renames(dialect)?,
@@ -376,6 +393,7 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     Ok(Comparison {
         live,
         declared,
+        unverified,
         ops,
         dialect,
         url,
@@ -445,10 +463,10 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             print_timings(&ctx, &c.timings);
             match format {
                 DiffFormat::Text => {
-                    let _ = report::text(&mut stdout, &c.ops, &[], "the declared schema");
+                    let _ = report::text(&mut stdout, &c.ops, &c.unverified, "the declared schema");
                 }
                 DiffFormat::Json => {
-                    let _ = writeln!(stdout, "{}", report::json(&c.ops, &[]));
+                    let _ = writeln!(stdout, "{}", report::json(&c.ops, &c.unverified));
                 }
                 DiffFormat::Sql => {
                     for s in renderer(c.dialect).render_sql(&c.ops, &c.live.schema) {
@@ -474,7 +492,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             print_timings(&ctx, &c.timings);
             match format {
                 CheckFormat::Text => {
-                    let _ = report::text(&mut stdout, &c.ops, &[], "the declared schema");
+                    let _ = report::text(&mut stdout, &c.ops, &c.unverified, "the declared schema");
                     if show_diff && !c.ops.is_empty() {
                         let _ = write!(
                             stdout,
@@ -484,11 +502,12 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                     }
                 }
                 CheckFormat::Json => {
-                    let _ = writeln!(stdout, "{}", report::json(&c.ops, &[]));
+                    let _ = writeln!(stdout, "{}", report::json(&c.ops, &c.unverified));
                 }
             }
             let _ = c.url;
-            Ok(if c.ops.is_empty() { 0 } else { 1 })
+            // Unverified is not clean: CI must not pass what was not proven.
+            Ok(if c.ops.is_empty() && c.unverified.is_empty() { 0 } else { 1 })
         }
         Command::Autogenerate {
             message,

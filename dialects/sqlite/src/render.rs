@@ -251,5 +251,14 @@ pub fn render_sql(ops: &[Op], current: &Schema) -> Vec<String> {
         apply(&mut state, op);
         i += 1;
     }
+    if out.iter().any(|s| s.starts_with("INSERT INTO ")) {
+        // SQLite's documented rebuild procedure: with foreign keys enforced,
+        // dropping the old table would cascade into (or fail on) the rows
+        // that reference it. PRAGMA foreign_keys is ignored inside a
+        // transaction, so this SQL is meant to run statement by statement.
+        out.insert(0, "PRAGMA foreign_keys=OFF".to_string());
+        out.push("PRAGMA foreign_key_check".to_string());
+        out.push("PRAGMA foreign_keys=ON".to_string());
+    }
     out
 }

@@ -1,0 +1,66 @@
+//! Expressions PostgreSQL rewrites when it stores them are settled through
+//! a scratch database; without one they are reported unverified.
+
+mod common;
+
+use common::*;
+
+const REWRITTEN: &str = r#"
+CREATE TABLE orders (
+    id INT PRIMARY KEY,
+    status VARCHAR(10) NOT NULL,
+    price NUMERIC(10, 2),
+    quantity INTEGER,
+    total NUMERIC GENERATED ALWAYS AS (price * quantity) STORED,
+    CONSTRAINT ck_status CHECK (status IN ('new', 'paid')),
+    CONSTRAINT ck_qty CHECK (quantity BETWEEN 1 AND 100),
+    CONSTRAINT ck_name CHECK (status LIKE 'n%' OR status <> '')
+);
+CREATE INDEX ix_lower ON orders (lower(status));
+CREATE INDEX ix_partial ON orders (id) WHERE status IN ('new');
+"#;
+
+#[test]
+fn rewritten_expressions_check_clean() {
+    let db = PgDb::new();
+    db.exec(REWRITTEN);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), REWRITTEN).unwrap();
+    let mut c = migdiff(dir.path());
+    c.args(["--url", &db.url, "--schema", "s.sql", "check"]);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+
+    // A real change among them is still found.
+    std::fs::write(dir.path().join("t.sql"), REWRITTEN.replace("'paid'", "'shipped'")).unwrap();
+    let mut c = migdiff(dir.path());
+    c.args(["--url", &db.url, "--schema", "t.sql", "check"]);
+    let o = run(c);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("ck_status") && !o.stdout.contains("ix_lower"), "{}", o.stdout);
+}
+
+#[test]
+fn without_a_scratch_database_it_is_unverified_not_clean() {
+    let db = PgDb::new();
+    db.exec(REWRITTEN);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), REWRITTEN).unwrap();
+    let mut c = migdiff(dir.path());
+    c.args([
+        "--url",
+        &db.url,
+        "--dev-url",
+        "postgresql://postgres@127.0.0.1:1/nowhere",
+        "--schema",
+        "s.sql",
+        "check",
+        "--format",
+        "json",
+    ]);
+    let o = run(c);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("json");
+    assert_eq!(v["clean"], false);
+    assert!(v["unverified"][0].as_str().unwrap_or("").contains("public.orders"), "{}", o.stdout);
+}
