@@ -36,7 +36,6 @@ cargo test --workspace --all-targets
 echo "== no scratch database may outlive the tests"
 left=$(psql "$MIGDIFF_TEST_PG_URL/postgres" -Atc "select count(*) from pg_database where datname like 'migdiff\\_tmp\\_%' or datname like 'migdiff\\_test\\_%'")
 if [ "$left" != "0" ]; then echo "$left scratch or test databases were left behind" >&2; exit 1; fi
-echo "1 passed, 0 failed"
 
 echo "== conformance against real Alembic (../shared/conformance)"
 if [ -d ../shared/conformance ]; then

@@ -3,6 +3,9 @@
 //! match the declared schema; `alembic downgrade -1` must bring back the
 //! schema before.
 
+// A test that meets an unexpected error should stop right there.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;
@@ -19,7 +22,9 @@ fn roundtrip(dialect: Dialect, before: &str, after: &str, extra_args: &[&str]) -
     std::fs::write(dir.join("before.sql"), before).expect("write");
 
     let mut c = migdiff(dir);
-    c.args(["--schema", "after.sql"]).args(extra_args).args(["autogenerate", "-m", "change it"]);
+    c.args(["--schema", "after.sql"])
+        .args(extra_args)
+        .args(["autogenerate", "-m", "change it"]);
     let o = run(c);
     assert_eq!(o.code, 0, "autogenerate failed:\n{}{}", o.stdout, o.stderr);
     let file = std::fs::read_dir(dir.join("migrations/versions"))
@@ -31,16 +36,32 @@ fn roundtrip(dialect: Dialect, before: &str, after: &str, extra_args: &[&str]) -
     let script = std::fs::read_to_string(&file).expect("read");
 
     let o = alembic(dir, &["upgrade", "head"]);
-    assert_eq!(o.code, 0, "alembic upgrade failed:\n{}\n--- script ---\n{script}", o.stderr);
+    assert_eq!(
+        o.code, 0,
+        "alembic upgrade failed:\n{}\n--- script ---\n{script}",
+        o.stderr
+    );
     let mut c = migdiff(dir);
-    c.args(["--schema", "after.sql"]).args(extra_args).arg("check");
+    c.args(["--schema", "after.sql"])
+        .args(extra_args)
+        .arg("check");
     let o = run(c);
-    assert_eq!(o.code, 0, "not clean after upgrade:\n{}{}\n--- script ---\n{script}", o.stdout, o.stderr);
+    assert_eq!(
+        o.code, 0,
+        "not clean after upgrade:\n{}{}\n--- script ---\n{script}",
+        o.stdout, o.stderr
+    );
 
     let o = alembic(dir, &["downgrade", "-1"]);
-    assert_eq!(o.code, 0, "alembic downgrade failed:\n{}\n--- script ---\n{script}", o.stderr);
+    assert_eq!(
+        o.code, 0,
+        "alembic downgrade failed:\n{}\n--- script ---\n{script}",
+        o.stderr
+    );
     let mut c = migdiff(dir);
-    c.args(["--schema", "before.sql"]).args(extra_args).args(["diff", "--format", "json"]);
+    c.args(["--schema", "before.sql"])
+        .args(extra_args)
+        .args(["diff", "--format", "json"]);
     let o = run(c);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(
@@ -162,6 +183,6 @@ break" TEXT, "select" INTEGER, PRIMARY KEY ("a""b"), CONSTRAINT "ck ""q""" CHECK
             CREATE INDEX "ix """"""" ON "we""ird'\name" ("""");
         "#;
         hostile_names_altered: r#"CREATE TABLE "we""ird'\name" ("a""b" INTEGER NOT NULL, """" TEXT, PRIMARY KEY ("a""b"));"# => r#"CREATE TABLE "we""ird'\name" ("a""b" INTEGER NOT NULL, """" VARCHAR(10) NOT NULL DEFAULT '''', "new
-col" TEXT, PRIMARY KEY ("a""b"));"#;
+    col" TEXT, PRIMARY KEY ("a""b"));"#;
     }
 }

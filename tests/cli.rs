@@ -2,6 +2,9 @@
 //! what, where and what to do, masked passwords, nothing written on error,
 //! and byte-identical output across processes.
 
+// A test that meets an unexpected error should stop right there.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;
@@ -19,8 +22,16 @@ fn check_exit_codes_clean_drift_not_at_head() {
     db.exec("CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id));");
     let project = alembic_project(&db.url);
     let dir = project.path();
-    std::fs::write(dir.join("same.sql"), "CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id));").unwrap();
-    std::fs::write(dir.join("more.sql"), "CREATE TABLE t (id INTEGER NOT NULL, v TEXT, PRIMARY KEY (id));").unwrap();
+    std::fs::write(
+        dir.join("same.sql"),
+        "CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id));",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("more.sql"),
+        "CREATE TABLE t (id INTEGER NOT NULL, v TEXT, PRIMARY KEY (id));",
+    )
+    .unwrap();
 
     let o = cmd(dir, &["--schema", "same.sql", "check"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
@@ -36,13 +47,23 @@ fn check_exit_codes_clean_drift_not_at_head() {
     assert_eq!(v["changes"][0]["object"], "main.t.v");
 
     // A revision the database has not run: not at head, exit 3.
-    let o = cmd(dir, &["--schema", "more.sql", "autogenerate", "-m", "add v"]);
+    let o = cmd(
+        dir,
+        &["--schema", "more.sql", "autogenerate", "-m", "add v"],
+    );
     assert_eq!(o.code, 0, "{}", o.stderr);
-    assert!(o.stdout.starts_with("Generating ") && o.stdout.trim_end().ends_with(" ...  done"), "{}", o.stdout);
+    assert!(
+        o.stdout.starts_with("Generating ") && o.stdout.trim_end().ends_with(" ...  done"),
+        "{}",
+        o.stdout
+    );
     let o = cmd(dir, &["--schema", "more.sql", "check"]);
     assert_eq!(o.code, 3, "{}{}", o.stdout, o.stderr);
     assert!(o.stderr.contains("not up to date"), "{}", o.stderr);
-    let o = cmd(dir, &["--schema", "more.sql", "autogenerate", "-m", "again"]);
+    let o = cmd(
+        dir,
+        &["--schema", "more.sql", "autogenerate", "-m", "again"],
+    );
     assert_eq!(o.code, 3, "autogenerate refuses too: {}", o.stderr);
 }
 
@@ -56,7 +77,12 @@ fn no_changes_writes_nothing() {
     let o = cmd(dir, &["--schema", "s.sql", "autogenerate", "-m", "nothing"]);
     assert_eq!(o.code, 0);
     assert_eq!(o.stdout.trim(), "No changes in schema detected.");
-    assert_eq!(std::fs::read_dir(dir.join("migrations/versions")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.join("migrations/versions"))
+            .unwrap()
+            .count(),
+        0
+    );
 }
 
 #[test]
@@ -65,10 +91,20 @@ fn unreachable_database_is_exit_2_with_masked_password() {
     std::fs::write(dir.path().join("s.sql"), "CREATE TABLE t (id INT);").unwrap();
     let o = cmd(
         dir.path(),
-        &["--url", "postgresql://bob:hunter2@127.0.0.1:1/nowhere", "--schema", "s.sql", "check"],
+        &[
+            "--url",
+            "postgresql://bob:hunter2@127.0.0.1:1/nowhere",
+            "--schema",
+            "s.sql",
+            "check",
+        ],
     );
     assert_eq!(o.code, 2, "{}", o.stderr);
-    assert!(o.stderr.contains("cannot connect") && o.stderr.contains("bob:***@"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("cannot connect") && o.stderr.contains("bob:***@"),
+        "{}",
+        o.stderr
+    );
     assert!(!o.stderr.contains("hunter2"), "{}", o.stderr);
 }
 
@@ -78,7 +114,9 @@ fn wrong_password_is_exit_2_and_masked() {
     db.exec("create role migdiff_pw_test login password 'right'");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("s.sql"), "CREATE TABLE t (id INT);").unwrap();
-    let url = db.url.replacen("postgres@", "migdiff_pw_test:wrong-secret@", 1);
+    let url = db
+        .url
+        .replacen("postgres@", "migdiff_pw_test:wrong-secret@", 1);
     let o = cmd(dir.path(), &["--url", &url, "--schema", "s.sql", "check"]);
     // trust auth accepts any password here; either way nothing leaks.
     assert!(!o.stderr.contains("wrong-secret") && !o.stdout.contains("wrong-secret"));
@@ -88,16 +126,39 @@ fn wrong_password_is_exit_2_and_masked() {
 #[test]
 fn unknown_scheme_and_missing_files_are_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let o = cmd(dir.path(), &["--url", "mysql://u:pw@h/db", "--schema", "x.sql", "check"]);
+    let o = cmd(
+        dir.path(),
+        &["--url", "mysql://u:pw@h/db", "--schema", "x.sql", "check"],
+    );
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("unknown scheme") && o.stderr.contains("u:***@"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("unknown scheme") && o.stderr.contains("u:***@"),
+        "{}",
+        o.stderr
+    );
 
     let db = SqliteDb::new();
-    let o = cmd(dir.path(), &["--url", &db.url, "--schema", "missing.sql", "check"]);
+    let o = cmd(
+        dir.path(),
+        &["--url", &db.url, "--schema", "missing.sql", "check"],
+    );
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("missing.sql") && o.stderr.contains("does not exist"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("missing.sql") && o.stderr.contains("does not exist"),
+        "{}",
+        o.stderr
+    );
 
-    let o = cmd(dir.path(), &["--url", "sqlite:///nope/none.db", "--schema", "x.sql", "check"]);
+    let o = cmd(
+        dir.path(),
+        &[
+            "--url",
+            "sqlite:///nope/none.db",
+            "--schema",
+            "x.sql",
+            "check",
+        ],
+    );
     assert_eq!(o.code, 2, "{}", o.stderr);
 
     let o = cmd(dir.path(), &["check", "--format", "yaml"]);
@@ -113,7 +174,10 @@ fn unreadable_ddl_names_file_line_and_column() {
         "CREATE TABLE ok (id INT);\n\nCREATE TABLE broken (\n  id INT,\n  name VARCHAR(10) NOT NULL NOT,\n);\n",
     )
     .unwrap();
-    let o = cmd(dir.path(), &["--url", &db.url, "--schema", "bad.sql", "check"]);
+    let o = cmd(
+        dir.path(),
+        &["--url", &db.url, "--schema", "bad.sql", "check"],
+    );
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("bad.sql:5:"), "{}", o.stderr);
     assert!(o.stderr.contains("CREATE TABLE broken ("), "{}", o.stderr);
@@ -123,10 +187,21 @@ fn unreadable_ddl_names_file_line_and_column() {
 fn missing_references_are_named() {
     let db = SqliteDb::new();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("s.sql"), "CREATE TABLE b (id INT, a_id INT REFERENCES a (id));").unwrap();
-    let o = cmd(dir.path(), &["--url", &db.url, "--schema", "s.sql", "check"]);
+    std::fs::write(
+        dir.path().join("s.sql"),
+        "CREATE TABLE b (id INT, a_id INT REFERENCES a (id));",
+    )
+    .unwrap();
+    let o = cmd(
+        dir.path(),
+        &["--url", &db.url, "--schema", "s.sql", "check"],
+    );
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("table main.a") && o.stderr.contains("table main.b"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("table main.a") && o.stderr.contains("table main.b"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
@@ -134,7 +209,10 @@ fn unwritable_snapshot_output_is_exit_2_and_writes_nothing() {
     let db = SqliteDb::new();
     db.exec("CREATE TABLE t (id INT)");
     let dir = tempfile::tempdir().unwrap();
-    let o = cmd(dir.path(), &["--url", &db.url, "snapshot", "-o", "no/such/dir/snap.toml"]);
+    let o = cmd(
+        dir.path(),
+        &["--url", &db.url, "snapshot", "-o", "no/such/dir/snap.toml"],
+    );
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains("cannot write"), "{}", o.stderr);
     assert!(!dir.path().join("no").exists());
@@ -151,7 +229,11 @@ fn multiple_heads_refuse_autogenerate() {
     std::fs::write(dir.join("s.sql"), "CREATE TABLE t (id INT)").unwrap();
     let o = cmd(dir, &["--schema", "s.sql", "autogenerate", "-m", "x"]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("Multiple head revisions") && o.stderr.contains("--head"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("Multiple head revisions") && o.stderr.contains("--head"),
+        "{}",
+        o.stderr
+    );
     assert_eq!(std::fs::read_dir(&v).unwrap().count(), 2, "nothing written");
 }
 
@@ -164,12 +246,24 @@ fn broken_graph_and_config_are_exit_2() {
     std::fs::write(v.join("a1_a.py"), "revision = 'a1'\ndown_revision = 'zz'\n").unwrap();
     let o = cmd(dir, &["heads"]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("a1_a.py") && o.stderr.contains("zz"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("a1_a.py") && o.stderr.contains("zz"),
+        "{}",
+        o.stderr
+    );
 
-    std::fs::write(dir.join("alembic.ini"), "[alembic]\nscript_location = %(here)s/nowhere\n").unwrap();
+    std::fs::write(
+        dir.join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/nowhere\n",
+    )
+    .unwrap();
     let o = cmd(dir, &["heads"]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("nowhere") && o.stderr.contains("does not exist"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("nowhere") && o.stderr.contains("does not exist"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
@@ -177,12 +271,25 @@ fn unsupported_template_construct_is_named() {
     let db = SqliteDb::new();
     let project = alembic_project(&db.url);
     let dir = project.path();
-    std::fs::write(dir.join("migrations/script.py.mako"), "<%! import re %>\n${message}\n").unwrap();
+    std::fs::write(
+        dir.join("migrations/script.py.mako"),
+        "<%! import re %>\n${message}\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("s.sql"), "CREATE TABLE t (id INT)").unwrap();
     let o = cmd(dir, &["--schema", "s.sql", "autogenerate", "-m", "x"]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("script.py.mako:1") && o.stderr.contains("<%"), "{}", o.stderr);
-    assert_eq!(std::fs::read_dir(dir.join("migrations/versions")).unwrap().count(), 0);
+    assert!(
+        o.stderr.contains("script.py.mako:1") && o.stderr.contains("<%"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.join("migrations/versions"))
+            .unwrap()
+            .count(),
+        0
+    );
 }
 
 #[test]
@@ -198,12 +305,21 @@ fn output_is_identical_across_processes() {
     let mut outputs = std::collections::BTreeSet::new();
     for _ in 0..6 {
         for format in ["json", "sql", "alembic"] {
-            let o = cmd(dir.path(), &["--url", &db.url, "--schema", "s.sql", "diff", "--format", format]);
+            let o = cmd(
+                dir.path(),
+                &[
+                    "--url", &db.url, "--schema", "s.sql", "diff", "--format", format,
+                ],
+            );
             assert_eq!(o.code, 0, "{}", o.stderr);
             outputs.insert((format, o.stdout));
         }
     }
-    assert_eq!(outputs.len(), 3, "each format gives one output, whatever the process");
+    assert_eq!(
+        outputs.len(),
+        3,
+        "each format gives one output, whatever the process"
+    );
 }
 
 #[test]
@@ -215,13 +331,18 @@ fn dialect_flag_and_url_precedence() {
     let dir = project.path();
     std::fs::write(dir.join("s.sql"), "CREATE TABLE t (id INT)").unwrap();
     let o = cmd(dir, &["--schema", "s.sql", "diff"]);
-    assert_eq!(o.code, 2, "alembic.ini's URL is used when nothing else is given");
+    assert_eq!(
+        o.code, 2,
+        "alembic.ini's URL is used when nothing else is given"
+    );
     let mut c = migdiff(dir);
-    c.env("DATABASE_URL", &db.url).args(["--schema", "s.sql", "diff"]);
+    c.env("DATABASE_URL", &db.url)
+        .args(["--schema", "s.sql", "diff"]);
     let o = run(c);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let mut c = migdiff(dir);
-    c.env("DATABASE_URL", "sqlite:////nonexistent/y.db").args(["--url", &db.url, "--schema", "s.sql", "diff"]);
+    c.env("DATABASE_URL", "sqlite:////nonexistent/y.db")
+        .args(["--url", &db.url, "--schema", "s.sql", "diff"]);
     assert_eq!(run(c).code, 0);
     let _ = Dialect::Sqlite;
 }

@@ -1,6 +1,9 @@
 //! Expressions PostgreSQL rewrites when it stores them are settled through
 //! a scratch database; without one they are reported unverified.
 
+// A test that meets an unexpected error should stop right there.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;
@@ -32,12 +35,20 @@ fn rewritten_expressions_check_clean() {
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 
     // A real change among them is still found.
-    std::fs::write(dir.path().join("t.sql"), REWRITTEN.replace("'paid'", "'shipped'")).unwrap();
+    std::fs::write(
+        dir.path().join("t.sql"),
+        REWRITTEN.replace("'paid'", "'shipped'"),
+    )
+    .unwrap();
     let mut c = migdiff(dir.path());
     c.args(["--url", &db.url, "--schema", "t.sql", "check"]);
     let o = run(c);
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
-    assert!(o.stdout.contains("ck_status") && !o.stdout.contains("ix_lower"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("ck_status") && !o.stdout.contains("ix_lower"),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]
@@ -62,5 +73,12 @@ fn without_a_scratch_database_it_is_unverified_not_clean() {
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("json");
     assert_eq!(v["clean"], false);
-    assert!(v["unverified"][0].as_str().unwrap_or("").contains("public.orders"), "{}", o.stdout);
+    assert!(
+        v["unverified"][0]
+            .as_str()
+            .unwrap_or("")
+            .contains("public.orders"),
+        "{}",
+        o.stdout
+    );
 }

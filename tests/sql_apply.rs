@@ -1,6 +1,9 @@
 //! `migdiff diff --format sql` applied to real databases that hold rows:
 //! afterwards `check` is clean, and SQLite's table rebuilds keep the data.
 
+// A test that meets an unexpected error should stop right there.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::*;
@@ -17,7 +20,15 @@ fn apply_sql(dialect: Dialect, before: &str, rows: &str, after: &str) -> TestDb 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("after.sql"), after).unwrap();
     let mut c = migdiff(dir.path());
-    c.args(["--url", db.url(), "--schema", "after.sql", "diff", "--format", "sql"]);
+    c.args([
+        "--url",
+        db.url(),
+        "--schema",
+        "after.sql",
+        "diff",
+        "--format",
+        "sql",
+    ]);
     let o = run(c);
     assert_eq!(o.code, 0, "{}", o.stderr);
     // As psql does: one statement at a time, each committed (an enum value
@@ -33,7 +44,11 @@ fn apply_sql(dialect: Dialect, before: &str, rows: &str, after: &str) -> TestDb 
     let mut c = migdiff(dir.path());
     c.args(["--url", db.url(), "--schema", "after.sql", "check"]);
     let chk = run(c);
-    assert_eq!(chk.code, 0, "not clean after applying:\n{}\n--- check ---\n{}{}", o.stdout, chk.stdout, chk.stderr);
+    assert_eq!(
+        chk.code, 0,
+        "not clean after applying:\n{}\n--- check ---\n{}{}",
+        o.stdout, chk.stdout, chk.stderr
+    );
     db
 }
 
@@ -43,11 +58,23 @@ fn count(db: &TestDb, table: &str) -> i64 {
     block_on(async move {
         use sqlx::Connection;
         if url.starts_with("sqlite") {
-            let mut c = sqlx::SqliteConnection::connect(&url.replacen("sqlite:///", "sqlite://", 1)).await.unwrap();
-            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(&mut c).await.unwrap()
+            let mut c =
+                sqlx::SqliteConnection::connect(&url.replacen("sqlite:///", "sqlite://", 1))
+                    .await
+                    .unwrap();
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut c)
+                .await
+                .unwrap()
         } else {
-            let mut c = sqlx::PgConnection::connect(&url.replacen("postgresql://", "postgres://", 1)).await.unwrap();
-            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(&mut c).await.unwrap()
+            let mut c =
+                sqlx::PgConnection::connect(&url.replacen("postgresql://", "postgres://", 1))
+                    .await
+                    .unwrap();
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut c)
+                .await
+                .unwrap()
         }
     })
 }

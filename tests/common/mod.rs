@@ -18,7 +18,8 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
 
 /// The server tests create their databases on.
 pub fn pg_base() -> String {
-    std::env::var("MIGDIFF_TEST_PG_URL").unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432".into())
+    std::env::var("MIGDIFF_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432".into())
 }
 
 fn admin_url() -> String {
@@ -50,7 +51,10 @@ pub struct PgDb {
 impl PgDb {
     pub fn new() -> PgDb {
         let name = format!("migdiff_test_{}", uuid::Uuid::new_v4().simple());
-        exec_pg(&admin_url(), &format!("create database \"{name}\" template template0"));
+        exec_pg(
+            &admin_url(),
+            &format!("create database \"{name}\" template template0"),
+        );
         let url = format!("{}/{}", pg_base().trim_end_matches('/'), name);
         PgDb { name, url }
     }
@@ -64,7 +68,9 @@ impl PgDb {
         block_on(async move {
             use std::str::FromStr;
             let opts = sqlx::postgres::PgConnectOptions::from_str(&url).expect("url");
-            let mut c = migdiff_postgres::connect(opts, "test").await.expect("connect");
+            let mut c = migdiff_postgres::connect(opts, "test")
+                .await
+                .expect("connect");
             migdiff_postgres::introspect(&mut c, &Default::default())
                 .await
                 .expect("introspect")
@@ -78,7 +84,10 @@ impl Drop for PgDb {
         let name = self.name.clone();
         // A thread of its own: Drop may run inside another runtime.
         let _ = std::thread::spawn(move || {
-            exec_pg(&admin_url(), &format!("drop database if exists \"{name}\" with (force)"));
+            exec_pg(
+                &admin_url(),
+                &format!("drop database if exists \"{name}\" with (force)"),
+            );
         })
         .join();
     }
@@ -128,7 +137,10 @@ impl SqliteDb {
                 .connect()
                 .await
                 .expect("sqlite");
-            migdiff_sqlite::introspect(&mut c, "alembic_version").await.expect("introspect").0
+            migdiff_sqlite::introspect(&mut c, "alembic_version")
+                .await
+                .expect("introspect")
+                .0
         })
     }
 }
@@ -181,7 +193,9 @@ pub fn parse(sql: &str, dialect: Dialect) -> Schema {
 pub fn python() -> PathBuf {
     let p = std::env::var("MIGDIFF_TEST_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/venv/bin/python"));
+        .unwrap_or_else(|_| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/venv/bin/python")
+        });
     assert!(
         p.exists(),
         "{} is missing: run scripts/test.sh, which installs the pinned Alembic",
@@ -193,7 +207,9 @@ pub fn python() -> PathBuf {
 pub fn migdiff(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_migdiff"));
     c.current_dir(dir);
-    c.env_remove("DATABASE_URL").env_remove("MIGDIFF_DATABASE_URL").env_remove("ALEMBIC_CONFIG");
+    c.env_remove("DATABASE_URL")
+        .env_remove("MIGDIFF_DATABASE_URL")
+        .env_remove("ALEMBIC_CONFIG");
     c
 }
 
@@ -254,7 +270,10 @@ pub fn alembic_project(url: &str) -> tempfile::TempDir {
     std::fs::write(m.join("script.py.mako"), text).expect("mako");
     std::fs::write(
         dir.path().join("alembic.ini"),
-        format!("[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {}\n", url.replace('%', "%%")),
+        format!(
+            "[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {}\n",
+            url.replace('%', "%%")
+        ),
     )
     .expect("ini");
     dir

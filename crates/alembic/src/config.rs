@@ -24,7 +24,9 @@ pub enum ConfigError {
         "{path}: no `script_location` in [alembic] (or [tool.alembic]); set it to the folder holding env.py and versions/"
     )]
     NoScriptLocation { path: PathBuf },
-    #[error("{path}: script_location `{location}` does not exist; create it with `alembic init` or fix the path")]
+    #[error(
+        "{path}: script_location `{location}` does not exist; create it with `alembic init` or fix the path"
+    )]
     MissingScriptLocation { path: PathBuf, location: String },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
@@ -52,7 +54,10 @@ pub struct AlembicConfig {
 /// Parses an ini file the way Python's configparser reads alembic.ini:
 /// sections, `key = value` / `key: value`, indented continuation lines,
 /// `#` / `;` comment lines, keys lower-cased.
-pub fn parse_ini(path: &Path, text: &str) -> Result<BTreeMap<String, BTreeMap<String, String>>, ConfigError> {
+pub fn parse_ini(
+    path: &Path,
+    text: &str,
+) -> Result<BTreeMap<String, BTreeMap<String, String>>, ConfigError> {
     let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut section: Option<String> = None;
     let mut last_key: Option<String> = None;
@@ -66,14 +71,14 @@ pub fn parse_ini(path: &Path, text: &str) -> Result<BTreeMap<String, BTreeMap<St
         if trimmed.starts_with('#') || trimmed.starts_with(';') {
             continue;
         }
-        if line.starts_with(char::is_whitespace) {
-            if let (Some(s), Some(k)) = (&section, &last_key) {
-                if let Some(v) = out.get_mut(s).and_then(|m| m.get_mut(k)) {
-                    v.push('\n');
-                    v.push_str(trimmed);
-                    continue;
-                }
-            }
+        // An indented line continues the previous value.
+        if line.starts_with(char::is_whitespace)
+            && let (Some(s), Some(k)) = (&section, &last_key)
+            && let Some(v) = out.get_mut(s).and_then(|m| m.get_mut(k))
+        {
+            v.push('\n');
+            v.push_str(trimmed);
+            continue;
         }
         if let Some(name) = trimmed.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
             section = Some(name.trim().to_string());
@@ -88,14 +93,18 @@ pub fn parse_ini(path: &Path, text: &str) -> Result<BTreeMap<String, BTreeMap<St
                 message: "a setting before any [section] header".into(),
             });
         };
-        let sep = trimmed.find(['=', ':']).ok_or_else(|| ConfigError::Syntax {
-            path: path.to_path_buf(),
-            line: n + 1,
-            message: format!("expected `key = value`, found `{trimmed}`"),
-        })?;
+        let sep = trimmed
+            .find(['=', ':'])
+            .ok_or_else(|| ConfigError::Syntax {
+                path: path.to_path_buf(),
+                line: n + 1,
+                message: format!("expected `key = value`, found `{trimmed}`"),
+            })?;
         let key = trimmed[..sep].trim().to_lowercase();
         let value = trimmed[sep + 1..].trim().to_string();
-        out.entry(sec.clone()).or_default().insert(key.clone(), value);
+        out.entry(sec.clone())
+            .or_default()
+            .insert(key.clone(), value);
         last_key = Some(key);
     }
     Ok(out)
@@ -103,7 +112,11 @@ pub fn parse_ini(path: &Path, text: &str) -> Result<BTreeMap<String, BTreeMap<St
 
 /// configparser's BasicInterpolation: `%(name)s` from the section, the
 /// defaults (`here`) and `%%` for a literal percent sign.
-pub fn interpolate(value: &str, vars: &BTreeMap<String, String>, path: &Path) -> Result<String, ConfigError> {
+pub fn interpolate(
+    value: &str,
+    vars: &BTreeMap<String, String>,
+    path: &Path,
+) -> Result<String, ConfigError> {
     let mut out = String::new();
     let mut rest = value;
     let mut depth = 0;
@@ -200,13 +213,21 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
     // pyproject first: the ini overrides it key by key.
     if let Some(pp) = &pyproject_path {
         let text = read(pp)?;
-        let doc: toml::Table = text.parse().map_err(|e: toml::de::Error| ConfigError::Invalid {
-            path: pp.clone(),
-            message: e.to_string(),
-        })?;
+        let doc: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Invalid {
+                path: pp.clone(),
+                message: e.to_string(),
+            })?;
         let tool = doc.get("tool").and_then(|t| t.as_table());
-        migdiff_table = tool.and_then(|t| t.get("migdiff")).and_then(|t| t.as_table()).cloned();
-        if let Some(alembic) = tool.and_then(|t| t.get("alembic")).and_then(|t| t.as_table()) {
+        migdiff_table = tool
+            .and_then(|t| t.get("migdiff"))
+            .and_then(|t| t.as_table())
+            .cloned();
+        if let Some(alembic) = tool
+            .and_then(|t| t.get("alembic"))
+            .and_then(|t| t.as_table())
+        {
             let here = pp.parent().unwrap_or(dir).to_string_lossy().to_string();
             let vars = BTreeMap::from([("here".to_string(), here)]);
             for (k, v) in alembic {
@@ -285,10 +306,13 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
             .is_some_and(|v| matches!(v.to_lowercase().as_str(), "true" | "1" | "yes" | "on"))
     };
     let truncate_slug_length = match settings.get("truncate_slug_length") {
-        Some(v) => v.trim().parse::<usize>().map_err(|_| ConfigError::Invalid {
-            path: source.clone(),
-            message: format!("truncate_slug_length `{v}` is not a whole number"),
-        })?,
+        Some(v) => v
+            .trim()
+            .parse::<usize>()
+            .map_err(|_| ConfigError::Invalid {
+                path: source.clone(),
+                message: format!("truncate_slug_length `{v}` is not a whole number"),
+            })?,
         None => 40,
     };
     Ok(Some(AlembicConfig {
@@ -299,17 +323,24 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
             .get("file_template")
             .cloned()
             .unwrap_or_else(|| "%(rev)s_%(slug)s".to_string()),
-        truncate_slug_length: if truncate_slug_length == 0 { 40 } else { truncate_slug_length },
+        truncate_slug_length: if truncate_slug_length == 0 {
+            40
+        } else {
+            truncate_slug_length
+        },
         timezone: settings.get("timezone").filter(|t| !t.is_empty()).cloned(),
         output_encoding: settings
             .get("output_encoding")
             .cloned()
             .unwrap_or_else(|| "utf-8".to_string()),
-        sqlalchemy_url: settings.get("sqlalchemy.url").filter(|u| !u.is_empty()).cloned(),
+        sqlalchemy_url: settings
+            .get("sqlalchemy.url")
+            .filter(|u| !u.is_empty())
+            .cloned(),
         prepend_sys_path: settings
             .get("prepend_sys_path")
             .map(|v| {
-                v.split(|c: char| c == ':' || c == '\n' || c == ' ')
+                v.split([':', '\n', ' '])
                     .map(str::trim)
                     .filter(|p| !p.is_empty())
                     .map(|p| base.join(p))

@@ -14,19 +14,33 @@ pub enum GraphError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}:{line}: cannot read `{name}`: {message}; write it as a string, a tuple of strings or None")]
+    #[error(
+        "{path}:{line}: cannot read `{name}`: {message}; write it as a string, a tuple of strings or None"
+    )]
     Literal {
         path: PathBuf,
         line: usize,
         name: String,
         message: String,
     },
-    #[error("{path}: no `revision = '...'` at module level, and the file name is not a revision id")]
+    #[error(
+        "{path}: no `revision = '...'` at module level, and the file name is not a revision id"
+    )]
     NoRevision { path: PathBuf },
     #[error("revision {id} is defined twice: {first} and {second}")]
-    Duplicate { id: String, first: PathBuf, second: PathBuf },
-    #[error("{path}: revision {id} names {missing} as its down_revision, but no revision file defines it")]
-    Dangling { path: PathBuf, id: String, missing: String },
+    Duplicate {
+        id: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error(
+        "{path}: revision {id} names {missing} as its down_revision, but no revision file defines it"
+    )]
+    Dangling {
+        path: PathBuf,
+        id: String,
+        missing: String,
+    },
     #[error("the revision graph has a cycle through {ids}; fix the down_revision values")]
     Cycle { ids: String },
     #[error("no revision matches `{0}`")]
@@ -105,7 +119,8 @@ impl LiteralParser<'_> {
             }
         }
         let q = *self.chars.get(self.pos).ok_or("unexpected end")?;
-        let triple = self.chars.get(self.pos + 1) == Some(&q) && self.chars.get(self.pos + 2) == Some(&q);
+        let triple =
+            self.chars.get(self.pos + 1) == Some(&q) && self.chars.get(self.pos + 2) == Some(&q);
         self.pos += if triple { 3 } else { 1 };
         let mut out = String::new();
         loop {
@@ -115,7 +130,9 @@ impl LiteralParser<'_> {
                     self.pos += 1;
                     return Ok(out);
                 }
-                if self.chars.get(self.pos + 1) == Some(&q) && self.chars.get(self.pos + 2) == Some(&q) {
+                if self.chars.get(self.pos + 1) == Some(&q)
+                    && self.chars.get(self.pos + 2) == Some(&q)
+                {
                     self.pos += 3;
                     return Ok(out);
                 }
@@ -132,13 +149,26 @@ impl LiteralParser<'_> {
                     'x' => {
                         let hex: String = self.chars[self.pos..self.pos + 2].iter().collect();
                         self.pos += 2;
-                        out.push(char::from_u32(u32::from_str_radix(&hex, 16).map_err(|e| e.to_string())?).unwrap_or('?'));
+                        out.push(
+                            char::from_u32(
+                                u32::from_str_radix(&hex, 16).map_err(|e| e.to_string())?,
+                            )
+                            .unwrap_or('?'),
+                        );
                     }
                     'u' | 'U' => {
                         let len = if n == 'u' { 4 } else { 8 };
-                        let hex: String = self.chars[self.pos..(self.pos + len).min(self.chars.len())].iter().collect();
+                        let hex: String = self.chars
+                            [self.pos..(self.pos + len).min(self.chars.len())]
+                            .iter()
+                            .collect();
                         self.pos += len;
-                        out.push(char::from_u32(u32::from_str_radix(&hex, 16).map_err(|e| e.to_string())?).unwrap_or('?'));
+                        out.push(
+                            char::from_u32(
+                                u32::from_str_radix(&hex, 16).map_err(|e| e.to_string())?,
+                            )
+                            .unwrap_or('?'),
+                        );
                     }
                     other => {
                         out.push('\\');
@@ -210,7 +240,11 @@ impl LiteralParser<'_> {
     }
 
     fn skip_ws_inline(&mut self) {
-        while self.chars.get(self.pos).is_some_and(|c| *c == ' ' || *c == '\t') {
+        while self
+            .chars
+            .get(self.pos)
+            .is_some_and(|c| *c == ' ' || *c == '\t')
+        {
             self.pos += 1;
         }
     }
@@ -239,8 +273,7 @@ pub fn read_revision(path: &Path, text: &str) -> Result<Revision, GraphError> {
         let start = offset;
         offset += line.len();
         let Some(name) = names.iter().find(|name| {
-            line.starts_with(**name)
-                && line[name.len()..].trim_start().starts_with([':', '='])
+            line.starts_with(**name) && line[name.len()..].trim_start().starts_with([':', '='])
         }) else {
             continue;
         };
@@ -253,12 +286,15 @@ pub fn read_revision(path: &Path, text: &str) -> Result<Revision, GraphError> {
             pos: 0,
             _src: text,
         };
-        let value = p.value().and_then(flatten).map_err(|message| GraphError::Literal {
-            path: path.to_path_buf(),
-            line: n + 1,
-            name: name.to_string(),
-            message,
-        })?;
+        let value = p
+            .value()
+            .and_then(flatten)
+            .map_err(|message| GraphError::Literal {
+                path: path.to_path_buf(),
+                line: n + 1,
+                name: name.to_string(),
+                message,
+            })?;
         found.insert(name, value);
     }
     let id = match found.get("revision").and_then(|v| v.first()) {
@@ -268,7 +304,9 @@ pub fn read_revision(path: &Path, text: &str) -> Result<Revision, GraphError> {
             if !stem.is_empty() && stem.chars().all(|c| c.is_ascii_hexdigit()) {
                 stem.to_string()
             } else {
-                return Err(GraphError::NoRevision { path: path.to_path_buf() });
+                return Err(GraphError::NoRevision {
+                    path: path.to_path_buf(),
+                });
             }
         }
     };
@@ -279,7 +317,11 @@ pub fn read_revision(path: &Path, text: &str) -> Result<Revision, GraphError> {
             pos: 0,
             _src: t,
         };
-        if t.starts_with("\"\"\"") || t.starts_with("'''") || t.starts_with('"') || t.starts_with('\'') {
+        if t.starts_with("\"\"\"")
+            || t.starts_with("'''")
+            || t.starts_with('"')
+            || t.starts_with('\'')
+        {
             p.string().unwrap_or_default()
         } else {
             String::new()
@@ -299,7 +341,12 @@ fn collect_files(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => return Err(GraphError::Read { path: dir.to_path_buf(), source }),
+        Err(source) => {
+            return Err(GraphError::Read {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
     };
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
@@ -361,7 +408,11 @@ impl Graph {
         for r in self.revisions.values() {
             *indegree.entry(r.id.as_str()).or_default() += r.down.len();
         }
-        let mut ready: Vec<&str> = indegree.iter().filter(|(_, d)| **d == 0).map(|(k, _)| *k).collect();
+        let mut ready: Vec<&str> = indegree
+            .iter()
+            .filter(|(_, d)| **d == 0)
+            .map(|(k, _)| *k)
+            .collect();
         let mut seen = 0;
         while let Some(id) = ready.pop() {
             seen += 1;
@@ -375,14 +426,22 @@ impl Graph {
             }
         }
         if seen < self.revisions.len() {
-            let ids: Vec<&str> = indegree.iter().filter(|(_, d)| **d > 0).map(|(k, _)| *k).collect();
-            return Err(GraphError::Cycle { ids: ids.join(", ") });
+            let ids: Vec<&str> = indegree
+                .iter()
+                .filter(|(_, d)| **d > 0)
+                .map(|(k, _)| *k)
+                .collect();
+            return Err(GraphError::Cycle {
+                ids: ids.join(", "),
+            });
         }
         Ok(())
     }
 
     pub fn children<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Revision> + 'a {
-        self.revisions.values().filter(move |r| r.down.iter().any(|d| d == id))
+        self.revisions
+            .values()
+            .filter(move |r| r.down.iter().any(|d| d == id))
     }
 
     /// Revisions no other revision builds on, sorted by id.
@@ -407,20 +466,32 @@ impl Graph {
                 [] => Err(GraphError::NoSuchRevision(text.into())),
                 many => Err(GraphError::Ambiguous {
                     prefix: text.into(),
-                    ids: many.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", "),
+                    ids: many
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 }),
             };
         }
         if let Some(r) = self.revisions.get(text) {
             return Ok(r);
         }
-        let matches: Vec<&Revision> = self.revisions.values().filter(|r| r.id.starts_with(text)).collect();
+        let matches: Vec<&Revision> = self
+            .revisions
+            .values()
+            .filter(|r| r.id.starts_with(text))
+            .collect();
         match matches.as_slice() {
             [one] => Ok(one),
             [] => Err(GraphError::NoSuchRevision(text.into())),
             many => Err(GraphError::Ambiguous {
                 prefix: text.into(),
-                ids: many.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", "),
+                ids: many
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         }
     }
@@ -462,10 +533,10 @@ impl Graph {
             for d in r.down.iter().rev() {
                 if let Some(n) = pending.get_mut(d.as_str()) {
                     *n = n.saturating_sub(1);
-                    if *n == 0 {
-                        if let Some(p) = self.revisions.get(d) {
-                            stack.push(p);
-                        }
+                    if *n == 0
+                        && let Some(p) = self.revisions.get(d)
+                    {
+                        stack.push(p);
                     }
                 }
             }

@@ -42,7 +42,10 @@ fn s(text: &str) -> String {
 }
 
 fn list(items: &[String]) -> String {
-    format!("[{}]", items.iter().map(|i| s(i)).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        items.iter().map(|i| s(i)).collect::<Vec<_>>().join(", ")
+    )
 }
 
 impl Ctx<'_> {
@@ -127,7 +130,11 @@ impl Ctx<'_> {
             parts.push(format!("sa.Identity({})", a.join(", ")));
         }
         if let Some(g) = &c.generated {
-            parts.push(format!("sa.Computed({}, persisted={})", s(&g.expr), py_bool(g.stored)));
+            parts.push(format!(
+                "sa.Computed({}, persisted={})",
+                s(&g.expr),
+                py_bool(g.stored)
+            ));
         }
         if let Some(d) = &c.default {
             parts.push(format!("server_default={}", self.default(d)));
@@ -144,7 +151,12 @@ impl Ctx<'_> {
 
     /// SQLAlchemy makes a lone integer primary key SERIAL unless told not
     /// to; say so whenever that would be wrong.
-    fn autoincrement(&self, c: &Column, table: Option<&Table>, style: TypeStyle) -> Option<&'static str> {
+    fn autoincrement(
+        &self,
+        c: &Column,
+        table: Option<&Table>,
+        style: TypeStyle,
+    ) -> Option<&'static str> {
         if self.dialect() != Dialect::Postgresql || !c.data_type.is_integer() {
             return None;
         }
@@ -182,7 +194,8 @@ impl Ctx<'_> {
                 }
             })
             .collect();
-        let schema = (f.ref_table.schema != self.default_schema()).then(|| f.ref_table.schema.clone());
+        let schema =
+            (f.ref_table.schema != self.default_schema()).then(|| f.ref_table.schema.clone());
         (cols, schema)
     }
 
@@ -202,7 +215,13 @@ impl Ctx<'_> {
     /// Whether `name` is what PostgreSQL would call the constraint anyway;
     /// such names are left out of declared-style `create_table` arguments,
     /// as Alembic leaves them out for a model without names.
-    fn implicit(&self, table: &ObjectName, name: &Option<String>, cols: &[String], label: &str) -> bool {
+    fn implicit(
+        &self,
+        table: &ObjectName,
+        name: &Option<String>,
+        cols: &[String],
+        label: &str,
+    ) -> bool {
         let Some(n) = name else { return true };
         if self.dialect() != Dialect::Postgresql {
             return false;
@@ -220,20 +239,20 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         if let Some(pk) = &t.primary_key {
             let mut a: Vec<String> = pk.columns.iter().map(|c| s(c)).collect();
-            if !(declared && self.implicit(&t.name, &pk.name, &pk.columns, "pkey")) {
-                if let Some(n) = &pk.name {
-                    a.push(format!("name={}", self.name(n, style)));
-                }
+            if !(declared && self.implicit(&t.name, &pk.name, &pk.columns, "pkey"))
+                && let Some(n) = &pk.name
+            {
+                a.push(format!("name={}", self.name(n, style)));
             }
             out.push(format!("sa.PrimaryKeyConstraint({})", a.join(", ")));
         }
         for f in &t.foreign_keys {
             let (target, _) = self.fk_target(f);
             let mut a = vec![list(&f.columns), list(&target)];
-            if !(declared && self.implicit(&t.name, &f.name, &f.columns, "fkey")) {
-                if let Some(n) = &f.name {
-                    a.push(format!("name={}", self.name(n, style)));
-                }
+            if !(declared && self.implicit(&t.name, &f.name, &f.columns, "fkey"))
+                && let Some(n) = &f.name
+            {
+                a.push(format!("name={}", self.name(n, style)));
             }
             self.fk_options(f, &mut a);
             out.push(format!("sa.ForeignKeyConstraint({})", a.join(", ")));
@@ -241,10 +260,10 @@ impl Ctx<'_> {
         for u in &t.uniques {
             let mut a: Vec<String> = u.columns.iter().map(|c| s(c)).collect();
             self.deferrable_kw(u.deferrable, u.initially_deferred, &mut a);
-            if !(declared && self.implicit(&t.name, &u.name, &u.columns, "key")) {
-                if let Some(n) = &u.name {
-                    a.push(format!("name={}", self.name(n, style)));
-                }
+            if !(declared && self.implicit(&t.name, &u.name, &u.columns, "key"))
+                && let Some(n) = &u.name
+            {
+                a.push(format!("name={}", self.name(n, style)));
             }
             if u.nulls_not_distinct {
                 a.push("postgresql_nulls_not_distinct=True".into());
@@ -292,7 +311,11 @@ impl Ctx<'_> {
     }
 
     fn schema_arg(&self, table: &ObjectName) -> Option<String> {
-        if self.prefix == "op" { self.schema_kw(table) } else { None }
+        if self.prefix == "op" {
+            self.schema_kw(table)
+        } else {
+            None
+        }
     }
 
     fn index_elements(&self, i: &Index) -> String {
@@ -300,7 +323,10 @@ impl Ctx<'_> {
             .keys
             .iter()
             .map(|k| {
-                let plain = !k.descending && k.nulls_first.is_none() && k.opclass.is_none() && k.collation.is_none();
+                let plain = !k.descending
+                    && k.nulls_first.is_none()
+                    && k.opclass.is_none()
+                    && k.collation.is_none();
                 let mut text = match &k.target {
                     IndexTarget::Column(c) if plain => return s(c),
                     IndexTarget::Column(c) => quote_ident(c, self.dialect()),
@@ -325,7 +351,11 @@ impl Ctx<'_> {
     }
 
     fn create_index(&self, table: &ObjectName, i: &Index, style: TypeStyle) -> String {
-        let mut a = vec![Some(self.name(&i.name, style)), self.t(table), Some(self.index_elements(i))];
+        let mut a = vec![
+            Some(self.name(&i.name, style)),
+            self.t(table),
+            Some(self.index_elements(i)),
+        ];
         a.push(Some(format!("unique={}", py_bool(i.unique))));
         a.push(self.schema_arg(table));
         let d = self.dialect().name();
@@ -344,7 +374,13 @@ impl Ctx<'_> {
         self.call("create_index", a)
     }
 
-    fn drop_constraint(&self, table: &ObjectName, name: &Option<String>, kind: &str, style: TypeStyle) -> String {
+    fn drop_constraint(
+        &self,
+        table: &ObjectName,
+        name: &Option<String>,
+        kind: &str,
+        style: TypeStyle,
+    ) -> String {
         let line = self.call(
             "drop_constraint",
             vec![
@@ -385,7 +421,10 @@ impl Ctx<'_> {
         if a.comment_changed() {
             kw.push(format!(
                 "comment={}",
-                a.to.comment.as_deref().map(s).unwrap_or_else(|| "None".into())
+                a.to.comment
+                    .as_deref()
+                    .map(s)
+                    .unwrap_or_else(|| "None".into())
             ));
         }
         if let Some(c) = &a.from.comment {
@@ -394,16 +433,16 @@ impl Ctx<'_> {
         if !a.nullable_changed() {
             kw.push(format!("existing_nullable={}", py_bool(a.from.nullable)));
         }
-        if !a.default_changed() {
-            if let Some(d) = &a.from.default {
-                kw.push(format!("existing_server_default={}", self.default(d)));
-            }
+        if !a.default_changed()
+            && let Some(d) = &a.from.default
+        {
+            kw.push(format!("existing_server_default={}", self.default(d)));
         }
         let table = &a.table;
-        if self.prefix == "op" {
-            if let Some(k) = self.schema_kw(table) {
-                kw.push(k);
-            }
+        if self.prefix == "op"
+            && let Some(k) = self.schema_kw(table)
+        {
+            kw.push(k);
         }
         let head = self.call("alter_column", vec![self.t(table), Some(s(&a.to.name))]);
         let head = head.trim_end_matches(')').to_string();
@@ -426,7 +465,8 @@ impl Ctx<'_> {
     }
 
     fn enum_ctor(&mut self, name: &ObjectName, values: &[String]) -> String {
-        self.imports.insert("from sqlalchemy.dialects import postgresql".into());
+        self.imports
+            .insert("from sqlalchemy.dialects import postgresql".into());
         let mut a: Vec<String> = values.iter().map(|v| s(v)).collect();
         a.push(format!("name={}", s(&name.name)));
         if let Some(k) = self.schema_kw(name) {
@@ -443,12 +483,17 @@ impl Ctx<'_> {
             Op::DropTable(t) => vec![format!(
                 "op.drop_table({}{})",
                 s(&t.name.name),
-                self.schema_kw(&t.name).map(|k| format!(", {k}")).unwrap_or_default()
+                self.schema_kw(&t.name)
+                    .map(|k| format!(", {k}"))
+                    .unwrap_or_default()
             )],
             Op::AddColumn { table, column } => {
                 let t = self.state.tables.get(table).cloned();
                 let col = self.column(column, t.as_ref(), new);
-                vec![self.call("add_column", vec![self.t(table), Some(col), self.schema_arg(table)])]
+                vec![self.call(
+                    "add_column",
+                    vec![self.t(table), Some(col), self.schema_arg(table)],
+                )]
             }
             Op::DropColumn { table, column } => vec![self.call(
                 "drop_column",
@@ -456,7 +501,11 @@ impl Ctx<'_> {
             )],
             Op::AlterColumn(a) => {
                 let mut out = Vec::new();
-                if a.type_changed() || a.nullable_changed() || a.default_changed() || a.comment_changed() {
+                if a.type_changed()
+                    || a.nullable_changed()
+                    || a.default_changed()
+                    || a.comment_changed()
+                {
                     if a.from.serial != a.to.serial || a.identity_changed() {
                         // Alembic has no op for serial/identity changes: plain SQL.
                         out.extend(self.execute_sql(op));
@@ -469,23 +518,43 @@ impl Ctx<'_> {
                 out
             }
             Op::RenameColumn { table, from, to } => {
-                let col = self.state.tables.get(table).and_then(|t| t.column(from)).cloned();
-                let mut args = vec![self.t(table), Some(s(from)), Some(format!("new_column_name={}", s(to)))];
+                let col = self
+                    .state
+                    .tables
+                    .get(table)
+                    .and_then(|t| t.column(from))
+                    .cloned();
+                let mut args = vec![
+                    self.t(table),
+                    Some(s(from)),
+                    Some(format!("new_column_name={}", s(to))),
+                ];
                 if let Some(c) = col {
-                    args.push(Some(format!("existing_type={}", self.ty(&c.data_type, old))));
+                    args.push(Some(format!(
+                        "existing_type={}",
+                        self.ty(&c.data_type, old)
+                    )));
                     args.push(Some(format!("existing_nullable={}", py_bool(c.nullable))));
                 }
                 args.push(self.schema_arg(table));
                 vec![self.call("alter_column", args)]
             }
             Op::AddPrimaryKey { table, key } => vec![self.create_pk(table, key, new)],
-            Op::DropPrimaryKey { table, key } => vec![self.drop_constraint(table, &key.name, "primary", old)],
+            Op::DropPrimaryKey { table, key } => {
+                vec![self.drop_constraint(table, &key.name, "primary", old)]
+            }
             Op::AddForeignKey { table, key } => vec![self.create_fk(table, key, new)],
-            Op::DropForeignKey { table, key } => vec![self.drop_constraint(table, &key.name, "foreignkey", old)],
+            Op::DropForeignKey { table, key } => {
+                vec![self.drop_constraint(table, &key.name, "foreignkey", old)]
+            }
             Op::AddUnique { table, unique } => vec![self.create_unique(table, unique, new)],
-            Op::DropUnique { table, unique } => vec![self.drop_constraint(table, &unique.name, "unique", old)],
+            Op::DropUnique { table, unique } => {
+                vec![self.drop_constraint(table, &unique.name, "unique", old)]
+            }
             Op::AddCheck { table, check } => vec![self.create_check(table, check, new)],
-            Op::DropCheck { table, check } => vec![self.drop_constraint(table, &check.name, "check", old)],
+            Op::DropCheck { table, check } => {
+                vec![self.drop_constraint(table, &check.name, "check", old)]
+            }
             Op::CreateIndex { table, index } => vec![self.create_index(table, index, new)],
             Op::DropIndex { table, index } => {
                 let mut a = vec![Some(self.name(&index.name, old))];
@@ -563,7 +632,11 @@ impl Ctx<'_> {
     }
 
     fn create_fk(&self, table: &ObjectName, f: &ForeignKey, style: TypeStyle) -> String {
-        let mut a = vec![Some(self.opt_name(&f.name, style)), self.t(table), Some(s(&f.ref_table.name))];
+        let mut a = vec![
+            Some(self.opt_name(&f.name, style)),
+            self.t(table),
+            Some(s(&f.ref_table.name)),
+        ];
         a.push(Some(list(&f.columns)));
         a.push(Some(list(&f.ref_columns)));
         if self.prefix == "op" && table.schema != self.default_schema() {
@@ -579,7 +652,11 @@ impl Ctx<'_> {
     }
 
     fn create_unique(&self, table: &ObjectName, u: &UniqueConstraint, style: TypeStyle) -> String {
-        let mut a = vec![Some(self.opt_name(&u.name, style)), self.t(table), Some(list(&u.columns))];
+        let mut a = vec![
+            Some(self.opt_name(&u.name, style)),
+            self.t(table),
+            Some(list(&u.columns)),
+        ];
         let mut kw = Vec::new();
         self.deferrable_kw(u.deferrable, u.initially_deferred, &mut kw);
         a.extend(kw.into_iter().map(Some));
@@ -661,7 +738,8 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
         imports: BTreeSet::new(),
         prefix: "op",
     };
-    let mut lines: Vec<String> = vec!["# ### commands auto generated by Alembic - please adjust! ###".into()];
+    let mut lines: Vec<String> =
+        vec!["# ### commands auto generated by Alembic - please adjust! ###".into()];
     let mut i = 0;
     let mut emitted = 0;
     while i < ops.len() {

@@ -21,7 +21,9 @@ pub enum RevisionError {
     },
     #[error("file_template `{template}`: {message}")]
     FileTemplate { template: String, message: String },
-    #[error("{path} already exists; migdiff never overwrites a revision file (choose another --rev-id)")]
+    #[error(
+        "{path} already exists; migdiff never overwrites a revision file (choose another --rev-id)"
+    )]
     Exists { path: PathBuf },
     #[error("cannot write {path}: {source}")]
     Write {
@@ -129,7 +131,12 @@ pub fn create_date(timezone: Option<&str>) -> Result<CreateDate, RevisionError> 
 }
 
 /// Python `%`-formatting of `file_template` with its tokens.
-pub fn file_name(template: &str, rev: &str, slug: &str, date: &CreateDate) -> Result<String, RevisionError> {
+pub fn file_name(
+    template: &str,
+    rev: &str,
+    slug: &str,
+    date: &CreateDate,
+) -> Result<String, RevisionError> {
     let err = |m: &str| RevisionError::FileTemplate {
         template: template.to_string(),
         message: m.to_string(),
@@ -144,7 +151,9 @@ pub fn file_name(template: &str, rev: &str, slug: &str, date: &CreateDate) -> Re
             rest = r;
             continue;
         }
-        let r = after.strip_prefix('(').ok_or_else(|| err("a `%` must start `%(name)s`"))?;
+        let r = after
+            .strip_prefix('(')
+            .ok_or_else(|| err("a `%` must start `%(name)s`"))?;
         let close = r.find(')').ok_or_else(|| err("unclosed `%(`"))?;
         let key = &r[..close];
         let spec_and_rest = &r[close + 1..];
@@ -215,7 +224,10 @@ pub fn render_script(
                 source,
             })?,
         ),
-        _ => ("<stock script.py.mako>".to_string(), template::DEFAULT_TEMPLATE.to_string()),
+        _ => (
+            "<stock script.py.mako>".to_string(),
+            template::DEFAULT_TEMPLATE.to_string(),
+        ),
     };
     let down = match rev.down_revisions.as_slice() {
         [] => Value::None,
@@ -240,7 +252,9 @@ pub fn render_script(
 /// then a rename that refuses to replace an existing file).
 pub fn write_new_file(path: &Path, contents: &str) -> Result<(), RevisionError> {
     if path.exists() {
-        return Err(RevisionError::Exists { path: path.to_path_buf() });
+        return Err(RevisionError::Exists {
+            path: path.to_path_buf(),
+        });
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|source| RevisionError::Write {
@@ -259,7 +273,9 @@ pub fn write_new_file(path: &Path, contents: &str) -> Result<(), RevisionError> 
         })?;
     tmp.persist_noclobber(path).map_err(|e| {
         if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            RevisionError::Exists { path: path.to_path_buf() }
+            RevisionError::Exists {
+                path: path.to_path_buf(),
+            }
         } else {
             RevisionError::Write {
                 path: path.to_path_buf(),
@@ -276,9 +292,15 @@ mod tests {
 
     #[test]
     fn slugs_match_alembic() {
-        assert_eq!(slug("Initial schema: users, orders & items (v1)!", 40), "initial_schema_users_orders_items_v1");
         assert_eq!(
-            slug("Add a very long column name to the users table for testing", 40),
+            slug("Initial schema: users, orders & items (v1)!", 40),
+            "initial_schema_users_orders_items_v1"
+        );
+        assert_eq!(
+            slug(
+                "Add a very long column name to the users table for testing",
+                40
+            ),
             "add_a_very_long_column_name_to_the_"
         );
         assert_eq!(slug(&"a".repeat(50), 40), format!("{}_", "a".repeat(40)));
@@ -299,7 +321,10 @@ mod tests {
             minute: 5,
             second: 6,
         };
-        assert_eq!(file_name("%(rev)s_%(slug)s", "abc", "x", &d).unwrap(), "abc_x.py");
+        assert_eq!(
+            file_name("%(rev)s_%(slug)s", "abc", "x", &d).unwrap(),
+            "abc_x.py"
+        );
         assert_eq!(
             file_name("%(year)d_%(month).2d_%(day).2d_%(rev)s", "abc", "x", &d).unwrap(),
             "2026_03_07_abc.py"

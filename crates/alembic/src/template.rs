@@ -31,7 +31,11 @@ impl Value {
             Value::Tuple(items) if items.len() == 1 => format!("({},)", py_repr(&items[0])),
             Value::Tuple(items) => format!(
                 "({})",
-                items.iter().map(|i| py_repr(i)).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .map(|i| py_repr(i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -77,7 +81,9 @@ impl Expr<'_> {
         if let Some(inner) = t.strip_prefix("str(").and_then(|r| r.strip_suffix(')')) {
             return Ok(Value::Str(self.sub(inner).eval()?.str()));
         }
-        if (t.starts_with('"') && t.ends_with('"') || t.starts_with('\'') && t.ends_with('\'')) && t.len() >= 2 {
+        if (t.starts_with('"') && t.ends_with('"') || t.starts_with('\'') && t.ends_with('\''))
+            && t.len() >= 2
+        {
             return Ok(Value::Str(t[1..t.len() - 1].to_string()));
         }
         if t.chars().all(|c| c.is_alphanumeric() || c == '_') && !t.is_empty() {
@@ -91,7 +97,10 @@ impl Expr<'_> {
     }
 
     fn sub<'b>(&'b self, text: &'b str) -> Expr<'b> {
-        Expr { text, vars: self.vars }
+        Expr {
+            text,
+            vars: self.vars,
+        }
     }
 }
 
@@ -126,7 +135,11 @@ fn apply_filter(v: Value, filter: &str) -> Result<Value, String> {
 }
 
 /// Renders `template` with `vars`.
-pub fn render(path: &str, template: &str, vars: &BTreeMap<String, Value>) -> Result<String, TemplateError> {
+pub fn render(
+    path: &str,
+    template: &str,
+    vars: &BTreeMap<String, Value>,
+) -> Result<String, TemplateError> {
     let err = |line: usize, construct: String| TemplateError {
         path: path.to_string(),
         line,
@@ -153,13 +166,17 @@ pub fn render(path: &str, template: &str, vars: &BTreeMap<String, Value>) -> Res
         while let Some(at) = rest.find("${") {
             out.push_str(&rest[..at]);
             let body_start = at + 2;
-            let close = rest[body_start..].find('}').ok_or_else(|| err(n + 1, "unclosed ${".into()))?;
+            let close = rest[body_start..]
+                .find('}')
+                .ok_or_else(|| err(n + 1, "unclosed ${".into()))?;
             let body = &rest[body_start..body_start + close];
             let (expr, filters) = match find_keyword(body, "|") {
                 Some(p) => (&body[..p], Some(&body[p + 1..])),
                 None => (body, None),
             };
-            let mut v = Expr { text: expr, vars }.eval().map_err(|c| err(n + 1, c))?;
+            let mut v = Expr { text: expr, vars }
+                .eval()
+                .map_err(|c| err(n + 1, c))?;
             if let Some(f) = filters {
                 for name in f.split(',') {
                     v = apply_filter(v, name).map_err(|c| err(n + 1, c))?;
@@ -222,7 +239,10 @@ mod tests {
             ("down_revision".into(), Value::None),
             ("branch_labels".into(), Value::None),
             ("depends_on".into(), Value::None),
-            ("create_date".into(), Value::Str("2026-01-01 00:00:00".into())),
+            (
+                "create_date".into(),
+                Value::Str("2026-01-01 00:00:00".into()),
+            ),
             ("imports".into(), Value::Str(String::new())),
             ("upgrades".into(), Value::Str(String::new())),
             ("downgrades".into(), Value::Str("op.drop_table('t')".into())),

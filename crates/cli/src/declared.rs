@@ -14,7 +14,12 @@ pub struct PythonEnv<'a> {
     pub sys_path: Vec<PathBuf>,
 }
 
-pub fn load(source: &str, dialect: Dialect, base: &Path, py: &PythonEnv) -> Result<Schema, CliError> {
+pub fn load(
+    source: &str,
+    dialect: Dialect,
+    base: &Path,
+    py: &PythonEnv,
+) -> Result<Schema, CliError> {
     if source.starts_with("sqlalchemy:") {
         return crate::sqlalchemy::export(source, dialect, base, py.python, &py.sys_path);
     }
@@ -42,7 +47,10 @@ pub fn load(source: &str, dialect: Dialect, base: &Path, py: &PythonEnv) -> Resu
             .iter()
             .map(|f| read_source(f, source))
             .collect::<Result<Vec<_>, _>>()?;
-        return Ok(with_implied_schemas(read_schema(&sources, dialect)?, dialect));
+        return Ok(with_implied_schemas(
+            read_schema(&sources, dialect)?,
+            dialect,
+        ));
     }
     if path.extension().is_some_and(|x| x == "toml") {
         let text = std::fs::read_to_string(&path)
@@ -69,7 +77,10 @@ fn read_source(path: &Path, shown: &str) -> Result<SourceFile, CliError> {
     } else {
         path.display().to_string()
     };
-    Ok(SourceFile { path: display, text })
+    Ok(SourceFile {
+        path: display,
+        text,
+    })
 }
 
 /// A table or type in schema `s` means schema `s` exists.

@@ -12,7 +12,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use migdiff_alembic::graph::Graph;
 use migdiff_alembic::revision;
 use migdiff_alembic::{RenderOptions, render_body};
-use migdiff_model::{Dialect, DialectRender, DiffOptions, ObjectName, Op, Schema, apply, diff, snapshot};
+use migdiff_model::{
+    Dialect, DialectRender, DiffOptions, ObjectName, Op, Schema, apply, diff, snapshot,
+};
 
 mod declared;
 mod error;
@@ -29,7 +31,11 @@ use settings::Project;
 use url::DbUrl;
 
 #[derive(Parser, Debug)]
-#[command(name = "migdiff", version, about = "Alembic-compatible migration diffs for PostgreSQL and SQLite")]
+#[command(
+    name = "migdiff",
+    version,
+    about = "Alembic-compatible migration diffs for PostgreSQL and SQLite"
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,
@@ -157,7 +163,10 @@ pub fn main() -> ExitCode {
         ColorWhen::Never => anstream::ColorChoice::Never,
     };
     choice.write_global();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -306,7 +315,10 @@ impl Ctx {
         let Some(a) = &self.project.alembic else {
             return Ok(None);
         };
-        Ok(Some(Graph::load(&a.version_locations, a.recursive_version_locations)?))
+        Ok(Some(Graph::load(
+            &a.version_locations,
+            a.recursive_version_locations,
+        )?))
     }
 }
 
@@ -367,11 +379,25 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     let mut unverified = Vec::new();
     if let DbUrl::Postgres { options, .. } = &url {
         let t = Instant::now();
-        let dev = ctx.global.dev_url.clone().or_else(|| ctx.project.file.dev_url.clone());
+        let dev = ctx
+            .global
+            .dev_url
+            .clone()
+            .or_else(|| ctx.project.file.dev_url.clone());
         let database = options.get_database().unwrap_or_default().to_string();
-        unverified = settle::settle(&live.schema, &mut declared, options, &database, dev.as_deref()).await?;
+        unverified = settle::settle(
+            &live.schema,
+            &mut declared,
+            options,
+            &database,
+            dev.as_deref(),
+        )
+        .await?;
         if ctx.global.verbose {
-            eprintln!("settle expressions: {:.1} ms", t.elapsed().as_secs_f64() * 1000.0);
+            eprintln!(
+                "settle expressions: {:.1} ms",
+                t.elapsed().as_secs_f64() * 1000.0
+            );
         }
     }
     let t = Instant::now();
@@ -430,8 +456,13 @@ fn print_timings(ctx: &Ctx, timings: &[(&str, std::time::Duration)]) {
 }
 
 async fn run(cli: Cli) -> Result<u8, CliError> {
-    let dir = std::env::current_dir().map_err(|e| CliError::usage(format!("no current folder: {e}")))?;
-    let project = settings::load(&dir, cli.global.config.as_deref(), cli.global.url.as_deref())?;
+    let dir =
+        std::env::current_dir().map_err(|e| CliError::usage(format!("no current folder: {e}")))?;
+    let project = settings::load(
+        &dir,
+        cli.global.config.as_deref(),
+        cli.global.url.as_deref(),
+    )?;
     let ctx = Ctx {
         global: cli.global,
         project,
@@ -483,7 +514,11 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 }
             }
             if show_diff && !c.ops.is_empty() {
-                let _ = write!(stdout, "{}", report::snapshot_diff(&c.ops, &c.live.schema, &c.declared, c.dialect));
+                let _ = write!(
+                    stdout,
+                    "{}",
+                    report::snapshot_diff(&c.ops, &c.live.schema, &c.declared, c.dialect)
+                );
             }
             Ok(0)
         }
@@ -507,7 +542,11 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             }
             let _ = c.url;
             // Unverified is not clean: CI must not pass what was not proven.
-            Ok(if c.ops.is_empty() && c.unverified.is_empty() { 0 } else { 1 })
+            Ok(if c.ops.is_empty() && c.unverified.is_empty() {
+                0
+            } else {
+                1
+            })
         }
         Command::Autogenerate {
             message,
@@ -560,7 +599,10 @@ fn require_graph(ctx: &Ctx) -> Result<Graph, CliError> {
 }
 
 fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let tmp = dir.join(format!(".migdiff-{}.tmp", uuid::Uuid::new_v4().simple()));
     std::fs::write(&tmp, text)
         .and_then(|_| std::fs::rename(&tmp, path))
@@ -591,7 +633,11 @@ async fn autogenerate(
             if heads.len() > 1 {
                 return Err(CliError::usage(format!(
                     "Multiple head revisions are present ({}); pass --head REV to build on one, or merge them with `alembic merge heads`",
-                    heads.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+                    heads
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )));
             }
             heads.iter().map(|r| r.id.clone()).collect()
@@ -601,7 +647,9 @@ async fn autogenerate(
         Some(id) => {
             revision::check_rev_id(&id)?;
             if graph.revisions.contains_key(&id) {
-                return Err(CliError::usage(format!("revision {id} already exists; choose another --rev-id")));
+                return Err(CliError::usage(format!(
+                    "revision {id} already exists; choose another --rev-id"
+                )));
             }
             id
         }

@@ -31,11 +31,15 @@ fn connect_error(url: &DbUrl, e: impl std::fmt::Display) -> CliError {
     ))
 }
 
-pub async fn load(url: &DbUrl, include_schemas: &[String], version: &VersionTable) -> Result<Live, CliError> {
+pub async fn load(
+    url: &DbUrl,
+    include_schemas: &[String],
+    version: &VersionTable,
+) -> Result<Live, CliError> {
     let started = Instant::now();
     match url {
         DbUrl::Postgres { options, .. } => {
-            let mut conn = migdiff_postgres::connect(options.clone(), url.display())
+            let mut conn = migdiff_postgres::connect((**options).clone(), url.display())
                 .await
                 .map_err(|e| match e {
                     migdiff_postgres::PgError::Connect { source, .. } => connect_error(url, source),

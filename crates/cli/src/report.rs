@@ -20,7 +20,12 @@ fn marker(op: &Op) -> (&'static str, Style) {
     }
 }
 
-pub fn text(out: &mut dyn Write, ops: &[Op], unverified: &[String], what: &str) -> std::io::Result<()> {
+pub fn text(
+    out: &mut dyn Write,
+    ops: &[Op],
+    unverified: &[String],
+    what: &str,
+) -> std::io::Result<()> {
     if ops.is_empty() && unverified.is_empty() {
         writeln!(out, "No drift: the database matches {what}.")?;
         return Ok(());
@@ -44,7 +49,10 @@ pub fn text(out: &mut dyn Write, ops: &[Op], unverified: &[String], what: &str) 
         writeln!(out, "  {style}{m}{style:#} {}{hz}", op.describe())?;
     }
     for u in unverified {
-        writeln!(out, "  ? {u} (unverified: no scratch database to settle the expression; pass --dev-url)")?;
+        writeln!(
+            out,
+            "  ? {u} (unverified: no scratch database to settle the expression; pass --dev-url)"
+        )?;
     }
     Ok(())
 }

@@ -36,12 +36,24 @@ impl FileSettings {
             url: self.url.or(lower.url),
             schema: self.schema.or(lower.schema),
             dialect: self.dialect.or(lower.dialect),
-            include_schemas: if self.include_schemas.is_empty() { lower.include_schemas } else { self.include_schemas },
-            exclude_tables: if self.exclude_tables.is_empty() { lower.exclude_tables } else { self.exclude_tables },
+            include_schemas: if self.include_schemas.is_empty() {
+                lower.include_schemas
+            } else {
+                self.include_schemas
+            },
+            exclude_tables: if self.exclude_tables.is_empty() {
+                lower.exclude_tables
+            } else {
+                self.exclude_tables
+            },
             render_as_batch: self.render_as_batch.or(lower.render_as_batch),
             version_table: self.version_table.or(lower.version_table),
             version_table_schema: self.version_table_schema.or(lower.version_table_schema),
-            renames: if self.renames.is_empty() { lower.renames } else { self.renames },
+            renames: if self.renames.is_empty() {
+                lower.renames
+            } else {
+                self.renames
+            },
             python: self.python.or(lower.python),
             dev_url: self.dev_url.or(lower.dev_url),
         }
@@ -61,18 +73,17 @@ pub struct Project {
 fn read_migdiff_toml(path: &Path) -> Result<FileSettings, CliError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
-    toml::from_str(&text).map_err(|e| {
-        CliError::usage(format!(
-            "{}: {}",
-            path.display(),
-            e.to_string().trim_end()
-        ))
-    })
+    toml::from_str(&text)
+        .map_err(|e| CliError::usage(format!("{}: {}", path.display(), e.to_string().trim_end())))
 }
 
 /// Loads the project in `dir`. `config` is `--config`: an `alembic.ini`,
 /// a `pyproject.toml` or a `migdiff.toml`.
-pub fn load(dir: &Path, config: Option<&Path>, url_flag: Option<&str>) -> Result<Project, CliError> {
+pub fn load(
+    dir: &Path,
+    config: Option<&Path>,
+    url_flag: Option<&str>,
+) -> Result<Project, CliError> {
     let (alembic_file, migdiff_file) = match config {
         Some(p) if !p.exists() => {
             return Err(CliError::usage(format!(
@@ -80,7 +91,9 @@ pub fn load(dir: &Path, config: Option<&Path>, url_flag: Option<&str>) -> Result
                 p.display()
             )));
         }
-        Some(p) if p.file_name().is_some_and(|n| n == "migdiff.toml") => (None, Some(p.to_path_buf())),
+        Some(p) if p.file_name().is_some_and(|n| n == "migdiff.toml") => {
+            (None, Some(p.to_path_buf()))
+        }
         Some(p) => (Some(p.to_path_buf()), None),
         None => (None, Some(dir.join("migdiff.toml")).filter(|p| p.exists())),
     };
@@ -90,9 +103,12 @@ pub fn load(dir: &Path, config: Option<&Path>, url_flag: Option<&str>) -> Result
         None => FileSettings::default(),
     };
     if let Some(table) = alembic.as_ref().and_then(|a| a.pyproject_migdiff.clone()) {
-        let lower: FileSettings = toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| CliError::usage(format!("pyproject.toml [tool.migdiff]: {e}")))?;
+        let lower: FileSettings =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| {
+                    CliError::usage(format!("pyproject.toml [tool.migdiff]: {e}"))
+                })?;
         file = file.merge_under(lower);
     }
     let url = if let Some(u) = url_flag {
@@ -104,9 +120,11 @@ pub fn load(dir: &Path, config: Option<&Path>, url_flag: Option<&str>) -> Result
     } else if let Some(u) = &file.url {
         Some((u.clone(), "migdiff.toml".to_string()))
     } else {
-        alembic
-            .as_ref()
-            .and_then(|a| a.sqlalchemy_url.clone().map(|u| (u, a.source.display().to_string())))
+        alembic.as_ref().and_then(|a| {
+            a.sqlalchemy_url
+                .clone()
+                .map(|u| (u, a.source.display().to_string()))
+        })
     };
     Ok(Project {
         dir: dir.to_path_buf(),

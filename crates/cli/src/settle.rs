@@ -27,7 +27,11 @@ fn in_question(live: &Table, declared: &Table) -> bool {
         live.indexes.iter().any(|l| {
             l.name == i.name
                 && l.keys.len() == i.keys.len()
-                && (l.predicate != i.predicate || l.keys.iter().zip(&i.keys).any(|(a, b)| a.target != b.target))
+                && (l.predicate != i.predicate
+                    || l.keys
+                        .iter()
+                        .zip(&i.keys)
+                        .any(|(a, b)| a.target != b.target))
         })
     });
     let columns = declared.columns.iter().any(|c| {
@@ -68,8 +72,14 @@ fn adopt(declared: &mut Table, settled: &Table) {
 }
 
 fn scratch_name() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    format!("migdiff_tmp_{secs}_{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!(
+        "migdiff_tmp_{secs}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
 }
 
 /// Drops `migdiff_tmp_<epoch>_*` databases older than an hour (left behind
@@ -83,7 +93,10 @@ async fn sweep(admin: &mut PgConnection) {
     else {
         return;
     };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     for name in names {
         let epoch = name
             .strip_prefix("migdiff_tmp_")
@@ -91,7 +104,9 @@ async fn sweep(admin: &mut PgConnection) {
             .and_then(|e| e.parse::<u64>().ok());
         if epoch.is_some_and(|e| now.saturating_sub(e) > 3600) {
             let sql = format!("drop database if exists \"{name}\" with (force)");
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *admin).await;
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&mut *admin)
+                .await;
         }
     }
 }
@@ -127,7 +142,12 @@ pub async fn settle(
             .map_err(|e| CliError::usage(format!("--dev-url {}: {e}", crate::url::mask(u))))?,
         None => live_options.clone(),
     };
-    let Ok(mut admin) = admin_options.clone().disable_statement_logging().connect().await else {
+    let Ok(mut admin) = admin_options
+        .clone()
+        .disable_statement_logging()
+        .connect()
+        .await
+    else {
         return Ok(unverified());
     };
     sweep(&mut admin).await;
@@ -136,13 +156,24 @@ pub async fn settle(
         return Ok(unverified());
     }
     let create = format!("create database \"{name}\" template template0");
-    if sqlx::raw_sql(sqlx::AssertSqlSafe(create)).execute(&mut admin).await.is_err() {
+    if sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+        .execute(&mut admin)
+        .await
+        .is_err()
+    {
         let _ = admin.close().await;
         return Ok(unverified());
     }
-    let result = settle_in(&admin_options.clone().database(&name), declared, &questioned).await;
+    let result = settle_in(
+        &admin_options.clone().database(&name),
+        declared,
+        &questioned,
+    )
+    .await;
     let drop = format!("drop database if exists \"{name}\" with (force)");
-    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&mut admin).await;
+    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+        .execute(&mut admin)
+        .await;
     let _ = admin.close().await;
     match result {
         Ok(()) => Ok(Vec::new()),
@@ -163,11 +194,26 @@ async fn settle_in(
         .map_err(|e| CliError::usage(format!("cannot connect to the scratch database: {e}")))?;
     let mut ddl: Vec<String> = Vec::new();
     for s in &declared.schemas {
-        ddl.push(format!("CREATE SCHEMA {}", migdiff_sqlexpr::quote_ident(s, Dialect::Postgresql)));
+        ddl.push(format!(
+            "CREATE SCHEMA {}",
+            migdiff_sqlexpr::quote_ident(s, Dialect::Postgresql)
+        ));
     }
     let mut setup: Vec<migdiff_model::Op> = Vec::new();
-    setup.extend(declared.enums.values().cloned().map(migdiff_model::Op::CreateEnum));
-    setup.extend(declared.sequences.values().cloned().map(migdiff_model::Op::CreateSequence));
+    setup.extend(
+        declared
+            .enums
+            .values()
+            .cloned()
+            .map(migdiff_model::Op::CreateEnum),
+    );
+    setup.extend(
+        declared
+            .sequences
+            .values()
+            .cloned()
+            .map(migdiff_model::Op::CreateSequence),
+    );
     for name in questioned {
         if let Some(t) = declared.tables.get(name) {
             let mut t = t.clone();
@@ -176,7 +222,10 @@ async fn settle_in(
             let indexes = std::mem::take(&mut t.indexes);
             setup.push(migdiff_model::Op::CreateTable(t));
             for index in indexes {
-                setup.push(migdiff_model::Op::CreateIndex { table: name.clone(), index });
+                setup.push(migdiff_model::Op::CreateIndex {
+                    table: name.clone(),
+                    index,
+                });
             }
         }
     }

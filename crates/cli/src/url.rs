@@ -12,8 +12,14 @@ use crate::error::CliError;
 /// A parsed database URL.
 #[derive(Debug, Clone)]
 pub enum DbUrl {
-    Postgres { options: PgConnectOptions, display: String },
-    Sqlite { path: PathBuf, display: String },
+    Postgres {
+        options: Box<PgConnectOptions>,
+        display: String,
+    },
+    Sqlite {
+        path: PathBuf,
+        display: String,
+    },
 }
 
 impl DbUrl {
@@ -70,13 +76,21 @@ pub fn parse(url: &str, base: &Path) -> Result<DbUrl, CliError> {
     };
     let scheme = &url[..scheme_end];
     // SQLAlchemy's `dialect+driver`: the driver does not matter here.
-    let dialect = scheme.split('+').next().unwrap_or(scheme).to_ascii_lowercase();
+    let dialect = scheme
+        .split('+')
+        .next()
+        .unwrap_or(scheme)
+        .to_ascii_lowercase();
     match dialect.as_str() {
         "postgresql" | "postgres" | "pgsql" => {
             let rest = &url[scheme_end..];
             let normalized = format!("postgres{rest}");
-            let options = PgConnectOptions::from_str(&normalized).map_err(|e| bad(&e.to_string()))?;
-            Ok(DbUrl::Postgres { options, display })
+            let options =
+                PgConnectOptions::from_str(&normalized).map_err(|e| bad(&e.to_string()))?;
+            Ok(DbUrl::Postgres {
+                options: Box::new(options),
+                display,
+            })
         }
         "sqlite" => {
             // sqlite:///rel.db is relative, sqlite:////abs.db absolute.
@@ -84,12 +98,16 @@ pub fn parse(url: &str, base: &Path) -> Result<DbUrl, CliError> {
             let path_part = rest.split('?').next().unwrap_or("");
             let path = match path_part.strip_prefix('/') {
                 Some(p) if p.is_empty() || p == ":memory:" => {
-                    return Err(bad("an in-memory SQLite database has no schema to compare; give a file"));
+                    return Err(bad(
+                        "an in-memory SQLite database has no schema to compare; give a file",
+                    ));
                 }
                 Some(p) if p.starts_with('/') => PathBuf::from(p),
                 Some(p) => base.join(p),
                 None if path_part.is_empty() => {
-                    return Err(bad("an in-memory SQLite database has no schema to compare; give a file"));
+                    return Err(bad(
+                        "an in-memory SQLite database has no schema to compare; give a file",
+                    ));
                 }
                 None => base.join(path_part),
             };
@@ -105,7 +123,10 @@ mod tests {
 
     #[test]
     fn masks_passwords() {
-        assert_eq!(mask("postgresql://u:secret@h:5/db"), "postgresql://u:***@h:5/db");
+        assert_eq!(
+            mask("postgresql://u:secret@h:5/db"),
+            "postgresql://u:***@h:5/db"
+        );
         assert_eq!(mask("postgresql://u@h/db"), "postgresql://u@h/db");
         assert_eq!(mask("sqlite:///x.db"), "sqlite:///x.db");
     }
@@ -113,7 +134,10 @@ mod tests {
     #[test]
     fn sqlalchemy_urls() {
         let base = Path::new("/base");
-        assert!(matches!(parse("postgresql+psycopg2://u@h/db", base).unwrap(), DbUrl::Postgres { .. }));
+        assert!(matches!(
+            parse("postgresql+psycopg2://u@h/db", base).unwrap(),
+            DbUrl::Postgres { .. }
+        ));
         match parse("sqlite:///rel.db", base).unwrap() {
             DbUrl::Sqlite { path, .. } => assert_eq!(path, PathBuf::from("/base/rel.db")),
             _ => panic!(),
@@ -123,6 +147,10 @@ mod tests {
             _ => panic!(),
         }
         let e = parse("mysql://u:pw@h/db", base).unwrap_err();
-        assert!(e.message.contains("***") && !e.message.contains("pw@"), "{}", e.message);
+        assert!(
+            e.message.contains("***") && !e.message.contains("pw@"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -88,8 +88,14 @@ mod tests {
     fn implicit_names() {
         let mut used = BTreeSet::new();
         assert_eq!(choose_name("users", None, "pkey", &mut used), "users_pkey");
-        assert_eq!(choose_name("users", Some("email"), "key", &mut used), "users_email_key");
-        assert_eq!(choose_name("users", Some("email"), "key", &mut used), "users_email_key1");
+        assert_eq!(
+            choose_name("users", Some("email"), "key", &mut used),
+            "users_email_key"
+        );
+        assert_eq!(
+            choose_name("users", Some("email"), "key", &mut used),
+            "users_email_key1"
+        );
         let long = "a".repeat(40);
         let name = make_object_name(&long, Some(&"b".repeat(40)), "fkey");
         assert_eq!(name.len(), 63);

@@ -164,8 +164,6 @@ struct Reader {
     /// Names taken per schema, for the names PostgreSQL makes up.
     used_names: BTreeMap<String, BTreeSet<String>>,
     table_origins: BTreeMap<ObjectName, Origin>,
-    /// Constraints added by ALTER TABLE, checked once everything is read.
-    references: Vec<(ObjectName, Origin)>,
 }
 
 /// Reads the files (in the order given) into one schema.
@@ -176,7 +174,6 @@ pub fn read_schema(files: &[SourceFile], dialect: Dialect) -> Result<m::Schema, 
         owned: Vec::new(),
         used_names: BTreeMap::new(),
         table_origins: BTreeMap::new(),
-        references: Vec::new(),
     };
     for file in files {
         for raw in split_statements(&file.text) {
@@ -247,14 +244,18 @@ fn reorder_identity_options(text: &str) -> String {
     while let Some(rel) = up[from..].find("AS IDENTITY") {
         let at = from + rel + "AS IDENTITY".len();
         let rest = &text[at..];
-        let Some(open_rel) = rest.find('(') else { break };
+        let Some(open_rel) = rest.find('(') else {
+            break;
+        };
         if !rest[..open_rel].trim().is_empty() {
             out.push_str(&text[from..at]);
             from = at;
             continue;
         }
         let open = at + open_rel;
-        let Some(close_rel) = text[open..].find(')') else { break };
+        let Some(close_rel) = text[open..].find(')') else {
+            break;
+        };
         let close = open + close_rel;
         let words: Vec<&str> = text[open + 1..close].split_whitespace().collect();
         let mut groups: Vec<(u8, Vec<&str>)> = Vec::new();
@@ -463,7 +464,9 @@ impl Reader {
                 first_line: origin.first_line.clone(),
             }
         };
-        let mut p = Parser::new(d.as_ref()).try_with_sql(&raw.text).map_err(fail)?;
+        let mut p = Parser::new(d.as_ref())
+            .try_with_sql(&raw.text)
+            .map_err(fail)?;
         p.expect_keyword(K::CREATE).map_err(fail)?;
         let _ = p.parse_one_of_keywords(&[K::TEMP, K::TEMPORARY]);
         p.expect_keyword(K::SEQUENCE).map_err(fail)?;
@@ -504,7 +507,10 @@ impl Reader {
             } else if p.parse_keyword(K::NO) {
                 if p.parse_keyword(K::CYCLE) {
                     seq.cycle = false;
-                } else if p.parse_one_of_keywords(&[K::MINVALUE, K::MAXVALUE]).is_none() {
+                } else if p
+                    .parse_one_of_keywords(&[K::MINVALUE, K::MAXVALUE])
+                    .is_none()
+                {
                     return Err(origin.unsupported("expected CYCLE, MINVALUE or MAXVALUE after NO"));
                 }
             } else if p.parse_keywords(&[K::OWNED, K::BY]) {
@@ -565,12 +571,16 @@ impl Reader {
                 );
             }
             Statement::CreateType { .. } => {
-                return Err(origin.unsupported("only enum types (CREATE TYPE ... AS ENUM) are part of the model"));
+                return Err(origin.unsupported(
+                    "only enum types (CREATE TYPE ... AS ENUM) are part of the model",
+                ));
             }
             Statement::AlterType(alter) => {
                 let name = self.object_name(&alter.name);
                 let Some(e) = self.schema.enums.get_mut(&name) else {
-                    return Err(origin.reference(format!("ALTER TYPE refers to enum {name}, which is not declared before it")));
+                    return Err(origin.reference(format!(
+                        "ALTER TYPE refers to enum {name}, which is not declared before it"
+                    )));
                 };
                 match alter.operation {
                     ast::AlterTypeOperation::AddValue(add) => {
@@ -623,7 +633,11 @@ impl Reader {
             Statement::CreateView { .. } | Statement::CreateFunction(_) => {}
             other => {
                 let kind = other.to_string();
-                let kind: String = kind.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+                let kind: String = kind
+                    .split_whitespace()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 return Err(origin.unsupported(format!(
                     "`{kind} ...` is not part of a declared schema migdiff understands"
                 )));
@@ -732,7 +746,10 @@ impl Reader {
                     column.generated = Some(m::Generated {
                         expr: normalize_parsed(e, self.dialect),
                         stored: self.dialect == Dialect::Postgresql
-                            || matches!(generation_expr_mode, Some(GeneratedExpressionMode::Stored)),
+                            || matches!(
+                                generation_expr_mode,
+                                Some(GeneratedExpressionMode::Stored)
+                            ),
                     })
                 }
                 None => {
@@ -780,14 +797,21 @@ impl Reader {
                     let columns = self.index_columns(&pk.columns, origin)?;
                     let name = match pk.name {
                         Some(n) => Some(self.ident(&n)),
-                        None if pg => Some(choose_name(&tname.name, None, "pkey", self.used(&tname.schema))),
+                        None if pg => Some(choose_name(
+                            &tname.name,
+                            None,
+                            "pkey",
+                            self.used(&tname.schema),
+                        )),
                         None => None,
                     };
                     if let Some(n) = &name {
                         self.used(&tname.schema).insert(n.clone());
                     }
                     if table.primary_key.is_some() {
-                        return Err(origin.reference(format!("table {tname} declares two primary keys")));
+                        return Err(
+                            origin.reference(format!("table {tname} declares two primary keys"))
+                        );
                     }
                     table.primary_key = Some(m::PrimaryKey { name, columns });
                 }
@@ -810,7 +834,10 @@ impl Reader {
                     table.uniques.push(m::UniqueConstraint {
                         name,
                         columns,
-                        nulls_not_distinct: matches!(u.nulls_distinct, ast::NullsDistinctOption::NotDistinct),
+                        nulls_not_distinct: matches!(
+                            u.nulls_distinct,
+                            ast::NullsDistinctOption::NotDistinct
+                        ),
                         deferrable: d,
                         initially_deferred: i,
                     });
@@ -822,7 +849,12 @@ impl Reader {
                         None if pg => {
                             let cols = migdiff_sqlexpr::referenced_columns(&expr, self.dialect);
                             let col = (cols.len() == 1).then(|| cols[0].clone());
-                            Some(choose_name(&tname.name, col.as_deref(), "check", self.used(&tname.schema)))
+                            Some(choose_name(
+                                &tname.name,
+                                col.as_deref(),
+                                "check",
+                                self.used(&tname.schema),
+                            ))
                         }
                         None => None,
                     };
@@ -860,14 +892,20 @@ impl Reader {
                     });
                 }
                 other => {
-                    return Err(origin.unsupported(format!("table constraint `{other}` is not supported")));
+                    return Err(
+                        origin.unsupported(format!("table constraint `{other}` is not supported"))
+                    );
                 }
             }
         }
         Ok(())
     }
 
-    fn index_columns(&self, cols: &[ast::IndexColumn], origin: &Origin) -> Result<Vec<String>, DdlError> {
+    fn index_columns(
+        &self,
+        cols: &[ast::IndexColumn],
+        origin: &Origin,
+    ) -> Result<Vec<String>, DdlError> {
         cols.iter()
             .map(|c| match &c.column.expr {
                 Expr::Identifier(i) => Ok(self.ident(i)),
@@ -903,7 +941,10 @@ impl Reader {
                 target,
                 descending,
                 nulls_first,
-                opclass: c.operator_class.as_ref().map(|o| o.to_string().to_lowercase()),
+                opclass: c
+                    .operator_class
+                    .as_ref()
+                    .map(|o| o.to_string().to_lowercase()),
                 collation: None,
             });
         }
@@ -922,7 +963,10 @@ impl Reader {
             name,
             unique: ci.unique,
             keys,
-            predicate: ci.predicate.as_ref().map(|p| normalize_parsed(p, self.dialect)),
+            predicate: ci
+                .predicate
+                .as_ref()
+                .map(|p| normalize_parsed(p, self.dialect)),
             method: ci
                 .using
                 .as_ref()
@@ -956,13 +1000,14 @@ impl Reader {
             match op {
                 AlterTableOperation::AddConstraint { constraint, .. } => {
                     self.add_constraints(&mut table, vec![constraint], origin)?;
-                    self.references.push((table_name.clone(), origin.clone()));
                 }
                 AlterTableOperation::AlterColumn { column_name, op } => {
                     let col = self.ident(&column_name);
                     let dialect = self.dialect;
                     let Some(column) = table.column_mut(&col) else {
-                        return Err(origin.reference(format!("table {table_name} has no column {col}")));
+                        return Err(
+                            origin.reference(format!("table {table_name} has no column {col}"))
+                        );
                     };
                     match op {
                         AlterColumnOperation::SetDefault { value } => {
@@ -995,7 +1040,13 @@ impl Reader {
                     let mut column = m::Column::new(self.ident(&column_def.name), data_type);
                     column.serial = serial;
                     for opt in &column_def.options {
-                        self.column_option(&mut column, &mut constraints, &column_def.name, opt, origin)?;
+                        self.column_option(
+                            &mut column,
+                            &mut constraints,
+                            &column_def.name,
+                            opt,
+                            origin,
+                        )?;
                     }
                     table.columns.push(column);
                     self.add_constraints(&mut table, constraints, origin)?;
@@ -1027,7 +1078,9 @@ impl Reader {
                 match self.schema.tables.get_mut(&name) {
                     Some(t) => t.comment = comment,
                     None => {
-                        return Err(origin.reference(format!("COMMENT ON TABLE {name}: no such table declared before it")));
+                        return Err(origin.reference(format!(
+                            "COMMENT ON TABLE {name}: no such table declared before it"
+                        )));
                     }
                 }
             }
@@ -1041,7 +1094,12 @@ impl Reader {
                     [.., s, t] => ObjectName::new(s.clone(), t.clone()),
                     [] => return Err(origin.reference("COMMENT ON COLUMN needs table.column")),
                 };
-                match self.schema.tables.get_mut(&table).and_then(|t| t.column_mut(&col)) {
+                match self
+                    .schema
+                    .tables
+                    .get_mut(&table)
+                    .and_then(|t| t.column_mut(&col))
+                {
                     Some(c) => c.comment = comment,
                     None => {
                         return Err(origin.reference(format!(
@@ -1134,12 +1192,14 @@ impl Reader {
             });
             let has = |c: &String| table.column(c).is_some();
             let missing = |what: &str, c: &String| {
-                origin.reference(format!("{what} on table {name} names column {c}, which the table does not have"))
+                origin.reference(format!(
+                    "{what} on table {name} names column {c}, which the table does not have"
+                ))
             };
-            if let Some(pk) = &table.primary_key {
-                if let Some(c) = pk.columns.iter().find(|c| !has(c)) {
-                    return Err(missing("the primary key", c));
-                }
+            if let Some(pk) = &table.primary_key
+                && let Some(c) = pk.columns.iter().find(|c| !has(c))
+            {
+                return Err(missing("the primary key", c));
             }
             for u in &table.uniques {
                 if let Some(c) = u.columns.iter().find(|c| !has(c)) {
@@ -1148,10 +1208,10 @@ impl Reader {
             }
             for i in &table.indexes {
                 for k in &i.keys {
-                    if let m::IndexTarget::Column(c) = &k.target {
-                        if !has(c) {
-                            return Err(missing(&format!("index {}", i.name), c));
-                        }
+                    if let m::IndexTarget::Column(c) = &k.target
+                        && !has(c)
+                    {
+                        return Err(missing(&format!("index {}", i.name), c));
                     }
                 }
             }
@@ -1173,14 +1233,16 @@ impl Reader {
                 }
             }
             for c in &table.columns {
-                if let DataType::Enum(e) = &c.data_type {
-                    if !self.schema.enums.contains_key(e) {
-                        return Err(origin.reference(format!("column {name}.{} uses type {e}, which is not declared", c.name)));
-                    }
+                if let DataType::Enum(e) = &c.data_type
+                    && !self.schema.enums.contains_key(e)
+                {
+                    return Err(origin.reference(format!(
+                        "column {name}.{} uses type {e}, which is not declared",
+                        c.name
+                    )));
                 }
             }
         }
-        let _ = &self.references;
         Ok(())
     }
 }

@@ -129,11 +129,13 @@ pub fn split_statements(script: &str) -> Vec<RawStatement> {
                 let is_tag = j < chars.len()
                     && chars[j] == '$'
                     && !(i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_'))
-                    && chars[i + 1..j].iter().all(|c| !c.is_ascii_digit() || j > i + 1);
+                    && chars[i + 1..j]
+                        .iter()
+                        .all(|c| !c.is_ascii_digit() || j > i + 1);
                 if is_tag && !chars[i + 1..j].first().is_some_and(|c| c.is_ascii_digit()) {
                     let tag: String = chars[i..=j].iter().collect();
-                    for k in i..=j {
-                        advance!(chars[k]);
+                    for &c in &chars[i..=j] {
+                        advance!(c);
                     }
                     i = j + 1;
                     let tag_chars: Vec<char> = tag.chars().collect();
@@ -174,14 +176,14 @@ pub fn split_statements(script: &str) -> Vec<RawStatement> {
             }
         }
     }
-    if let Some((l, c0)) = start {
-        if !current.trim().is_empty() {
-            out.push(RawStatement {
-                text: current,
-                line: l,
-                column: c0,
-            });
-        }
+    if let Some((l, c0)) = start
+        && !current.trim().is_empty()
+    {
+        out.push(RawStatement {
+            text: current,
+            line: l,
+            column: c0,
+        });
     }
     out
 }

@@ -68,8 +68,12 @@ fn rebuild_dependent_foreign_keys(current: &Schema, target: &Schema, ops: &mut V
     let mut dropped_keys: Vec<(ObjectName, Vec<String>)> = Vec::new();
     for op in ops.iter() {
         match op {
-            Op::DropPrimaryKey { table, key } => dropped_keys.push((table.clone(), key.columns.clone())),
-            Op::DropUnique { table, unique } => dropped_keys.push((table.clone(), unique.columns.clone())),
+            Op::DropPrimaryKey { table, key } => {
+                dropped_keys.push((table.clone(), key.columns.clone()))
+            }
+            Op::DropUnique { table, unique } => {
+                dropped_keys.push((table.clone(), unique.columns.clone()))
+            }
             _ => {}
         }
     }
@@ -123,7 +127,9 @@ fn enum_usages(schema: &Schema, name: &ObjectName) -> Vec<EnumUsage> {
         for col in &table.columns {
             let (hit, array) = match &col.data_type {
                 DataType::Enum(n) => (n == name, false),
-                DataType::Array(inner) => (matches!(&**inner, DataType::Enum(n) if n == name), true),
+                DataType::Array(inner) => {
+                    (matches!(&**inner, DataType::Enum(n) if n == name), true)
+                }
                 _ => (false, false),
             };
             if hit {
@@ -206,7 +212,10 @@ pub fn identity_with_defaults(identity: &Identity, data_type: &DataType) -> Iden
     };
     let increment = identity.increment.unwrap_or(1);
     let (min, maxv) = if increment > 0 {
-        (identity.min_value.unwrap_or(1), identity.max_value.unwrap_or(max))
+        (
+            identity.min_value.unwrap_or(1),
+            identity.max_value.unwrap_or(max),
+        )
     } else {
         (
             identity.min_value.unwrap_or(match data_type {
@@ -219,7 +228,11 @@ pub fn identity_with_defaults(identity: &Identity, data_type: &DataType) -> Iden
     };
     Identity {
         always: identity.always,
-        start: Some(identity.start.unwrap_or(if increment > 0 { min } else { maxv })),
+        start: Some(
+            identity
+                .start
+                .unwrap_or(if increment > 0 { min } else { maxv }),
+        ),
         increment: Some(increment),
         min_value: Some(min),
         max_value: Some(maxv),
@@ -371,7 +384,13 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
         &old.foreign_keys,
         &new.foreign_keys,
         |f| f.name.as_ref(),
-        |f| (f.columns.clone(), f.ref_table.clone(), f.ref_columns.clone()),
+        |f| {
+            (
+                f.columns.clone(),
+                f.ref_table.clone(),
+                f.ref_columns.clone(),
+            )
+        },
     );
     let mut fk_drop: Vec<&ForeignKey> = removed;
     let mut fk_add: Vec<&ForeignKey> = added;
@@ -435,8 +454,12 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
         });
     }
 
-    let (removed, pairs, added) =
-        match_items(&old.checks, &new.checks, |c| c.name.as_ref(), |c| c.expr.clone());
+    let (removed, pairs, added) = match_items(
+        &old.checks,
+        &new.checks,
+        |c| c.name.as_ref(),
+        |c| c.expr.clone(),
+    );
     for c in removed {
         ops.push(Op::DropCheck {
             table: t.clone(),

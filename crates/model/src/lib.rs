@@ -8,11 +8,11 @@
 
 mod apply;
 mod diff;
-mod render;
 mod model;
 mod ops;
 mod order;
 mod pyrepr;
+mod render;
 pub mod snapshot;
 mod types;
 

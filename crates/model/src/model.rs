@@ -137,9 +137,12 @@ impl Table {
     }
 
     pub fn canonicalize(&mut self) {
-        self.foreign_keys.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        self.uniques.sort_by(|a, b| (&a.name, &a.columns).cmp(&(&b.name, &b.columns)));
-        self.checks.sort_by(|a, b| (&a.name, &a.expr).cmp(&(&b.name, &b.expr)));
+        self.foreign_keys
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.uniques
+            .sort_by(|a, b| (&a.name, &a.columns).cmp(&(&b.name, &b.columns)));
+        self.checks
+            .sort_by(|a, b| (&a.name, &a.expr).cmp(&(&b.name, &b.expr)));
         self.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     }
 }
@@ -223,7 +226,13 @@ impl FkAction {
     }
 
     pub fn parse(s: &str) -> Option<FkAction> {
-        match s.to_ascii_uppercase().split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
+        match s
+            .to_ascii_uppercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .as_str()
+        {
             "NO ACTION" => Some(FkAction::NoAction),
             "RESTRICT" => Some(FkAction::Restrict),
             "CASCADE" => Some(FkAction::Cascade),
@@ -272,7 +281,12 @@ impl ForeignKey {
     }
 
     fn sort_key(&self) -> (Option<&String>, &[String], &ObjectName, &[String]) {
-        (self.name.as_ref(), &self.columns, &self.ref_table, &self.ref_columns)
+        (
+            self.name.as_ref(),
+            &self.columns,
+            &self.ref_table,
+            &self.ref_columns,
+        )
     }
 }
 

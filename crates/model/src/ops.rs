@@ -3,6 +3,9 @@ use crate::types::DataType;
 
 /// One change to a schema. Every op knows its inverse, so a downgrade is the
 /// reversed list of inverses; rendering is a separate pass.
+// Ops are counted in changes, not rows: a whole table inline is simpler
+// than boxing and costs nothing that matters.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Op {
     CreateSchema(String),
@@ -386,7 +389,10 @@ impl Op {
             ),
             Op::DropForeignKey { .. } => format!("remove foreign key {path}"),
             Op::AddUnique { unique, .. } => {
-                format!("add unique constraint {path} ({})", unique.columns.join(", "))
+                format!(
+                    "add unique constraint {path} ({})",
+                    unique.columns.join(", ")
+                )
             }
             Op::DropUnique { .. } => format!("remove unique constraint {path}"),
             Op::AddCheck { check, .. } => format!("add check constraint {path} ({})", check.expr),

@@ -162,9 +162,13 @@ fn topo_order(
                 };
                 if let Some(t) = tables.get_mut(&n) {
                     let (keep, out): (Vec<ForeignKey>, Vec<ForeignKey>) =
-                        std::mem::take(&mut t.foreign_keys).into_iter().partition(|f| {
-                            f.ref_table == n || !names.contains(&f.ref_table) || placed.contains(&f.ref_table)
-                        });
+                        std::mem::take(&mut t.foreign_keys)
+                            .into_iter()
+                            .partition(|f| {
+                                f.ref_table == n
+                                    || !names.contains(&f.ref_table)
+                                    || placed.contains(&f.ref_table)
+                            });
                     t.foreign_keys = keep;
                     taken_out.extend(out.into_iter().map(|f| (n.clone(), f)));
                 }

@@ -381,10 +381,11 @@ pub fn to_toml(schema: &Schema, dialect: Dialect) -> Result<String, SnapshotErro
 }
 
 fn parse_type(table: &str, text: &str) -> Result<DataType, SnapshotError> {
-    text.parse().map_err(|e: crate::types::ParseTypeError| SnapshotError::Invalid {
-        table: table.to_string(),
-        message: e.to_string(),
-    })
+    text.parse()
+        .map_err(|e: crate::types::ParseTypeError| SnapshotError::Invalid {
+            table: table.to_string(),
+            message: e.to_string(),
+        })
 }
 
 fn action_in(table: &str, a: Option<String>) -> Result<FkAction, SnapshotError> {

@@ -55,7 +55,10 @@ pub enum DataType {
 
 impl DataType {
     pub fn is_integer(&self) -> bool {
-        matches!(self, DataType::SmallInt | DataType::Integer | DataType::BigInt)
+        matches!(
+            self,
+            DataType::SmallInt | DataType::Integer | DataType::BigInt
+        )
     }
 
     pub fn is_numeric(&self) -> bool {
@@ -93,7 +96,12 @@ impl DataType {
                     scale: s2,
                 },
             ) => p2 < p1 || s2.unwrap_or(0) < s1.unwrap_or(0),
-            (Numeric { .. }, Numeric { precision: None, .. }) => false,
+            (
+                Numeric { .. },
+                Numeric {
+                    precision: None, ..
+                },
+            ) => false,
             _ => true,
         }
     }
@@ -158,7 +166,11 @@ impl fmt::Display for DataType {
             Uuid => f.write_str("uuid"),
             Json => f.write_str("json"),
             Jsonb => f.write_str("jsonb"),
-            Enum(name) => write!(f, "enum({})", quote_part(&name.schema) + "." + &quote_part(&name.name)),
+            Enum(name) => write!(
+                f,
+                "enum({})",
+                quote_part(&name.schema) + "." + &quote_part(&name.name)
+            ),
             Array(inner) => write!(f, "{inner}[]"),
             Other(raw) => write!(f, "other({raw})"),
         }
@@ -252,7 +264,10 @@ impl FromStr for DataType {
                     .split(',')
                     .map(|a| a.trim().parse::<u32>())
                     .collect();
-                (&head[..open], args.map_err(|_| err("parameters must be numbers"))?)
+                (
+                    &head[..open],
+                    args.map_err(|_| err("parameters must be numbers"))?,
+                )
             }
             _ => (head, Vec::new()),
         };
@@ -310,20 +325,28 @@ mod tests {
             Just(DataType::BigInt),
             Just(DataType::Double),
             Just(DataType::Text),
-            (proptest::option::of(1u32..1000), proptest::option::of(0u32..10)).prop_map(
-                |(p, s)| DataType::Numeric {
+            (
+                proptest::option::of(1u32..1000),
+                proptest::option::of(0u32..10)
+            )
+                .prop_map(|(p, s)| DataType::Numeric {
                     precision: p,
                     scale: if p.is_some() { s } else { None }
-                }
-            ),
+                }),
             proptest::option::of(1u32..500).prop_map(|length| DataType::Varchar { length }),
-            (any::<bool>(), proptest::option::of(0u32..7))
-                .prop_map(|(timezone, precision)| DataType::Timestamp { timezone, precision }),
+            (any::<bool>(), proptest::option::of(0u32..7)).prop_map(|(timezone, precision)| {
+                DataType::Timestamp {
+                    timezone,
+                    precision,
+                }
+            }),
             ("[a-zA-Z_\" .]{1,12}", "[a-zA-Z_\" .]{1,12}")
                 .prop_map(|(s, n)| DataType::Enum(ObjectName::new(s, n))),
             "[a-z]{1,10}".prop_map(DataType::Other),
         ];
-        leaf.prop_recursive(2, 4, 1, |inner| inner.prop_map(|t| DataType::Array(Box::new(t))))
+        leaf.prop_recursive(2, 4, 1, |inner| {
+            inner.prop_map(|t| DataType::Array(Box::new(t)))
+        })
     }
 
     proptest! {

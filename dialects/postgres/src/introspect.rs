@@ -158,7 +158,11 @@ const SEQUENCES: &str = "select n.nspname::text, c.relname::text, format_type(s.
 
 fn q(query: &'static str) -> impl FnOnce(sqlx::Error) -> PgError {
     move |source| PgError::Query {
-        query: query.split_whitespace().take(4).collect::<Vec<_>>().join(" "),
+        query: query
+            .split_whitespace()
+            .take(4)
+            .collect::<Vec<_>>()
+            .join(" "),
         source,
     }
 }

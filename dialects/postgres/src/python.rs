@@ -76,7 +76,9 @@ pub fn python_type(t: &DataType, style: TypeStyle, schema: &Schema) -> PythonTyp
         DataType::Time {
             timezone,
             precision: None,
-        } if declared => PythonType::sa(format!("sa.Time({})", args(&[("timezone", tz(*timezone))]))),
+        } if declared => {
+            PythonType::sa(format!("sa.Time({})", args(&[("timezone", tz(*timezone))])))
+        }
         DataType::Time {
             timezone,
             precision,
@@ -146,7 +148,11 @@ fn other_type(raw: &str) -> PythonType {
         "bit" => simple("BIT"),
         "bit varying" => pg(format!(
             "postgresql.BIT({}varying=True)",
-            if arg.is_empty() { String::new() } else { format!("length={arg}, ") }
+            if arg.is_empty() {
+                String::new()
+            } else {
+                format!("length={arg}, ")
+            }
         )),
         // Alembic writes sa.NullType() for types it does not know either.
         _ => PythonType::sa("sa.NullType()"),

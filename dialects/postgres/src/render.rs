@@ -124,7 +124,11 @@ fn unique_sql(u: &UniqueConstraint) -> String {
     format!(
         "{}UNIQUE{} ({}){}",
         named(&u.name),
-        if u.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" },
+        if u.nulls_not_distinct {
+            " NULLS NOT DISTINCT"
+        } else {
+            ""
+        },
         idents(&u.columns),
         deferrable(u.deferrable, u.initially_deferred)
     )
@@ -189,7 +193,9 @@ pub fn index_sql(table: &ObjectName, i: &Index) -> String {
 fn comment(target: &str, text: &Option<String>) -> String {
     format!(
         "COMMENT ON {target} IS {}",
-        text.as_deref().map(quote_literal).unwrap_or_else(|| "NULL".into())
+        text.as_deref()
+            .map(quote_literal)
+            .unwrap_or_else(|| "NULL".into())
     )
 }
 
@@ -233,7 +239,10 @@ pub fn create_table_sql(t: &Table) -> Vec<String> {
         parts.join(",\n    ")
     )];
     if t.comment.is_some() {
-        out.push(comment(&format!("TABLE {}", qualified(&t.name)), &t.comment));
+        out.push(comment(
+            &format!("TABLE {}", qualified(&t.name)),
+            &t.comment,
+        ));
     }
     for c in &t.columns {
         if c.comment.is_some() {
@@ -247,18 +256,26 @@ pub fn create_table_sql(t: &Table) -> Vec<String> {
 }
 
 fn enum_values(values: &[String]) -> String {
-    values.iter().map(|v| quote_literal(v)).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|v| quote_literal(v))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Rebuilds an enum type with new values and casts every using column over.
-fn recreate_enum(name: &ObjectName, to: &[String], usages: &[ops_usage::EnumUsage]) -> Vec<String> {
+fn recreate_enum(name: &ObjectName, to: &[String], usages: &[EnumUsage]) -> Vec<String> {
     let old = ObjectName::new(name.schema.clone(), format!("{}__migdiff_old", name.name));
     let mut out = vec![format!(
         "ALTER TYPE {} RENAME TO {}",
         qualified(name),
         ident(&old.name)
     )];
-    out.push(format!("CREATE TYPE {} AS ENUM ({})", qualified(name), enum_values(to)));
+    out.push(format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        qualified(name),
+        enum_values(to)
+    ));
     for u in usages {
         let col = ident(&u.column);
         let ty = if u.array {
@@ -278,16 +295,14 @@ fn recreate_enum(name: &ObjectName, to: &[String], usages: &[ops_usage::EnumUsag
         ));
         if let Some(d) = &u.default {
             let d = d.split("::").next().unwrap_or(d);
-            out.push(alter(&u.table, format!("ALTER COLUMN {col} SET DEFAULT {d}")));
+            out.push(alter(
+                &u.table,
+                format!("ALTER COLUMN {col} SET DEFAULT {d}"),
+            ));
         }
     }
     out.push(format!("DROP TYPE {}", qualified(&old)));
     out
-}
-
-mod ops_usage {
-    // Re-exported under a local name so the rebuild helper reads clearly.
-    pub use migdiff_model::EnumUsage;
 }
 
 /// SQL statements (without trailing semicolons) for each op, in order.
@@ -315,7 +330,11 @@ pub fn render_sql(ops: &[Op]) -> Vec<String> {
                     quote_literal(value),
                     quote_literal(b)
                 ),
-                None => format!("ALTER TYPE {} ADD VALUE {}", qualified(name), quote_literal(value)),
+                None => format!(
+                    "ALTER TYPE {} ADD VALUE {}",
+                    qualified(name),
+                    quote_literal(value)
+                ),
             }),
             Op::RecreateEnum {
                 name,
@@ -356,7 +375,11 @@ pub fn render_sql(ops: &[Op]) -> Vec<String> {
                 table,
                 format!(
                     "DROP CONSTRAINT {}",
-                    ident(key.name.as_deref().unwrap_or(&format!("{}_pkey", table.name)))
+                    ident(
+                        key.name
+                            .as_deref()
+                            .unwrap_or(&format!("{}_pkey", table.name))
+                    )
                 ),
             )),
             Op::AddForeignKey { table, key } => {
@@ -411,12 +434,11 @@ fn alter_column(a: &AlterColumn) -> Vec<String> {
     }
     if a.type_changed() {
         let ty = type_sql(&a.to.data_type, D);
-        let coll = a
-            .to
-            .collation
-            .as_ref()
-            .map(|c| format!(" COLLATE {}", ident(c)))
-            .unwrap_or_default();
+        let coll =
+            a.to.collation
+                .as_ref()
+                .map(|c| format!(" COLLATE {}", ident(c)))
+                .unwrap_or_default();
         out.push(alter(
             t,
             format!("ALTER COLUMN {col} TYPE {ty}{coll} USING {col}::{ty}"),
@@ -451,10 +473,13 @@ fn alter_column(a: &AlterColumn) -> Vec<String> {
             ));
         }
     }
-    if a.identity_changed() {
-        if let Some(i) = &a.to.identity {
-            out.push(alter(t, format!("ALTER COLUMN {col} ADD {}", identity_sql(i))));
-        }
+    if a.identity_changed()
+        && let Some(i) = &a.to.identity
+    {
+        out.push(alter(
+            t,
+            format!("ALTER COLUMN {col} ADD {}", identity_sql(i)),
+        ));
     }
     if a.comment_changed() {
         out.push(comment(

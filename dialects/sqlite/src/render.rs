@@ -51,7 +51,11 @@ fn default_sql(d: &str) -> String {
             d.to_ascii_uppercase().as_str(),
             "NULL" | "TRUE" | "FALSE" | "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME"
         );
-    if literal { d.to_string() } else { format!("({d})") }
+    if literal {
+        d.to_string()
+    } else {
+        format!("({d})")
+    }
 }
 
 fn fk_sql(f: &ForeignKey) -> String {
@@ -79,8 +83,8 @@ fn fk_sql(f: &ForeignKey) -> String {
 }
 
 pub fn create_table_sql(t: &Table, name: &str) -> String {
-    let inline_pk = t.sqlite_autoincrement
-        && t.primary_key.as_ref().is_some_and(|p| p.columns.len() == 1);
+    let inline_pk =
+        t.sqlite_autoincrement && t.primary_key.as_ref().is_some_and(|p| p.columns.len() == 1);
     let pk_col = t
         .primary_key
         .as_ref()
@@ -91,10 +95,14 @@ pub fn create_table_sql(t: &Table, name: &str) -> String {
         .iter()
         .map(|c| column_sql(c, inline_pk && pk_col.as_ref() == Some(&c.name)))
         .collect();
-    if let Some(pk) = &t.primary_key {
-        if !inline_pk {
-            parts.push(format!("{}PRIMARY KEY ({})", named(&pk.name), idents(&pk.columns)));
-        }
+    if let Some(pk) = &t.primary_key
+        && !inline_pk
+    {
+        parts.push(format!(
+            "{}PRIMARY KEY ({})",
+            named(&pk.name),
+            idents(&pk.columns)
+        ));
     }
     for u in &t.uniques {
         parts.push(format!("{}UNIQUE ({})", named(&u.name), idents(&u.columns)));
@@ -105,7 +113,11 @@ pub fn create_table_sql(t: &Table, name: &str) -> String {
     for f in &t.foreign_keys {
         parts.push(fk_sql(f));
     }
-    format!("CREATE TABLE {} (\n    {}\n)", ident(name), parts.join(",\n    "))
+    format!(
+        "CREATE TABLE {} (\n    {}\n)",
+        ident(name),
+        parts.join(",\n    ")
+    )
 }
 
 pub fn index_sql(table: &str, i: &Index) -> String {
