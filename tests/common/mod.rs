@@ -3,6 +3,8 @@
 //! run by the real, pinned Alembic in target/venv.
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

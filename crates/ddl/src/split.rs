@@ -37,7 +37,7 @@ pub fn split_statements(script: &str) -> Vec<RawStatement> {
     while i < chars.len() {
         let c = chars[i];
         // A psql meta-command runs to the end of its line.
-        if at_line_start && c == '\\' && current.trim().is_empty() {
+        if at_line_start && c == '\\' && start.is_none() {
             while i < chars.len() && chars[i] != '\n' {
                 i += 1;
                 col += 1;
