@@ -147,6 +147,9 @@ enum Command {
     History,
     /// The database's current revision, as `alembic current` prints it.
     Current,
+    /// Prints the PostgreSQL catalog queries (for the benchmark's psql floor).
+    #[command(hide = true)]
+    CatalogSql,
 }
 
 pub fn main() -> ExitCode {
@@ -554,6 +557,12 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             head,
             sql,
         } => autogenerate(&ctx, &message, rev_id, head, sql).await,
+        Command::CatalogSql => {
+            for q in migdiff_postgres::catalog_queries(150000) {
+                let _ = writeln!(stdout, "{};", q.replace("$1", "'{public}'::text[]"));
+            }
+            Ok(0)
+        }
         Command::Heads => {
             let graph = require_graph(&ctx)?;
             let _ = write!(stdout, "{}", graph.heads_text());

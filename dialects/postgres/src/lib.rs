@@ -5,7 +5,9 @@ mod introspect;
 mod python;
 mod render;
 
-pub use introspect::{IntrospectOptions, Introspection, PgError, connect, introspect};
+pub use introspect::{
+    IntrospectOptions, Introspection, PgError, catalog_queries, connect, introspect,
+};
 pub use render::{create_table_sql, index_sql, render_sql};
 
 use migdiff_model::{DataType, Dialect, DialectRender, Op, PythonType, Schema, TypeStyle};

@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: `migdiff check` against `alembic check` on the
+same database and the same schema, interleaved runs, medians and their ratio.
+
+For each table count N it generates an N-table schema (each table: 12
+columns of mixed types, an FK to the previous table, an index, a unique
+constraint, a CHECK, server defaults) as PostgreSQL DDL, as SQLite DDL and
+as SQLAlchemy models; loads it into a fresh PostgreSQL database (in batches:
+the default max_locks_per_transaction cannot create thousands of tables in
+one transaction) and a SQLite file; then times both tools, migdiff's phases
+(`-v`), peak memory (wait4 maxrss), and the same catalog queries from psql
+(the floor introspection is held to).
+
+Usage (from the repo root, after scripts/test.sh made target/venv):
+  cargo build --release
+  target/venv/bin/python bench/run.py --tables 1000 5000 10000 --json bench/results.json
+"""
+import argparse, json, os, shutil, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("MIGDIFF_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+def table_ddl(i, dialect):
+    ref = f",\n    ref_id INTEGER REFERENCES t{i-1} (id)" if i > 0 else ",\n    ref_id INTEGER"
+    if dialect == "postgresql":
+        return f"""CREATE TABLE t{i} (
+    id SERIAL PRIMARY KEY,
+    name VARCHAR(100) NOT NULL,
+    code VARCHAR(20) NOT NULL,
+    qty INTEGER DEFAULT 0 NOT NULL,
+    price NUMERIC(10, 2) DEFAULT 0,
+    active BOOLEAN DEFAULT true NOT NULL,
+    created TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+    note TEXT,
+    score DOUBLE PRECISION,
+    payload JSONB,
+    day DATE{ref},
+    CONSTRAINT uq_t{i}_code UNIQUE (code),
+    CONSTRAINT ck_t{i}_qty CHECK (qty >= 0)
+);
+CREATE INDEX ix_t{i}_name ON t{i} (name);
+"""
+    return f"""CREATE TABLE t{i} (
+    id INTEGER NOT NULL,
+    name VARCHAR(100) NOT NULL,
+    code VARCHAR(20) NOT NULL,
+    qty INTEGER DEFAULT 0 NOT NULL,
+    price NUMERIC(10, 2) DEFAULT 0,
+    active BOOLEAN DEFAULT 1 NOT NULL,
+    created DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    note TEXT,
+    score FLOAT,
+    payload JSON,
+    day DATE{ref},
+    PRIMARY KEY (id),
+    CONSTRAINT uq_t{i}_code UNIQUE (code),
+    CONSTRAINT ck_t{i}_qty CHECK (qty >= 0)
+);
+CREATE INDEX ix_t{i}_name ON t{i} (name);
+"""
+
+
+def models(n):
+    out = ["import sqlalchemy as sa", "from sqlalchemy.dialects import postgresql", "metadata = sa.MetaData()", ""]
+    out.append("""def _json():
+    return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+""")
+    for i in range(n):
+        ref = f"sa.ForeignKey('t{i-1}.id')" if i > 0 else None
+        out.append(f"""sa.Table('t{i}', metadata,
+    sa.Column('id', sa.Integer, primary_key=True),
+    sa.Column('name', sa.String(100), nullable=False),
+    sa.Column('code', sa.String(20), nullable=False),
+    sa.Column('qty', sa.Integer, nullable=False, server_default=sa.text('0')),
+    sa.Column('price', sa.Numeric(10, 2), server_default=sa.text('0')),
+    sa.Column('active', sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column('created', sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column('note', sa.Text),
+    sa.Column('score', sa.Float),
+    sa.Column('payload', _json()),
+    sa.Column('day', sa.Date),
+    sa.Column('ref_id', sa.Integer{', ' + ref if ref else ''}),
+    sa.UniqueConstraint('code', name='uq_t{i}_code'),
+    sa.CheckConstraint('qty >= 0', name='ck_t{i}_qty'),
+    sa.Index('ix_t{i}_name', 'name'))""")
+    return "\n".join(out) + "\n"
+
+
+ENV_PY = '''
+import os, sys
+from sqlalchemy import engine_from_config, pool
+from alembic import context
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import models
+config = context.config
+def run_migrations_online():
+    connectable = engine_from_config(config.get_section(config.config_ini_section, {}),
+                                     prefix="sqlalchemy.", poolclass=pool.NullPool)
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=models.metadata,
+                          compare_server_default=True)
+        with context.begin_transaction():
+            context.run_migrations()
+run_migrations_online()
+'''
+
+
+def timed(cmd, cwd, env=None):
+    """Runs cmd; returns (seconds, exit code, peak RSS in MB, stdout, stderr)."""
+    start = time.perf_counter()
+    p = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})},
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = p.communicate()
+    secs = time.perf_counter() - start
+    # The child is reaped by communicate(); its rusage is in RUSAGE_CHILDREN,
+    # so read maxrss from /proc-less wait4 via a fresh fork is not possible here:
+    # use the ru_maxrss delta reported by resource for the last child instead.
+    import resource
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return secs, p.returncode, rss, out, err
+
+
+def timed_rss(cmd, cwd, env=None):
+    """Like timed(), with the exact peak RSS of this one child (wait4)."""
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.chdir(cwd)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            errf = os.open(os.path.join(cwd, ".stderr"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+            os.dup2(errf, 2)
+            os.execvpe(cmd[0], cmd, {**os.environ, **(env or {})})
+        finally:
+            os._exit(127)
+    _, status, usage = os.wait4(pid, 0)
+    secs = time.perf_counter() - start
+    err = Path(cwd, ".stderr").read_text()
+    return secs, os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024, err
+
+
+def psql(url, *args):
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, *args], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def phases(stderr):
+    out = {}
+    for line in stderr.splitlines():
+        if ": " in line and line.rstrip().endswith(" ms"):
+            k, v = line.rsplit(": ", 1)
+            out[k.strip()] = float(v.split()[0])
+    return out
+
+
+def bench_pg(n, runs, migdiff, venv, alembic_max):
+    work = Path(tempfile.mkdtemp(prefix=f"migdiff_bench_{n}_"))
+    db = f"migdiff_bench_{n}"
+    admin = f"{PG}/postgres"
+    url = f"{PG}/{db}"
+    psql(admin, "-c", f'drop database if exists "{db}" with (force)', "-c", f'create database "{db}"')
+    t = time.perf_counter()
+    batch = 250
+    for start in range(0, n, batch):
+        f = work / "batch.sql"
+        f.write_text("".join(table_ddl(i, "postgresql") for i in range(start, min(n, start + batch))))
+        psql(url, "-f", str(f))
+    load_s = time.perf_counter() - t
+    (work / "schema.sql").write_text("".join(table_ddl(i, "postgresql") for i in range(n)))
+    (work / "models.py").write_text(models(n))
+    (work / "migrations" / "versions").mkdir(parents=True)
+    (work / "migrations" / "env.py").write_text(ENV_PY)
+    shutil.copy(venv / "lib/python3.11/site-packages/alembic/templates/generic/script.py.mako",
+                work / "migrations" / "script.py.mako")
+    (work / "alembic.ini").write_text(
+        f"[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {url.replace('postgresql://', 'postgresql+psycopg://')}\n")
+    (work / "catalog.sql").write_text(subprocess.run([migdiff, "catalog-sql"], capture_output=True, text=True, check=True).stdout)
+
+    m_times, a_times, m_rss, floor, ph = [], [], [], [], []
+    run_alembic = n <= alembic_max
+    for r in range(runs):
+        if run_alembic:
+            secs, code, _, _, err = timed([str(venv / "bin/alembic"), "check"], work)
+            if code != 0:
+                print(f"alembic check exited {code}: {err[-400:]}", file=sys.stderr)
+            a_times.append(secs)
+        secs, code, rss, err = timed_rss([migdiff, "--schema", "schema.sql", "-v", "check"], str(work))
+        if code != 0:
+            print(f"migdiff check exited {code}: {err[-400:]}", file=sys.stderr)
+        m_times.append(secs)
+        m_rss.append(rss)
+        ph.append(phases(err))
+        t = time.perf_counter()
+        subprocess.run(["psql", "-q", url, "-f", str(work / "catalog.sql"), "-o", os.devnull], check=True)
+        floor.append(time.perf_counter() - t)
+    psql(admin, "-c", f'drop database if exists "{db}" with (force)')
+    shutil.rmtree(work, ignore_errors=True)
+    med = statistics.median
+    row = {
+        "dialect": "postgresql", "tables": n, "runs": runs, "load_s": round(load_s, 2),
+        "migdiff_s": round(med(m_times), 3),
+        "alembic_s": round(med(a_times), 3) if a_times else None,
+        "ratio": round(med(a_times) / med(m_times), 1) if a_times else None,
+        "migdiff_peak_mb": round(max(m_rss), 1),
+        "psql_catalog_s": round(med(floor), 3),
+        "phases_ms": {k: round(med([p.get(k, 0) for p in ph]), 1) for k in ph[0]} if ph else {},
+    }
+    row["introspect_vs_psql"] = round(row["phases_ms"].get("introspect", 0) / 1000 / row["psql_catalog_s"], 2)
+    return row
+
+
+def bench_sqlite(n, runs, migdiff, venv, alembic_max):
+    import sqlite3
+    work = Path(tempfile.mkdtemp(prefix=f"migdiff_bench_sqlite_{n}_"))
+    db = work / "app.db"
+    ddl = "".join(table_ddl(i, "sqlite") for i in range(n))
+    con = sqlite3.connect(db); con.executescript(ddl); con.close()
+    (work / "schema.sql").write_text(ddl)
+    (work / "models.py").write_text(models(n))
+    (work / "migrations" / "versions").mkdir(parents=True)
+    (work / "migrations" / "env.py").write_text(ENV_PY)
+    shutil.copy(venv / "lib/python3.11/site-packages/alembic/templates/generic/script.py.mako",
+                work / "migrations" / "script.py.mako")
+    (work / "alembic.ini").write_text(f"[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = sqlite:///{db}\n")
+    m_times, a_times, m_rss = [], [], []
+    for r in range(runs):
+        if n <= alembic_max:
+            secs, code, _, _, err = timed([str(venv / "bin/alembic"), "check"], work)
+            a_times.append(secs)
+        secs, code, rss, err = timed_rss([migdiff, "--schema", "schema.sql", "check"], str(work))
+        if code != 0:
+            print(f"migdiff check exited {code}: {err[-400:]}", file=sys.stderr)
+        m_times.append(secs); m_rss.append(rss)
+    shutil.rmtree(work, ignore_errors=True)
+    med = statistics.median
+    return {"dialect": "sqlite", "tables": n, "runs": runs, "migdiff_s": round(med(m_times), 3),
+            "alembic_s": round(med(a_times), 3) if a_times else None,
+            "ratio": round(med(a_times) / med(m_times), 1) if a_times else None,
+            "migdiff_peak_mb": round(max(m_rss), 1)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tables", type=int, nargs="+", default=[1000, 5000, 10000])
+    ap.add_argument("--sqlite-tables", type=int, nargs="+", default=[1000])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--alembic-max", type=int, default=10000,
+                    help="skip alembic check above this many tables")
+    ap.add_argument("--migdiff", default=str(ROOT / "target/release/migdiff"))
+    ap.add_argument("--venv", default=str(ROOT / "target/venv"))
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    venv = Path(a.venv)
+    rows = []
+    for n in a.tables:
+        rows.append(bench_pg(n, a.runs, a.migdiff, venv, a.alembic_max)); print(json.dumps(rows[-1]), flush=True)
+    for n in a.sqlite_tables:
+        rows.append(bench_sqlite(n, a.runs, a.migdiff, venv, a.alembic_max)); print(json.dumps(rows[-1]), flush=True)
+    print()
+    print(f"{'dialect':10} {'tables':>6} {'migdiff s':>10} {'alembic s':>10} {'ratio':>7} {'peak MB':>8} {'introspect ms':>14} {'psql floor ms':>14}")
+    for r in rows:
+        intro = r.get("phases_ms", {}).get("introspect")
+        floor = r.get("psql_catalog_s")
+        print(f"{r['dialect']:10} {r['tables']:>6} {r['migdiff_s']:>10.3f} "
+              f"{(r['alembic_s'] or float('nan')):>10.3f} {(r['ratio'] or float('nan')):>6.1f}x {r['migdiff_peak_mb']:>8.1f} "
+              f"{(intro if intro is not None else float('nan')):>14.1f} {(floor*1000 if floor else float('nan')):>14.1f}")
+    if a.json:
+        Path(a.json).write_text(json.dumps({"machine": os.uname().nodename, "cpus": os.cpu_count(), "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
