@@ -129,11 +129,29 @@ const IGNORED_PREFIXES: &[&str] = &[
     "COPY ",
 ];
 
+/// The first words of a statement, upper-cased and single-spaced: enough to
+/// classify it without copying the whole text.
 fn upper_words(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_uppercase()
+    let mut out = String::with_capacity(64);
+    for (i, w) in text.split_whitespace().enumerate() {
+        if i >= 12 {
+            break;
+        }
+        if i > 0 {
+            out.push(' ');
+        }
+        out.push_str(&w.to_uppercase());
+    }
+    out
+}
+
+/// Case-insensitive ASCII search without allocating.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    haystack
+        .as_bytes()
+        .windows(n.len())
+        .any(|w| w.eq_ignore_ascii_case(n))
 }
 
 fn is_ignored(text: &str) -> bool {
@@ -142,8 +160,9 @@ fn is_ignored(text: &str) -> bool {
         return true;
     }
     // Ownership and table-level settings pg_dump writes.
+    let owner_to = contains_ignore_case(text, " OWNER TO ");
     up.starts_with("ALTER ")
-        && (up.contains(" OWNER TO ")
+        && (owner_to
             || up.contains(" REPLICA IDENTITY ")
             || up.contains(" ROW LEVEL SECURITY")
             || up.starts_with("ALTER FUNCTION ")
@@ -153,7 +172,7 @@ fn is_ignored(text: &str) -> bool {
             || up.starts_with("ALTER EXTENSION ")
             || up.starts_with("ALTER ROLE ")
             || up.starts_with("ALTER DATABASE "))
-        && !up.contains(" OWNED BY ")
+        && !contains_ignore_case(text, " OWNED BY ")
 }
 
 struct Reader {
@@ -176,11 +195,86 @@ pub fn read_schema(files: &[SourceFile], dialect: Dialect) -> Result<m::Schema, 
         table_origins: BTreeMap::new(),
     };
     for file in files {
-        for raw in split_statements(&file.text) {
-            reader.statement(&file.path, &raw)?;
+        let raws = split_statements(&file.text);
+        // Parsing is pure and the bulk of the work: it runs on every core;
+        // applying stays sequential, in file order, so results do not change.
+        // Chunks keep only a slice of the syntax trees alive at a time.
+        for chunk in raws.chunks(2048) {
+            let parsed = parse_all(&file.path, chunk, dialect);
+            for (raw, p) in chunk.iter().zip(parsed) {
+                reader.apply_parsed(&file.path, raw, p?)?;
+            }
         }
     }
     reader.finish()
+}
+
+/// A statement, classified and (when sqlparser reads it) parsed.
+enum Parsed {
+    Ignored,
+    /// Read by a targeted reader in the sequential pass.
+    Targeted,
+    Statements(Vec<Statement>),
+}
+
+fn parse_one(path: &str, raw: &RawStatement, dialect: Dialect) -> Result<Parsed, DdlError> {
+    if is_ignored(&raw.text) {
+        return Ok(Parsed::Ignored);
+    }
+    let up = upper_words(&raw.text);
+    if (up.starts_with("ALTER SEQUENCE ") && contains_ignore_case(&raw.text, " OWNED BY "))
+        || up.starts_with("CREATE SEQUENCE ")
+        || up.starts_with("CREATE TEMP SEQUENCE ")
+        || up.starts_with("CREATE TEMPORARY SEQUENCE ")
+    {
+        return Ok(Parsed::Targeted);
+    }
+    let text = reorder_identity_options(&strip_sequence_name(&raw.text));
+    let d = sql_dialect(dialect);
+    Parser::new(d.as_ref())
+        .try_with_sql(&text)
+        .and_then(|mut p| p.parse_statements())
+        .map(Parsed::Statements)
+        .map_err(|e| {
+            let msg = e.to_string();
+            let (line, column) = locate(&msg, raw);
+            DdlError::Parse {
+                path: path.to_string(),
+                line,
+                column,
+                message: clean_message(&msg),
+                first_line: first_line(&raw.text),
+            }
+        })
+}
+
+fn parse_all(path: &str, raws: &[RawStatement], dialect: Dialect) -> Vec<Result<Parsed, DdlError>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads < 2 || raws.len() < 64 {
+        return raws.iter().map(|r| parse_one(path, r, dialect)).collect();
+    }
+    let chunk = raws.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = raws
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|r| parse_one(path, r, dialect))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    })
 }
 
 fn first_line(text: &str) -> String {
@@ -219,6 +313,9 @@ fn clean_message(message: &str) -> String {
 /// `SEQUENCE NAME x` inside an identity's options (pg_dump writes it) is
 /// not something sqlparser reads; the name is PostgreSQL's default anyway.
 fn strip_sequence_name(text: &str) -> String {
+    if !contains_ignore_case(text, "SEQUENCE NAME ") {
+        return text.to_string();
+    }
     let up = text.to_uppercase();
     if let Some(at) = up.find("SEQUENCE NAME ") {
         let rest = &text[at + "SEQUENCE NAME ".len()..];
@@ -238,6 +335,9 @@ fn strip_sequence_name(text: &str) -> String {
 /// INCREMENT, MINVALUE, MAXVALUE, START, CACHE, CYCLE. Reorders the list
 /// after every `AS IDENTITY (`.
 fn reorder_identity_options(text: &str) -> String {
+    if !contains_ignore_case(text, "AS IDENTITY") {
+        return text.to_string();
+    }
     let up = text.to_uppercase();
     let mut out = String::new();
     let mut from = 0;
@@ -370,46 +470,34 @@ impl Reader {
         }
     }
 
-    fn statement(&mut self, path: &str, raw: &RawStatement) -> Result<(), DdlError> {
+    fn apply_parsed(
+        &mut self,
+        path: &str,
+        raw: &RawStatement,
+        parsed: Parsed,
+    ) -> Result<(), DdlError> {
         let origin = Origin {
             path: path.to_string(),
             line: raw.line,
             column: raw.column,
             first_line: first_line(&raw.text),
         };
-        if is_ignored(&raw.text) {
-            return Ok(());
-        }
-        let up = upper_words(&raw.text);
-        if up.starts_with("ALTER SEQUENCE ") && up.contains(" OWNED BY ") {
-            return self.sequence_owned_by(raw, &origin);
-        }
-        if up.starts_with("CREATE SEQUENCE ")
-            || up.starts_with("CREATE TEMP SEQUENCE ")
-            || up.starts_with("CREATE TEMPORARY SEQUENCE ")
-        {
-            return self.create_sequence(raw, &origin);
-        }
-        let text = reorder_identity_options(&strip_sequence_name(&raw.text));
-        let d = sql_dialect(self.dialect);
-        let statements = Parser::new(d.as_ref())
-            .try_with_sql(&text)
-            .and_then(|mut p| p.parse_statements())
-            .map_err(|e| {
-                let msg = e.to_string();
-                let (line, column) = locate(&msg, raw);
-                DdlError::Parse {
-                    path: path.to_string(),
-                    line,
-                    column,
-                    message: clean_message(&msg),
-                    first_line: origin.first_line.clone(),
+        match parsed {
+            Parsed::Ignored => Ok(()),
+            Parsed::Targeted => {
+                if upper_words(&raw.text).starts_with("ALTER SEQUENCE ") {
+                    self.sequence_owned_by(raw, &origin)
+                } else {
+                    self.create_sequence(raw, &origin)
                 }
-            })?;
-        for st in statements {
-            self.apply(st, &raw.text, &origin)?;
+            }
+            Parsed::Statements(statements) => {
+                for st in statements {
+                    self.apply(st, &raw.text, &origin)?;
+                }
+                Ok(())
+            }
         }
-        Ok(())
     }
 
     fn sequence_owned_by(&mut self, raw: &RawStatement, origin: &Origin) -> Result<(), DdlError> {
@@ -668,7 +756,7 @@ impl Reader {
         }
         let mut table = m::Table::new(name.clone());
         let pg = self.dialect == Dialect::Postgresql;
-        if !pg && upper_words(text).contains("AUTOINCREMENT") {
+        if !pg && contains_ignore_case(text, "AUTOINCREMENT") {
             table.sqlite_autoincrement = true;
         }
         self.used(&name.schema).insert(name.name.clone());

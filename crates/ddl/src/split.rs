@@ -15,7 +15,7 @@ pub struct RawStatement {
 pub fn split_statements(script: &str) -> Vec<RawStatement> {
     let chars: Vec<char> = script.chars().collect();
     let mut out = Vec::new();
-    let mut current = String::new();
+    let mut current = String::with_capacity(1024);
     let (mut line, mut col) = (1usize, 1usize);
     let mut start: Option<(usize, usize)> = None;
     let mut i = 0;

@@ -133,31 +133,43 @@ fn group_key(op: &Op) -> (u8, Option<ObjectName>) {
 }
 
 /// Orders tables so that every table comes after the tables its FKs point
-/// at (among `tables` only). When a cycle blocks progress, the smallest
-/// remaining table by name goes next and its FKs to tables not yet placed
-/// are taken out of it and returned. Ties break by name: deterministic.
+/// at (among `tables` only): Kahn's algorithm with a sorted ready set, so
+/// ties break by name and the order is deterministic. When a cycle blocks
+/// progress, the smallest remaining table by name goes next and its FKs to
+/// tables not yet placed are taken out of it and returned. O((n + e) log n).
 fn topo_order(
     tables: &mut BTreeMap<ObjectName, Table>,
 ) -> (Vec<ObjectName>, Vec<(ObjectName, ForeignKey)>) {
-    let names: BTreeSet<ObjectName> = tables.keys().cloned().collect();
-    let mut placed: BTreeSet<ObjectName> = BTreeSet::new();
-    let mut order = Vec::new();
-    let mut taken_out = Vec::new();
-    let deps = |t: &Table| -> BTreeSet<ObjectName> {
-        t.foreign_keys
+    // Dependencies (FK targets among these tables, self-references aside)
+    // and, for each table, the tables that depend on it.
+    let mut pending: BTreeMap<ObjectName, BTreeSet<ObjectName>> = BTreeMap::new();
+    let mut dependents: BTreeMap<ObjectName, Vec<ObjectName>> = BTreeMap::new();
+    for (name, t) in tables.iter() {
+        let deps: BTreeSet<ObjectName> = t
+            .foreign_keys
             .iter()
             .map(|f| f.ref_table.clone())
-            .filter(|r| *r != t.name && names.contains(r))
-            .collect()
-    };
-    while placed.len() < names.len() {
-        let ready = names.iter().find(|n| {
-            !placed.contains(*n) && tables.get(*n).is_some_and(|t| deps(t).is_subset(&placed))
-        });
-        let next = match ready {
-            Some(n) => n.clone(),
+            .filter(|r| r != name && tables.contains_key(r))
+            .collect();
+        for d in &deps {
+            dependents.entry(d.clone()).or_default().push(name.clone());
+        }
+        pending.insert(name.clone(), deps);
+    }
+    let mut ready: BTreeSet<ObjectName> = pending
+        .iter()
+        .filter(|(_, d)| d.is_empty())
+        .map(|(n, _)| n.clone())
+        .collect();
+    let mut placed: BTreeSet<ObjectName> = BTreeSet::new();
+    let mut order = Vec::with_capacity(tables.len());
+    let mut taken_out = Vec::new();
+    while placed.len() < pending.len() {
+        let next = match ready.pop_first() {
+            Some(n) => n,
             None => {
-                let Some(n) = names.iter().find(|n| !placed.contains(*n)).cloned() else {
+                // A cycle: break it at the smallest unplaced table.
+                let Some(n) = pending.keys().find(|n| !placed.contains(*n)).cloned() else {
                     break;
                 };
                 if let Some(t) = tables.get_mut(&n) {
@@ -166,7 +178,7 @@ fn topo_order(
                             .into_iter()
                             .partition(|f| {
                                 f.ref_table == n
-                                    || !names.contains(&f.ref_table)
+                                    || !pending.contains_key(&f.ref_table)
                                     || placed.contains(&f.ref_table)
                             });
                     t.foreign_keys = keep;
@@ -175,7 +187,22 @@ fn topo_order(
                 n
             }
         };
-        placed.insert(next.clone());
+        if !placed.insert(next.clone()) {
+            continue;
+        }
+        for d in dependents.get(&next).cloned().unwrap_or_default() {
+            if let Some(deps) = pending.get_mut(&d) {
+                deps.remove(&next);
+                if deps.is_empty() && !placed.contains(&d) {
+                    ready.insert(d);
+                }
+            }
+        }
+        // A table whose cycle was broken is placed; its other dependencies
+        // no longer block it.
+        if let Some(deps) = pending.get_mut(&next) {
+            deps.clear();
+        }
         order.push(next);
     }
     (order, taken_out)
