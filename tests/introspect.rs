@@ -211,7 +211,7 @@ fn sqlite_every_object_kind() {
             .column("created")
             .and_then(|c| c.default.clone())
             .as_deref(),
-        Some("current_timestamp")
+        Some("CURRENT_TIMESTAMP")
     );
     assert_eq!(
         users

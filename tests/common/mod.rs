@@ -239,7 +239,7 @@ target_metadata = None
 if os.environ.get("MODELS_FILE"):
     spec = importlib.util.spec_from_file_location("target_models", os.environ["MODELS_FILE"])
     mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
-    target_metadata = mod.metadata
+    target_metadata = mod.metadata if hasattr(mod, "metadata") else mod.Base.metadata
 def run_migrations_online():
     connectable = engine_from_config(config.get_section(config.config_ini_section, {}),
                                      prefix="sqlalchemy.", poolclass=pool.NullPool)

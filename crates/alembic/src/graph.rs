@@ -496,25 +496,64 @@ impl Graph {
         }
     }
 
-    fn labels(r: &Revision) -> String {
-        if r.branch_labels.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", r.branch_labels.join(", "))
+    /// Branch labels as Alembic shows them: a label also belongs to every
+    /// descendant of its revision, and to the ancestors up a linear chain
+    /// (stopping below a branch point or a merge point).
+    fn effective_labels(&self) -> BTreeMap<&str, BTreeSet<&str>> {
+        let mut out: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for r in self.revisions.values() {
+            if r.branch_labels.is_empty() {
+                continue;
+            }
+            let labels: Vec<&str> = r.branch_labels.iter().map(String::as_str).collect();
+            let mut stack = vec![r.id.as_str()];
+            let mut seen = BTreeSet::new();
+            while let Some(id) = stack.pop() {
+                if !seen.insert(id) {
+                    continue;
+                }
+                out.entry(id).or_default().extend(labels.iter().copied());
+                stack.extend(self.children(id).map(|c| c.id.as_str()));
+            }
+            let mut cur = r;
+            while cur.down.len() == 1 {
+                let Some(parent) = self.revisions.get(&cur.down[0]) else {
+                    break;
+                };
+                if self.children(&parent.id).count() > 1 || parent.down.len() > 1 {
+                    break;
+                }
+                out.entry(parent.id.as_str())
+                    .or_default()
+                    .extend(labels.iter().copied());
+                cur = parent;
+            }
+        }
+        out
+    }
+
+    fn labels(labels: &BTreeMap<&str, BTreeSet<&str>>, r: &Revision) -> String {
+        match labels.get(r.id.as_str()) {
+            Some(l) if !l.is_empty() => {
+                format!(" ({})", l.iter().copied().collect::<Vec<_>>().join(", "))
+            }
+            _ => String::new(),
         }
     }
 
     /// `alembic heads`: one line per head.
     pub fn heads_text(&self) -> String {
+        let labels = self.effective_labels();
         self.heads()
             .iter()
-            .map(|r| format!("{}{} (head)\n", r.id, Self::labels(r)))
+            .map(|r| format!("{}{} (head)\n", r.id, Self::labels(&labels, r)))
             .collect()
     }
 
     /// `alembic history`: newest first, from the heads down to the base.
     pub fn history_text(&self, current: &[String]) -> String {
         let mut out = String::new();
+        let labels = self.effective_labels();
         let mut visited: BTreeSet<&str> = BTreeSet::new();
         let mut stack: Vec<&Revision> = self.heads().into_iter().rev().collect();
         let heads: BTreeSet<&str> = self.heads().iter().map(|r| r.id.as_str()).collect();
@@ -547,7 +586,7 @@ impl Graph {
             } else {
                 r.down.join(", ")
             };
-            let mut line = format!("{parents} -> {}{}", r.id, Self::labels(r));
+            let mut line = format!("{parents} -> {}{}", r.id, Self::labels(&labels, r));
             if heads.contains(r.id.as_str()) {
                 line.push_str(" (head)");
             }

@@ -695,13 +695,12 @@ fn py_bool(b: bool) -> &'static str {
     if b { "True" } else { "False" }
 }
 
+/// SQLite defaults that are not literals are written in parentheses (as
+/// SQLAlchemy's SQLite compiler writes them, so `(CURRENT_TIMESTAMP)`).
 fn is_sqlite_literal(d: &str) -> bool {
     d.starts_with('\'')
         || d.parse::<f64>().is_ok()
-        || matches!(
-            d.to_ascii_uppercase().as_str(),
-            "NULL" | "TRUE" | "FALSE" | "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME"
-        )
+        || matches!(d.to_ascii_uppercase().as_str(), "NULL" | "TRUE" | "FALSE")
 }
 
 /// Ops that change an existing table and so go into its batch block.

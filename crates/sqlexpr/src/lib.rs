@@ -86,7 +86,31 @@ pub fn parse_expr(text: &str, dialect: Dialect) -> Result<Expr, ExprError> {
         })
 }
 
+/// SQL's value keywords: spelled upper-case, as both servers print them.
+const VALUE_KEYWORDS: &[&str] = &[
+    "CURRENT_TIMESTAMP",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "CURRENT_USER",
+    "SESSION_USER",
+];
+
+fn value_keyword(name: &str) -> Option<&'static str> {
+    VALUE_KEYWORDS
+        .iter()
+        .copied()
+        .find(|k| k.eq_ignore_ascii_case(name))
+}
+
 fn fold_ident(ident: &mut Ident, dialect: Dialect) {
+    if ident.quote_style.is_none()
+        && let Some(k) = value_keyword(&ident.value)
+    {
+        ident.value = k.to_string();
+        return;
+    }
     match (dialect, ident.quote_style) {
         // Unquoted PostgreSQL names fold to lower case; quoted ones are exact.
         (Dialect::Postgresql, None) => ident.value = ident.value.to_lowercase(),
@@ -155,11 +179,15 @@ fn canonical_node(e: &mut Expr, dialect: Dialect) {
         Expr::Identifier(i) => fold_ident(i, dialect),
         Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(|i| fold_ident(i, dialect)),
         Expr::Function(f) => {
+            let bare = matches!(f.args, sqlparser::ast::FunctionArguments::None);
             for part in f.name.0.iter_mut() {
                 if let ObjectNamePart::Identifier(i) = part {
                     // Function names fold like identifiers but never need quotes here.
                     if i.quote_style.is_none() {
-                        i.value = i.value.to_lowercase();
+                        i.value = match value_keyword(&i.value) {
+                            Some(k) if bare => k.to_string(),
+                            _ => i.value.to_lowercase(),
+                        };
                     }
                 }
             }
