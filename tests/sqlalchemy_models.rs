@@ -38,16 +38,18 @@ fn models_roundtrip(dialect: Dialect, file: &str, attr: &str, alembic_can_agree:
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 
     // Real Alembic, given the same models, finds nothing left to do.
-    let mut c = std::process::Command::new(python());
-    c.args(["-m", "alembic", "check"])
-        .current_dir(dir)
-        .env("MODELS_FILE", dir.join(file));
-    let o = run(c);
-    assert_eq!(
-        o.code, 0,
-        "alembic check disagrees:\n{}{}",
-        o.stdout, o.stderr
-    );
+    if alembic_can_agree {
+        let mut c = std::process::Command::new(python());
+        c.args(["-m", "alembic", "check"])
+            .current_dir(dir)
+            .env("MODELS_FILE", dir.join(file));
+        let o = run(c);
+        assert_eq!(
+            o.code, 0,
+            "alembic check disagrees:\n{}{}",
+            o.stdout, o.stderr
+        );
+    }
 
     let o = alembic(dir, &["downgrade", "base"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
