@@ -29,11 +29,11 @@ fn statements(script: &str) -> Vec<String> {
         } else if line.starts_with("    ")
             && !line.trim_start().starts_with('#')
             && !line.trim().is_empty()
+            && let Some(last) = out.last_mut()
         {
-            if let Some(last) = out.last_mut() {
-                last.push('\n');
-                last.push_str(line);
-            }
+            // A continuation line of the statement before.
+            last.push('\n');
+            last.push_str(line);
         }
     }
     out.into_iter()
