@@ -9,8 +9,8 @@ use migdiff_model::{Dialect, Schema, snapshot};
 use crate::error::CliError;
 
 /// Where the project's Python is, for `sqlalchemy:` sources.
-pub struct PythonEnv<'a> {
-    pub python: Option<&'a str>,
+pub struct PythonEnv {
+    pub python: Option<String>,
     pub sys_path: Vec<PathBuf>,
 }
 
@@ -21,7 +21,13 @@ pub fn load(
     py: &PythonEnv,
 ) -> Result<Schema, CliError> {
     if source.starts_with("sqlalchemy:") {
-        return crate::sqlalchemy::export(source, dialect, base, py.python, &py.sys_path);
+        return crate::sqlalchemy::export(
+            source,
+            dialect,
+            base,
+            py.python.as_deref(),
+            &py.sys_path,
+        );
     }
     let path = base.join(source);
     if !path.exists() {

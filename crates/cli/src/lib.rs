@@ -359,9 +359,8 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     let url = ctx.url()?;
     let dialect = url.dialect();
     let source = ctx.schema_source()?;
-    let t = Instant::now();
     let py = declared::PythonEnv {
-        python: ctx.project.file.python.as_deref(),
+        python: ctx.project.file.python.clone(),
         sys_path: ctx
             .project
             .alembic
@@ -369,10 +368,19 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
             .map(|a| a.prepend_sys_path.clone())
             .unwrap_or_default(),
     };
-    let mut declared = declared::load(&source, dialect, &ctx.project.dir, &py)?;
-    let read_time = t.elapsed();
+    // Reading the declared schema is client CPU work and introspection
+    // mostly waits on the server: the two run at the same time.
+    let dir = ctx.project.dir.clone();
+    let reading = tokio::task::spawn_blocking(move || {
+        let t = Instant::now();
+        declared::load(&source, dialect, &dir, &py).map(|s| (s, t.elapsed()))
+    });
     let graph = if head_check { ctx.graph()? } else { None };
-    let mut live = live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await?;
+    let live = live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await;
+    let (mut declared, read_time) = reading
+        .await
+        .map_err(|e| CliError::usage(format!("reading the declared schema failed: {e}")))??;
+    let mut live = live?;
     if let Some(graph) = &graph {
         check_at_head(graph, live.versions.as_deref().unwrap_or(&[]))?;
     }

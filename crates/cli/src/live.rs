@@ -52,9 +52,17 @@ pub async fn load(
                 version_table: (version.schema.clone(), version.name.clone()),
                 ..Default::default()
             };
-            let result = migdiff_postgres::introspect(&mut conn, &opts)
+            // A second connection lets the server run the catalog queries
+            // on two cores; without one, they run one after the other.
+            let mut second = migdiff_postgres::connect((**options).clone(), url.display())
+                .await
+                .ok();
+            let result = migdiff_postgres::introspect_on(&mut conn, second.as_mut(), &opts)
                 .await
                 .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;
+            if let Some(c) = second {
+                let _ = c.close().await;
+            }
             let introspect_time = t.elapsed();
             let vt_schema = version.schema.clone().unwrap_or_else(|| "public".into());
             let qualified = format!(

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use migdiff_model::*;
 use migdiff_sqlexpr::{normalize_default, normalize_expr, parse_type_text};
-use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
 use sqlx::{ConnectOptions, Connection, Row};
 
 #[derive(Debug, thiserror::Error)]
@@ -204,6 +204,30 @@ pub async fn introspect(
     conn: &mut PgConnection,
     options: &IntrospectOptions,
 ) -> Result<Introspection, PgError> {
+    introspect_on(conn, None, options).await
+}
+
+async fn fetch(
+    tx: &mut PgConnection,
+    sql: String,
+    label: &'static str,
+    schemas: &[String],
+) -> Result<Vec<PgRow>, PgError> {
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(schemas)
+        .fetch_all(tx)
+        .await
+        .map_err(q(label))
+}
+
+/// Like [`introspect`], with a second connection: the catalog queries are
+/// split over both, which see the same exported snapshot, so the server
+/// works on them in parallel and the result is still one consistent view.
+pub async fn introspect_on(
+    conn: &mut PgConnection,
+    second: Option<&mut PgConnection>,
+    options: &IntrospectOptions,
+) -> Result<Introspection, PgError> {
     let mut tx = conn
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         .await
@@ -218,7 +242,15 @@ pub async fn introspect(
         .await
         .map_err(q("server_version_num"))?;
     let mut queries = 0usize;
-    let [_, _, _, constraints_sql, indexes_sql, _, _] = catalog_queries(version);
+    let [
+        _,
+        tables_sql,
+        columns_sql,
+        constraints_sql,
+        indexes_sql,
+        enums_sql,
+        sequences_sql,
+    ] = catalog_queries(version);
     // attnum → name per table, from the columns query, for key columns.
     let mut attnames: std::collections::HashMap<(i64, i16), String> =
         std::collections::HashMap::new();
@@ -230,6 +262,67 @@ pub async fn introspect(
         .map_err(q(SCHEMAS))?;
     queries += 1;
 
+    // The other six queries: on two connections sharing this snapshot when
+    // a second one is given, else one after the other.
+    let mut second_tx = None;
+    if let Some(c2) = second {
+        let snapshot: String = sqlx::query_scalar("select pg_export_snapshot()")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(q("pg_export_snapshot"))?;
+        let mut t2 = c2
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(q("BEGIN read only"))?;
+        let set = format!(
+            "SET TRANSACTION SNAPSHOT '{}'",
+            snapshot.replace('\'', "''")
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(set))
+            .execute(&mut *t2)
+            .await
+            .map_err(q("SET TRANSACTION SNAPSHOT"))?;
+        sqlx::query("select set_config('statement_timeout', $1, true)")
+            .bind(&timeout_ms)
+            .execute(&mut *t2)
+            .await
+            .map_err(q("statement_timeout"))?;
+        second_tx = Some(t2);
+    }
+    let names = &schema_names;
+    let (table_rows, column_rows, constraint_rows, index_rows, enum_rows, sequence_rows) =
+        match &mut second_tx {
+            Some(t2) => {
+                let a = async {
+                    let c = fetch(&mut tx, columns_sql, COLUMNS, names).await?;
+                    let e = fetch(&mut tx, enums_sql, ENUMS, names).await?;
+                    let s = fetch(&mut tx, sequences_sql, SEQUENCES, names).await?;
+                    Ok::<_, PgError>((c, e, s))
+                };
+                let b = async {
+                    let t = fetch(t2, tables_sql, TABLES, names).await?;
+                    let k = fetch(t2, constraints_sql, CONSTRAINTS, names).await?;
+                    let i = fetch(t2, indexes_sql, INDEXES, names).await?;
+                    Ok::<_, PgError>((t, k, i))
+                };
+                let (ra, rb) = tokio::join!(a, b);
+                let ((c, e, s), (t, k, i)) = (ra?, rb?);
+                (t, c, k, i, e, s)
+            }
+            None => (
+                fetch(&mut tx, tables_sql, TABLES, names).await?,
+                fetch(&mut tx, columns_sql, COLUMNS, names).await?,
+                fetch(&mut tx, constraints_sql, CONSTRAINTS, names).await?,
+                fetch(&mut tx, indexes_sql, INDEXES, names).await?,
+                fetch(&mut tx, enums_sql, ENUMS, names).await?,
+                fetch(&mut tx, sequences_sql, SEQUENCES, names).await?,
+            ),
+        };
+    queries += 6;
+    if let Some(t2) = second_tx {
+        t2.rollback().await.map_err(q("ROLLBACK"))?;
+    }
+
     let mut schema = Schema::default();
     for s in &schema_names {
         if s != "public" {
@@ -240,12 +333,7 @@ pub async fn introspect(
     let vt_schema = vt_schema.clone().unwrap_or_else(|| "public".to_string());
 
     let mut by_oid: BTreeMap<i64, Table> = BTreeMap::new();
-    let rows = sqlx::query(TABLES)
-        .bind(&schema_names)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(q(TABLES))?;
-    queries += 1;
+    let rows = table_rows;
     for row in rows {
         let oid: i64 = row.get(0);
         let name = ObjectName::new(row.get::<String, _>(1), row.get::<String, _>(2));
@@ -257,12 +345,7 @@ pub async fn introspect(
         by_oid.insert(oid, table);
     }
 
-    let rows = sqlx::query(COLUMNS)
-        .bind(&schema_names)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(q(COLUMNS))?;
-    queries += 1;
+    let rows = column_rows;
     for row in rows {
         let oid: i64 = row.get(0);
         let Some(table) = by_oid.get_mut(&oid) else {
@@ -327,12 +410,7 @@ pub async fn introspect(
         table.columns.push(column);
     }
 
-    let rows = sqlx::query(sqlx::AssertSqlSafe(constraints_sql))
-        .bind(&schema_names)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(q(CONSTRAINTS))?;
-    queries += 1;
+    let rows = constraint_rows;
     for row in rows {
         let oid: i64 = row.get(0);
         let Some(table) = by_oid.get_mut(&oid) else {
@@ -386,12 +464,7 @@ pub async fn introspect(
         }
     }
 
-    let rows = sqlx::query(sqlx::AssertSqlSafe(indexes_sql))
-        .bind(&schema_names)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(q(INDEXES))?;
-    queries += 1;
+    let rows = index_rows;
     for row in rows {
         let oid: i64 = row.get(0);
         let Some(table) = by_oid.get_mut(&oid) else {
@@ -451,12 +524,7 @@ pub async fn introspect(
         });
     }
 
-    let rows = sqlx::query(ENUMS)
-        .bind(&schema_names)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(q(ENUMS))?;
-    queries += 1;
+    let rows = enum_rows;
     for row in rows {
         let name = ObjectName::new(row.get::<String, _>(0), row.get::<String, _>(1));
         schema.enums.insert(
@@ -468,12 +536,7 @@ pub async fn introspect(
         );
     }
 
-    let rows = sqlx::query(SEQUENCES)
-        .bind(&schema_names)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(q(SEQUENCES))?;
-    queries += 1;
+    let rows = sequence_rows;
     for row in rows {
         let name = ObjectName::new(row.get::<String, _>(0), row.get::<String, _>(1));
         schema.sequences.insert(

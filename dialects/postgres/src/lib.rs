@@ -6,7 +6,7 @@ mod python;
 mod render;
 
 pub use introspect::{
-    IntrospectOptions, Introspection, PgError, catalog_queries, connect, introspect,
+    IntrospectOptions, Introspection, PgError, catalog_queries, connect, introspect, introspect_on,
 };
 pub use render::{create_table_sql, index_sql, render_sql};
 
