@@ -19,6 +19,7 @@ use migdiff_model::{
 mod declared;
 mod error;
 mod live;
+mod replay;
 mod report;
 mod settings;
 mod settle;
@@ -125,6 +126,16 @@ enum Command {
         format: CheckFormat,
         #[arg(long)]
         show_diff: bool,
+        /// Build the heads' schema by running the whole migration history in
+        /// a throwaway database, and compare that instead of a live database.
+        #[arg(long)]
+        replay: bool,
+    },
+    /// Prove a revision in a throwaway database: upgrade, compare with the
+    /// declared schema, downgrade, compare with the parent state, upgrade again.
+    Verify {
+        /// The revision (default: the single head).
+        rev: Option<String>,
     },
     /// Write the next Alembic revision for the changes.
     Autogenerate {
@@ -140,6 +151,9 @@ enum Command {
         /// Print the upgrade as SQL instead of writing a file.
         #[arg(long)]
         sql: bool,
+        /// Verify the new revision in a throwaway database; remove it if that fails.
+        #[arg(long)]
+        verify: bool,
     },
     /// The revision graph's heads, as `alembic heads` prints them.
     Heads,
@@ -533,7 +547,15 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             }
             Ok(0)
         }
-        Command::Check { format, show_diff } => {
+        Command::Check {
+            format,
+            show_diff,
+            replay: true,
+        } => with_ctrl_c(replay_check(&ctx, format, show_diff)).await,
+        Command::Verify { rev } => with_ctrl_c(verify(&ctx, rev)).await,
+        Command::Check {
+            format, show_diff, ..
+        } => {
             let c = compare(&ctx, true).await?;
             print_timings(&ctx, &c.timings);
             match format {
@@ -564,7 +586,33 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             rev_id,
             head,
             sql,
-        } => autogenerate(&ctx, &message, rev_id, head, sql).await,
+            verify: prove,
+        } => {
+            let (code, written) = autogenerate(&ctx, &message, rev_id, head, sql).await?;
+            match (prove, written) {
+                (true, Some((path, rev))) => match with_ctrl_c(verify(&ctx, Some(rev))).await {
+                    Ok(0) => Ok(0),
+                    Ok(c) => {
+                        let _ = std::fs::remove_file(&path);
+                        eprintln!("verification failed: removed {}", path.display());
+                        Ok(c)
+                    }
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&path);
+                        Err(CliError {
+                            message: format!(
+                                "{}
+verification failed: removed {}",
+                                e.message,
+                                path.display()
+                            ),
+                            code: e.code,
+                        })
+                    }
+                },
+                _ => Ok(code),
+            }
+        }
         Command::CatalogSql => {
             for q in migdiff_postgres::catalog_queries(150000) {
                 let _ = writeln!(stdout, "{};", q.replace("$1", "'{public}'::text[]"));
@@ -638,7 +686,7 @@ async fn autogenerate(
     rev_id: Option<String>,
     head: Option<String>,
     sql: bool,
-) -> Result<u8, CliError> {
+) -> Result<(u8, Option<(PathBuf, String)>), CliError> {
     let graph = require_graph(ctx)?;
     let Some(alembic) = ctx.project.alembic.clone() else {
         return Err(CliError::usage("no Alembic project"));
@@ -685,14 +733,14 @@ async fn autogenerate(
     let mut out = anstream::stdout();
     if c.ops.is_empty() {
         let _ = writeln!(out, "No changes in schema detected.");
-        return Ok(0);
+        return Ok((0, None));
     }
     let dialect_render = renderer(c.dialect);
     if sql {
         for s in dialect_render.render_sql(&c.ops, &c.live.schema) {
             let _ = writeln!(out, "{s};");
         }
-        return Ok(0);
+        return Ok((0, None));
     }
     let opts = RenderOptions {
         dialect: dialect_render,
@@ -730,5 +778,278 @@ async fn autogenerate(
     revision::write_new_file(&path, &script)?;
     let shown = path.canonicalize().unwrap_or(path);
     let _ = writeln!(out, "Generating {} ...  done", shown.display());
-    Ok(0)
+    Ok((0, Some((shown, rev_id))))
+}
+
+/// Runs a sandbox command; Ctrl-C drops it (the sandbox cleans up in its
+/// Drop) and exits 130.
+async fn with_ctrl_c<F>(f: F) -> Result<u8, CliError>
+where
+    F: std::future::Future<Output = Result<u8, CliError>>,
+{
+    tokio::select! {
+        r = f => r,
+        _ = tokio::signal::ctrl_c() => Err(CliError {
+            message: "interrupted; the throwaway database was removed".into(),
+            code: 130,
+        }),
+    }
+}
+
+impl Ctx {
+    fn dialect_for_sandbox(&self) -> Result<(Dialect, Option<String>, Option<String>), CliError> {
+        // (dialect, server for a temporary database, live database name)
+        let dev = self
+            .global
+            .dev_url
+            .clone()
+            .or_else(|| self.project.file.dev_url.clone());
+        match self.url() {
+            Ok(u) => {
+                let live_db = match &u {
+                    DbUrl::Postgres { options, .. } => options.get_database().map(str::to_string),
+                    DbUrl::Sqlite { .. } => None,
+                };
+                let server = dev.or_else(|| self.project.url.as_ref().map(|(u, _)| u.clone()));
+                Ok((u.dialect(), server, live_db))
+            }
+            Err(e) => {
+                let d = match (self.global.dialect, &self.project.file.dialect) {
+                    (Some(d), _) => d,
+                    (None, Some(d)) => d.parse().map_err(CliError::usage)?,
+                    (None, None) => return Err(e),
+                };
+                Ok((d, dev, None))
+            }
+        }
+    }
+
+    fn runner(&self, sandbox: &migdiff_sandbox::Sandbox) -> Result<replay::Runner, CliError> {
+        let alembic = self
+            .project
+            .alembic
+            .clone()
+            .ok_or_else(|| CliError::usage("no Alembic project"))?;
+        let python =
+            sqlalchemy::find_python(self.project.file.python.as_deref(), &self.project.dir);
+        replay::Runner::new(&alembic, &self.project.dir, python, sandbox)
+    }
+
+    fn declared_for(&self, dialect: Dialect) -> Result<Option<Schema>, CliError> {
+        let Ok(source) = self.schema_source() else {
+            return Ok(None);
+        };
+        let py = declared::PythonEnv {
+            python: self.project.file.python.clone(),
+            sys_path: self
+                .project
+                .alembic
+                .as_ref()
+                .map(|a| a.prepend_sys_path.clone())
+                .unwrap_or_default(),
+        };
+        let mut s = declared::load(&source, dialect, &self.project.dir, &py)?;
+        self.filter(&mut s);
+        Ok(Some(s))
+    }
+}
+
+fn differences(a: &Schema, b: &Schema) -> Vec<Op> {
+    let mut a = a.clone();
+    drop_empty_schemas(&mut a);
+    let mut b = b.clone();
+    drop_empty_schemas(&mut b);
+    diff(&a, &b, &DiffOptions::default())
+}
+
+/// The declared schema with expressions PostgreSQL rewrites settled on the
+/// sandbox's own server (a throwaway database there).
+async fn settle_on_sandbox(
+    built: &Schema,
+    declared: &Schema,
+    sandbox: &migdiff_sandbox::Sandbox,
+) -> Result<(Schema, Vec<String>), CliError> {
+    let mut declared = declared.clone();
+    let url = replay::db_url_of(sandbox)?;
+    let unverified = match &url {
+        DbUrl::Postgres { options, .. } => {
+            let db = options.get_database().unwrap_or_default().to_string();
+            settle::settle(built, &mut declared, options, &db, None).await?
+        }
+        DbUrl::Sqlite { .. } => Vec::new(),
+    };
+    Ok((declared, unverified))
+}
+
+async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
+    let graph = require_graph(ctx)?;
+    let target = match &rev {
+        Some(r) => graph.resolve(r)?.clone(),
+        None => graph.resolve("head")?.clone(),
+    };
+    let parent = match target.down.as_slice() {
+        [] => "base".to_string(),
+        [one] => one.clone(),
+        _ => {
+            return Err(CliError::usage(format!(
+                "{} is a merge revision; verify one of its parents' branches instead",
+                target.id
+            )));
+        }
+    };
+    let is_head = graph.heads().iter().any(|h| h.id == target.id);
+    let (dialect, server, live_db) = ctx.dialect_for_sandbox()?;
+    let declared = if is_head {
+        ctx.declared_for(dialect)?
+    } else {
+        None
+    };
+    let sandbox = replay::sandbox(dialect, server.as_deref(), live_db.as_deref()).await?;
+    let runner = ctx.runner(&sandbox)?;
+    let vt = ctx.version_table();
+    let steps = replay::Steps {
+        quiet: ctx.global.quiet,
+    };
+    if !ctx.global.quiet {
+        println!(
+            "Verifying {} in a {} ({})",
+            target.id,
+            sandbox.kind(),
+            migdiff_postgres_mask(sandbox.url())
+        );
+    }
+    let mut failures: Vec<String> = Vec::new();
+    let before = steps
+        .run(&format!("upgrade to the parent ({parent})"), async {
+            if parent != "base" {
+                runner.alembic(&["upgrade", &parent])?;
+            }
+            replay::read(&sandbox, &vt).await
+        })
+        .await?
+        .0;
+    let (after, versions) = steps
+        .run(&format!("upgrade to {}", target.id), async {
+            runner.alembic(&["upgrade", &target.id])?;
+            replay::read(&sandbox, &vt).await
+        })
+        .await?;
+    replay::check_injected(&versions, &target.id, replay::sa_url_of(&runner))?;
+    if let Some(d) = &declared {
+        let (ops, unverified) = steps
+            .run("compare with the declared schema", async {
+                let (d, unverified) = settle_on_sandbox(&after, d, &sandbox).await?;
+                Ok((differences(&after, &d), unverified))
+            })
+            .await?;
+        failures.extend(
+            ops.iter()
+                .map(|o| format!("after upgrade: {}", o.describe())),
+        );
+        failures.extend(unverified.iter().map(|u| format!("unverified: {u}")));
+    }
+    let down = if parent == "base" {
+        "base".to_string()
+    } else {
+        parent.clone()
+    };
+    let restored = steps
+        .run(&format!("downgrade to {down}"), async {
+            runner.alembic(&["downgrade", &down])?;
+            replay::read(&sandbox, &vt).await
+        })
+        .await?
+        .0;
+    let ops = steps
+        .run("compare with the parent state", async {
+            Ok(differences(&restored, &before))
+        })
+        .await?;
+    failures.extend(
+        ops.iter()
+            .map(|o| format!("after downgrade: {}", o.describe())),
+    );
+    // A downgrade that left things behind often breaks the next upgrade:
+    // reported with the rest, not instead of it.
+    if let Err(e) = steps
+        .run(&format!("upgrade to {} again", target.id), async {
+            runner.alembic(&["upgrade", &target.id])
+        })
+        .await
+    {
+        failures.push(format!("upgrade again: {}", e.message));
+    }
+    let _ = replay::db_url_of(&sandbox);
+    drop(sandbox);
+    if failures.is_empty() {
+        if !ctx.global.quiet {
+            println!(
+                "Verified: {} upgrades, downgrades and upgrades again cleanly.",
+                target.id
+            );
+        }
+        Ok(0)
+    } else {
+        println!("Verification of {} failed:", target.id);
+        for f in &failures {
+            println!("  {f}");
+        }
+        Ok(1)
+    }
+}
+
+fn migdiff_postgres_mask(url: &str) -> String {
+    url::mask(url)
+}
+
+async fn replay_check(ctx: &Ctx, format: CheckFormat, show_diff: bool) -> Result<u8, CliError> {
+    let graph = require_graph(ctx)?;
+    let (dialect, server, live_db) = ctx.dialect_for_sandbox()?;
+    let Some(declared) = ctx.declared_for(dialect)? else {
+        return Err(CliError::usage(
+            "check --replay compares with a declared schema: pass --schema",
+        ));
+    };
+    let sandbox = replay::sandbox(dialect, server.as_deref(), live_db.as_deref()).await?;
+    let runner = ctx.runner(&sandbox)?;
+    let vt = ctx.version_table();
+    if !graph.revisions.is_empty() {
+        runner.alembic(&["upgrade", "heads"])?;
+    }
+    let (mut built, _) = replay::read(&sandbox, &vt).await?;
+    ctx.filter(&mut built);
+    drop_empty_schemas(&mut built);
+    let (declared, unverified) = settle_on_sandbox(&built, &declared, &sandbox).await?;
+    drop(sandbox);
+    let options = DiffOptions {
+        column_renames: Vec::new(),
+        group_by_table: ctx.batch(dialect),
+    };
+    let ops = diff(&built, &declared, &options);
+    let mut stdout = anstream::stdout();
+    match format {
+        CheckFormat::Text => {
+            let _ = report::text(
+                &mut stdout,
+                &ops,
+                &unverified,
+                "the declared schema (history replayed)",
+            );
+            if show_diff && !ops.is_empty() {
+                let _ = write!(
+                    stdout,
+                    "{}",
+                    report::snapshot_diff(&ops, &built, &declared, dialect)
+                );
+            }
+        }
+        CheckFormat::Json => {
+            let _ = writeln!(stdout, "{}", report::json(&ops, &unverified));
+        }
+    }
+    Ok(if ops.is_empty() && unverified.is_empty() {
+        0
+    } else {
+        1
+    })
 }

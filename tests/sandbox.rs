@@ -1,0 +1,225 @@
+//! Throwaway databases: each provider that can run here, `migdiff verify`
+//! catching broken revisions by name, `check --replay` without a live
+//! database, and nothing left behind.
+
+// A test that meets an unexpected error should stop right there.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+
+#[test]
+fn providers_create_and_clean_up() {
+    // A temporary database on the running server.
+    let url = block_on(async {
+        let admin = std::str::FromStr::from_str(&format!(
+            "{}/postgres",
+            pg_base().replacen("postgresql", "postgres", 1)
+        ))
+        .unwrap();
+        let sb = migdiff_sandbox::temp_database(&admin, None).await.unwrap();
+        let url = sb.url().to_string();
+        assert!(url.contains("/migdiff_tmp_"), "{url}");
+        url
+    });
+    let name = url.rsplit('/').next().unwrap().to_string();
+    let left = std::process::Command::new("psql")
+        .args([
+            &format!("{}/postgres", pg_base()),
+            "-Atc",
+            &format!("select count(*) from pg_database where datname = '{name}'"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&left.stdout).trim(),
+        "0",
+        "the temporary database is dropped"
+    );
+
+    // A private cluster from initdb/pg_ctl.
+    let sb = block_on(migdiff_sandbox::private_cluster()).unwrap();
+    exec_pg(
+        &sb.url().replacen("postgres://", "postgresql://", 1),
+        "create table t (id int)",
+    );
+    let dir = match &sb {
+        migdiff_sandbox::Sandbox::Cluster { dir, .. } => dir.path().to_path_buf(),
+        _ => panic!("not a cluster"),
+    };
+    drop(sb);
+    assert!(!dir.exists(), "the cluster folder is removed");
+    let ps = std::process::Command::new("ps")
+        .arg("aux")
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&ps.stdout).contains(&dir.to_string_lossy().to_string()),
+        "no cluster process is left"
+    );
+
+    // A SQLite file, and the docker provider's clear refusal.
+    let sb = migdiff_sandbox::sqlite_file().unwrap();
+    assert!(sb.url().starts_with("sqlite:///"));
+    let err = migdiff_sandbox::docker().err().unwrap().to_string();
+    assert!(err.contains("docker"), "{err}");
+}
+
+fn project(dialect_url: &str) -> tempfile::TempDir {
+    let p = alembic_project(dialect_url);
+    std::fs::write(
+        p.path().join("v1.sql"),
+        "CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id));",
+    )
+    .unwrap();
+    std::fs::write(p.path().join("v2.sql"), "CREATE TABLE t (id INTEGER NOT NULL, name VARCHAR(20), PRIMARY KEY (id)); CREATE INDEX ix_t_name ON t (name);").unwrap();
+    p
+}
+
+fn md(dir: &std::path::Path, args: &[&str]) -> Output {
+    let mut c = migdiff(dir);
+    let venv_bin = python().parent().unwrap().to_path_buf();
+    let path = format!(
+        "{}:{}",
+        venv_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    c.env("PATH", path).args(args);
+    run(c)
+}
+
+#[test]
+fn verify_passes_on_good_revisions_and_names_what_breaks() {
+    for dialect in [
+        migdiff_model::Dialect::Sqlite,
+        migdiff_model::Dialect::Postgresql,
+    ] {
+        let db = TestDb::new(dialect);
+        let p = project(db.url());
+        let dir = p.path();
+        // Two good revisions, written by migdiff and applied.
+        let o = md(
+            dir,
+            &[
+                "--schema",
+                "v1.sql",
+                "autogenerate",
+                "-m",
+                "one",
+                "--rev-id",
+                "r1",
+                "--verify",
+            ],
+        );
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+        assert!(o.stdout.contains("Verified: r1"), "{}", o.stdout);
+        assert_eq!(alembic(dir, &["upgrade", "head"]).code, 0);
+        let o = md(
+            dir,
+            &[
+                "--schema",
+                "v2.sql",
+                "autogenerate",
+                "-m",
+                "two",
+                "--rev-id",
+                "r2",
+            ],
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let o = md(dir, &["--schema", "v2.sql", "verify"]);
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+        let o = md(dir, &["--schema", "v2.sql", "verify", "r1"]);
+        assert_eq!(
+            o.code, 0,
+            "an older revision verifies too: {}{}",
+            o.stdout, o.stderr
+        );
+
+        // Drift from the declared schema: the head does not produce v2.sql's table.
+        std::fs::write(dir.join("v3.sql"), "CREATE TABLE t (id INTEGER NOT NULL, name VARCHAR(20), extra TEXT, PRIMARY KEY (id)); CREATE INDEX ix_t_name ON t (name);").unwrap();
+        let o = md(dir, &["--schema", "v3.sql", "verify"]);
+        assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+        assert!(o.stdout.contains("t.extra"), "{}", o.stdout);
+
+        // A downgrade that does not undo its upgrade.
+        let v = dir.join("migrations/versions");
+        std::fs::write(
+            v.join("r3_bad_down.py"),
+            "from alembic import op\nimport sqlalchemy as sa\nrevision = 'r3'\ndown_revision = 'r2'\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    op.add_column('t', sa.Column('junk', sa.Integer()))\n\ndef downgrade():\n    pass\n",
+        )
+        .unwrap();
+        let o = md(dir, &["verify", "r3"]);
+        assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+        assert!(
+            o.stdout.contains("after downgrade") && o.stdout.contains("t.junk"),
+            "{}",
+            o.stdout
+        );
+        assert!(o.stdout.contains("upgrade again"), "{}", o.stdout);
+        std::fs::remove_file(v.join("r3_bad_down.py")).unwrap();
+
+        // An upgrade that fails.
+        std::fs::write(
+            v.join("r4_bad_up.py"),
+            "from alembic import op\nrevision = 'r4'\ndown_revision = 'r2'\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    op.execute('select * from no_such_table')\n\ndef downgrade():\n    pass\n",
+        )
+        .unwrap();
+        let o = md(dir, &["verify", "r4"]);
+        assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+        assert!(
+            o.stderr.contains("upgrade r4") && o.stderr.contains("no_such_table"),
+            "{}",
+            o.stderr
+        );
+    }
+}
+
+#[test]
+fn check_replay_needs_no_live_database() {
+    let p = project("sqlite:////nonexistent/never.db");
+    let dir = p.path();
+    let db = SqliteDb::new();
+    let o = md(
+        dir,
+        &[
+            "--url",
+            &db.url,
+            "--schema",
+            "v1.sql",
+            "autogenerate",
+            "-m",
+            "one",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // The live database of alembic.ini does not exist; replay does not need it.
+    let o = md(dir, &["--schema", "v1.sql", "check", "--replay"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = md(
+        dir,
+        &[
+            "--schema", "v2.sql", "check", "--replay", "--format", "json",
+        ],
+    );
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("main.t.name"), "{}", o.stdout);
+}
+
+#[test]
+fn no_python_with_alembic_is_exit_2() {
+    let db = SqliteDb::new();
+    let p = project(&db.url);
+    let dir = p.path();
+    let o = md(dir, &["--schema", "v1.sql", "autogenerate", "-m", "one"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    std::fs::write(
+        dir.join("migdiff.toml"),
+        "python = \"/nonexistent/python\"\n",
+    )
+    .unwrap();
+    let o = md(dir, &["--schema", "v1.sql", "check", "--replay"]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("/nonexistent/python"), "{}", o.stderr);
+}
