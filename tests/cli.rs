@@ -346,3 +346,56 @@ fn dialect_flag_and_url_precedence() {
     assert_eq!(run(c).code, 0);
     let _ = Dialect::Sqlite;
 }
+
+#[test]
+fn filters_leave_tables_out_on_both_sides() {
+    let db = PgDb::new();
+    db.exec("CREATE SCHEMA other; CREATE TABLE keep (id INT); CREATE TABLE tmp_1 (id INT); CREATE TABLE other.x (id INT);");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), "CREATE TABLE keep (id INT);").unwrap();
+    let o = cmd(
+        dir.path(),
+        &["--url", &db.url, "--schema", "s.sql", "check"],
+    );
+    assert_eq!(o.code, 1, "without filters the extra tables are drift");
+    let o = cmd(
+        dir.path(),
+        &[
+            "--url",
+            &db.url,
+            "--schema",
+            "s.sql",
+            "--include-schema",
+            "public",
+            "--exclude-table",
+            "tmp_*",
+            "check",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    std::fs::write(
+        dir.path().join("migdiff.toml"),
+        "include_schemas = [\"public\"]\nexclude_tables = [\"public.tmp_*\"]\n",
+    )
+    .unwrap();
+    let o = cmd(
+        dir.path(),
+        &["--url", &db.url, "--schema", "s.sql", "check"],
+    );
+    assert_eq!(
+        o.code, 0,
+        "the same filters from migdiff.toml: {}{}",
+        o.stdout, o.stderr
+    );
+}
+
+#[test]
+fn a_database_version_the_graph_does_not_know_is_exit_2() {
+    let db = SqliteDb::new();
+    db.exec("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY); INSERT INTO alembic_version VALUES ('deadbeef0000');");
+    let project = alembic_project(&db.url);
+    std::fs::write(project.path().join("s.sql"), "").unwrap();
+    let o = cmd(project.path(), &["--schema", "s.sql", "check"]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("deadbeef0000"), "{}", o.stderr);
+}

@@ -305,6 +305,17 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
             .get(k)
             .is_some_and(|v| matches!(v.to_lowercase().as_str(), "true" | "1" | "yes" | "on"))
     };
+    if let Some(enc) = settings.get("output_encoding") {
+        let e = enc.to_ascii_lowercase().replace(['-', '_'], "");
+        if e != "utf8" {
+            return Err(ConfigError::Invalid {
+                path: source,
+                message: format!(
+                    "output_encoding `{enc}` is not supported by migdiff, which writes UTF-8; remove it or set utf-8"
+                ),
+            });
+        }
+    }
     let truncate_slug_length = match settings.get("truncate_slug_length") {
         Some(v) => v
             .trim()

@@ -453,6 +453,11 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
 }
 
 fn check_at_head(graph: &Graph, current: &[String]) -> Result<(), CliError> {
+    if let Some(unknown) = current.iter().find(|v| !graph.revisions.contains_key(*v)) {
+        return Err(CliError::usage(format!(
+            "the database is at revision {unknown}, which no revision file defines; check version_locations, or whether this is the right database"
+        )));
+    }
     let heads: BTreeSet<&str> = graph.heads().iter().map(|r| r.id.as_str()).collect();
     let cur: BTreeSet<&str> = current.iter().map(String::as_str).collect();
     if heads != cur {

@@ -16,6 +16,9 @@ mod render;
 pub mod snapshot;
 mod types;
 
+#[cfg(test)]
+mod tests;
+
 pub use apply::apply;
 pub use diff::{DiffOptions, diff, identity_with_defaults};
 pub use model::*;

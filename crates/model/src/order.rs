@@ -16,9 +16,11 @@ fn phase(op: &Op) -> u8 {
         Op::DropPrimaryKey { .. } => 4,
         Op::CreateTable(_) => 5,
         Op::RenameColumn { .. } => 6,
-        Op::AddColumn { .. } => 7,
-        Op::AlterColumn(_) => 8,
-        Op::DropColumn { .. } => 9,
+        // Drops before adds: a generated column whose expression changed is
+        // dropped and added again under the same name.
+        Op::DropColumn { .. } => 7,
+        Op::AddColumn { .. } => 8,
+        Op::AlterColumn(_) => 9,
         Op::AddPrimaryKey { .. } => 10,
         Op::AddUnique { .. } | Op::AddCheck { .. } | Op::CreateIndex { .. } => 11,
         Op::SetTableComment { .. } => 12,

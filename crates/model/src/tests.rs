@@ -1,0 +1,352 @@
+//! Unit tests of the diff and its ordering: one per op kind and per
+//! ordering case, each also checking that `apply(diff(a, b), a) == b` and
+//! that every op's inverse undoes it.
+
+use crate::*;
+
+fn name(t: &str) -> ObjectName {
+    ObjectName::new("public", t)
+}
+
+fn table(t: &str, cols: &[&str]) -> Table {
+    let mut table = Table::new(name(t));
+    for c in cols {
+        table.columns.push(Column::new(*c, DataType::Integer));
+    }
+    table
+}
+
+fn fk(col: &str, to: &str) -> ForeignKey {
+    ForeignKey {
+        name: Some(format!("fk_{col}_{to}")),
+        columns: vec![col.into()],
+        ref_table: name(to),
+        ref_columns: vec!["id".into()],
+        on_delete: FkAction::NoAction,
+        on_update: FkAction::NoAction,
+        deferrable: false,
+        initially_deferred: false,
+        match_kind: FkMatch::Simple,
+    }
+}
+
+fn schema(tables: Vec<Table>) -> Schema {
+    let mut s = Schema::default();
+    for t in tables {
+        s.tables.insert(t.name.clone(), t);
+    }
+    s
+}
+
+/// diff(a, b) applied to a gives b, and the inverses applied after give a.
+fn check(a: &Schema, b: &Schema) -> Vec<Op> {
+    let ops = diff(a, b, &DiffOptions::default());
+    let mut s = a.clone();
+    for op in &ops {
+        apply(&mut s, op);
+    }
+    s.canonicalize();
+    let mut want = b.clone();
+    want.canonicalize();
+    assert_eq!(
+        diff(&s, &want, &DiffOptions::default()),
+        vec![],
+        "upgrade does not reach the target: {ops:#?}"
+    );
+    for op in ops.iter().rev() {
+        apply(&mut s, &op.inverse());
+    }
+    let mut start = a.clone();
+    start.canonicalize();
+    assert_eq!(
+        diff(&s, &start, &DiffOptions::default()),
+        vec![],
+        "inverses do not undo: {ops:#?}"
+    );
+    ops
+}
+
+fn kinds(ops: &[Op]) -> Vec<&'static str> {
+    ops.iter().map(Op::kind).collect()
+}
+
+#[test]
+fn identical_schemas_have_no_ops() {
+    let s = schema(vec![table("a", &["id"])]);
+    assert!(diff(&s, &s, &DiffOptions::default()).is_empty());
+}
+
+#[test]
+fn each_column_change() {
+    let a = schema(vec![table("t", &["id", "gone", "x"])]);
+    let mut t = table("t", &["id", "x", "new"]);
+    let x = t.column_mut("x").unwrap();
+    x.data_type = DataType::BigInt;
+    x.nullable = false;
+    x.default = Some("0".into());
+    x.comment = Some("c".into());
+    let b = schema(vec![t]);
+    let ops = check(&a, &b);
+    assert_eq!(
+        kinds(&ops),
+        vec!["drop_column", "add_column", "alter_column"]
+    );
+    let Op::AlterColumn(alter) = &ops[2] else {
+        panic!()
+    };
+    assert!(
+        alter.type_changed()
+            && alter.nullable_changed()
+            && alter.default_changed()
+            && alter.comment_changed()
+    );
+    assert!(!ops[2].hazards().contains(&Hazard::NotNullWithoutDefault));
+    assert!(ops[0].hazards().contains(&Hazard::Destructive));
+}
+
+#[test]
+fn generated_expression_change_is_drop_and_add() {
+    let mut a = table("t", &["id", "g"]);
+    a.column_mut("g").unwrap().generated = Some(Generated {
+        expr: "id * 2".into(),
+        stored: true,
+    });
+    let mut b = a.clone();
+    b.column_mut("g").unwrap().generated = Some(Generated {
+        expr: "id * 3".into(),
+        stored: true,
+    });
+    let ops = check(&schema(vec![a]), &schema(vec![b]));
+    assert_eq!(kinds(&ops), vec!["drop_column", "add_column"]);
+}
+
+#[test]
+fn constraints_and_indexes() {
+    let a = schema(vec![table("t", &["id", "v"])]);
+    let mut t = table("t", &["id", "v"]);
+    t.primary_key = Some(PrimaryKey {
+        name: Some("t_pkey".into()),
+        columns: vec!["id".into()],
+    });
+    t.uniques.push(UniqueConstraint {
+        name: Some("uq".into()),
+        columns: vec!["v".into()],
+        nulls_not_distinct: false,
+        deferrable: false,
+        initially_deferred: false,
+    });
+    t.checks.push(CheckConstraint {
+        name: Some("ck".into()),
+        expr: "v > 0".into(),
+    });
+    t.indexes.push(Index {
+        name: "ix".into(),
+        unique: false,
+        keys: vec![IndexKey::column("v")],
+        predicate: None,
+        method: "btree".into(),
+        include: vec![],
+        nulls_not_distinct: false,
+    });
+    t.comment = Some("hello".into());
+    let b = schema(vec![t.clone()]);
+    let ops = check(&a, &b);
+    assert_eq!(
+        kinds(&ops),
+        vec![
+            "add_primary_key",
+            "add_check_constraint",
+            "create_index",
+            "add_unique_constraint",
+            "set_table_comment"
+        ]
+    );
+    // A changed check and index are dropped and created again.
+    let mut t2 = t.clone();
+    t2.checks[0].expr = "v > 1".into();
+    t2.indexes[0].unique = true;
+    let ops = check(&b, &schema(vec![t2]));
+    assert_eq!(
+        kinds(&ops),
+        vec![
+            "drop_check_constraint",
+            "drop_index",
+            "add_check_constraint",
+            "create_index"
+        ]
+    );
+}
+
+#[test]
+fn enum_values() {
+    let e = |v: &[&str]| EnumType {
+        name: name("st"),
+        values: v.iter().map(|s| s.to_string()).collect(),
+    };
+    let mut a = Schema::default();
+    a.enums.insert(name("st"), e(&["a", "c"]));
+    let mut b = Schema::default();
+    b.enums.insert(name("st"), e(&["a", "b", "c", "d"]));
+    let ops = check(&a, &b);
+    assert_eq!(kinds(&ops), vec!["add_enum_value", "add_enum_value"]);
+    let Op::AddEnumValue { value, before, .. } = &ops[0] else {
+        panic!()
+    };
+    assert_eq!((value.as_str(), before.as_deref()), ("b", Some("c")));
+    let mut c = Schema::default();
+    c.enums.insert(name("st"), e(&["c", "a"]));
+    let ops = check(&a, &c);
+    assert_eq!(kinds(&ops), vec!["recreate_enum"]);
+    assert!(ops[0].hazards().contains(&Hazard::Rewrite));
+}
+
+#[test]
+fn new_tables_in_fk_order_with_cycles_split_out() {
+    let mut a = table("a", &["id", "b_id"]);
+    a.foreign_keys.push(fk("b_id", "b"));
+    let mut b = table("b", &["id", "a_id"]);
+    b.foreign_keys.push(fk("a_id", "a"));
+    let mut c = table("c", &["id", "a_id"]);
+    c.foreign_keys.push(fk("a_id", "a"));
+    let target = schema(vec![c, b, a]);
+    let ops = check(&Schema::default(), &target);
+    assert_eq!(
+        kinds(&ops),
+        vec![
+            "create_table",
+            "create_table",
+            "create_table",
+            "add_foreign_key"
+        ]
+    );
+    let names: Vec<String> = ops.iter().map(Op::object_path).collect();
+    assert_eq!(
+        names[..3],
+        ["public.a".to_string(), "public.b".into(), "public.c".into()]
+    );
+    let Op::CreateTable(first) = &ops[0] else {
+        panic!()
+    };
+    assert!(
+        first.foreign_keys.is_empty(),
+        "the cycle-closing FK is added afterwards"
+    );
+}
+
+#[test]
+fn self_reference_stays_inline() {
+    let mut n = table("n", &["id", "parent"]);
+    n.foreign_keys.push(fk("parent", "n"));
+    let ops = check(&Schema::default(), &schema(vec![n]));
+    assert_eq!(kinds(&ops), vec!["create_table"]);
+}
+
+#[test]
+fn dropped_tables_go_children_first() {
+    let mut orders = table("orders", &["id", "user_id"]);
+    orders.foreign_keys.push(fk("user_id", "users"));
+    let current = schema(vec![
+        table("users", &["id"]),
+        orders,
+        table("audit", &["id"]),
+    ]);
+    let ops = check(&current, &schema(vec![table("audit", &["id"])]));
+    let names: Vec<String> = ops.iter().map(Op::object_path).collect();
+    assert_eq!(names, vec!["public.orders", "public.users"]);
+}
+
+#[test]
+fn fk_into_a_dropped_table_is_dropped_first() {
+    let mut keep = table("keep", &["id", "gone_id"]);
+    keep.foreign_keys.push(fk("gone_id", "gone"));
+    let current = schema(vec![table("gone", &["id"]), keep]);
+    let ops = check(&current, &schema(vec![table("keep", &["id", "gone_id"])]));
+    assert_eq!(kinds(&ops), vec!["drop_foreign_key", "drop_table"]);
+}
+
+#[test]
+fn primary_key_change_rebuilds_dependent_foreign_keys() {
+    let mut p = table("p", &["id", "b"]);
+    p.primary_key = Some(PrimaryKey {
+        name: Some("p_pkey".into()),
+        columns: vec!["id".into()],
+    });
+    let mut c = table("c", &["id", "p_id"]);
+    c.foreign_keys.push(fk("p_id", "p"));
+    let current = schema(vec![p.clone(), c.clone()]);
+    let mut p2 = p.clone();
+    p2.primary_key = Some(PrimaryKey {
+        name: Some("p_pkey".into()),
+        columns: vec!["id".into(), "b".into()],
+    });
+    p2.uniques.push(UniqueConstraint {
+        name: Some("p_id_key".into()),
+        columns: vec!["id".into()],
+        nulls_not_distinct: false,
+        deferrable: false,
+        initially_deferred: false,
+    });
+    let ops = check(&current, &schema(vec![p2, c]));
+    assert_eq!(
+        kinds(&ops),
+        vec![
+            "drop_foreign_key",
+            "drop_primary_key",
+            "add_primary_key",
+            "add_unique_constraint",
+            "add_foreign_key"
+        ]
+    );
+}
+
+#[test]
+fn rename_by_hint() {
+    let a = schema(vec![table("t", &["id", "old"])]);
+    let b = schema(vec![table("t", &["id", "new"])]);
+    let opts = DiffOptions {
+        column_renames: vec![(name("t"), "old".into(), "new".into())],
+        group_by_table: false,
+    };
+    let ops = diff(&a, &b, &opts);
+    assert_eq!(kinds(&ops), vec!["rename_column"]);
+}
+
+#[test]
+fn schemas_and_sequences() {
+    let mut b = Schema::default();
+    b.schemas.insert("app".into());
+    b.sequences.insert(
+        name("s"),
+        Sequence {
+            name: name("s"),
+            data_type: DataType::BigInt,
+            start: Some(5),
+            increment: None,
+            min_value: None,
+            max_value: None,
+            cache: None,
+            cycle: false,
+        },
+    );
+    let ops = check(&Schema::default(), &b);
+    assert_eq!(kinds(&ops), vec!["create_schema", "create_sequence"]);
+}
+
+#[test]
+fn group_by_table_keeps_each_tables_changes_together() {
+    let a = schema(vec![table("a", &["id", "x"]), table("b", &["id", "y"])]);
+    let b = schema(vec![table("a", &["id", "x2"]), table("b", &["id", "y2"])]);
+    let ops = diff(
+        &a,
+        &b,
+        &DiffOptions {
+            column_renames: vec![],
+            group_by_table: true,
+        },
+    );
+    let tables: Vec<String> = ops
+        .iter()
+        .map(|o| o.table().unwrap().name.clone())
+        .collect();
+    assert_eq!(tables, vec!["a", "a", "b", "b"]);
+}
