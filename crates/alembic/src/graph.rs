@@ -460,29 +460,21 @@ impl Graph {
     /// Resolves a full id or a unique prefix (and `head` when there is one).
     pub fn resolve(&self, text: &str) -> Result<&Revision, GraphError> {
         if text == "head" {
-            let heads = self.heads();
-            return match heads.as_slice() {
-                [one] => Ok(one),
-                [] => Err(GraphError::NoSuchRevision(text.into())),
-                many => Err(GraphError::Ambiguous {
-                    prefix: text.into(),
-                    ids: many
-                        .iter()
-                        .map(|r| r.id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                }),
-            };
+            return Self::exactly_one(text, self.heads());
         }
         if let Some(r) = self.revisions.get(text) {
             return Ok(r);
         }
-        let matches: Vec<&Revision> = self
+        let matches = self
             .revisions
             .values()
             .filter(|r| r.id.starts_with(text))
             .collect();
-        match matches.as_slice() {
+        Self::exactly_one(text, matches)
+    }
+
+    fn exactly_one<'a>(text: &str, found: Vec<&'a Revision>) -> Result<&'a Revision, GraphError> {
+        match found.as_slice() {
             [one] => Ok(one),
             [] => Err(GraphError::NoSuchRevision(text.into())),
             many => Err(GraphError::Ambiguous {

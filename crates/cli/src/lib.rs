@@ -920,7 +920,7 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
             "Verifying {} in a {} ({})",
             target.id,
             sandbox.kind(),
-            migdiff_postgres_mask(sandbox.url())
+            url::mask(sandbox.url())
         );
     }
     let mut failures: Vec<String> = Vec::new();
@@ -984,7 +984,6 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     {
         failures.push(format!("upgrade again: {}", e.message));
     }
-    let _ = replay::db_url_of(&sandbox);
     drop(sandbox);
     if failures.is_empty() {
         if !ctx.global.quiet {
@@ -1001,10 +1000,6 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
         }
         Ok(1)
     }
-}
-
-fn migdiff_postgres_mask(url: &str) -> String {
-    url::mask(url)
 }
 
 async fn replay_check(ctx: &Ctx, format: CheckFormat, show_diff: bool) -> Result<u8, CliError> {
