@@ -87,14 +87,7 @@ impl Ctx<'_> {
     fn default(&self, expr: &str) -> String {
         match literal_default_text(expr, self.dialect()) {
             Some(text) => s(&text),
-            None => {
-                let sql = if self.dialect() == Dialect::Sqlite && !is_sqlite_literal(expr) {
-                    format!("({expr})")
-                } else {
-                    expr.to_string()
-                };
-                format!("sa.text({})", s(&sql))
-            }
+            None => format!("sa.text({})", s(&self.opts.dialect.default_sql(expr))),
         }
     }
 
@@ -693,14 +686,6 @@ fn with_collation(code: &str, collation: &str) -> String {
 
 fn py_bool(b: bool) -> &'static str {
     if b { "True" } else { "False" }
-}
-
-/// SQLite defaults that are not literals are written in parentheses (as
-/// SQLAlchemy's SQLite compiler writes them, so `(CURRENT_TIMESTAMP)`).
-fn is_sqlite_literal(d: &str) -> bool {
-    d.starts_with('\'')
-        || d.parse::<f64>().is_ok()
-        || matches!(d.to_ascii_uppercase().as_str(), "NULL" | "TRUE" | "FALSE")
 }
 
 /// Ops that change an existing table and so go into its batch block.

@@ -6,12 +6,12 @@
 //! the live server, or `--dev-url` — and read back; the server's own
 //! rendering then replaces the declared text. The user's database is never
 //! written. Without a scratch database the tables are reported unverified.
+//! The scratch database comes from `migdiff-sandbox` (cleanup, sweeping).
 
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use migdiff_model::{Dialect, Schema, Table};
-use sqlx::postgres::{PgConnectOptions, PgConnection};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
 use crate::error::CliError;
@@ -71,46 +71,6 @@ fn adopt(declared: &mut Table, settled: &Table) {
     declared.canonicalize();
 }
 
-fn scratch_name() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    format!(
-        "migdiff_tmp_{secs}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    )
-}
-
-/// Drops `migdiff_tmp_<epoch>_*` databases older than an hour (left behind
-/// by a killed run).
-async fn sweep(admin: &mut PgConnection) {
-    let Ok(names) = sqlx::query_scalar::<_, String>(
-        "select datname::text from pg_database where datname like 'migdiff\\_tmp\\_%'",
-    )
-    .fetch_all(&mut *admin)
-    .await
-    else {
-        return;
-    };
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    for name in names {
-        let epoch = name
-            .strip_prefix("migdiff_tmp_")
-            .and_then(|r| r.split('_').next())
-            .and_then(|e| e.parse::<u64>().ok());
-        if epoch.is_some_and(|e| now.saturating_sub(e) > 3600) {
-            let sql = format!("drop database if exists \"{name}\" with (force)");
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut *admin)
-                .await;
-        }
-    }
-}
-
 /// Settles the expressions in question. Returns the tables that could not
 /// be settled (no scratch database), described for the report.
 pub async fn settle(
@@ -136,49 +96,38 @@ pub async fn settle(
             .collect::<Vec<_>>()
     };
 
-    // The server to create the scratch database on.
-    let admin_options = match dev_url {
-        Some(u) => PgConnectOptions::from_str(&u.replacen("postgresql", "postgres", 1))
-            .map_err(|e| CliError::usage(format!("--dev-url {}: {e}", crate::url::mask(u))))?,
-        None => live_options.clone(),
-    };
-    let Ok(mut admin) = admin_options
-        .clone()
-        .disable_statement_logging()
-        .connect()
+    // A throwaway database: on --dev-url when given (and only there), else
+    // on the live server, else in a private cluster.
+    let sandbox = match dev_url {
+        Some(u) => {
+            let Some(opts) = u.split_once("://").and_then(|(_, rest)| {
+                PgConnectOptions::from_str(&format!("postgres://{rest}")).ok()
+            }) else {
+                return Err(CliError::usage(format!(
+                    "--dev-url {}: not a PostgreSQL URL",
+                    crate::url::mask(u)
+                )));
+            };
+            migdiff_sandbox::temp_database(&opts.database("postgres"), Some(live_database)).await
+        }
+        None => match migdiff_sandbox::temp_database(
+            &live_options.clone().database("postgres"),
+            Some(live_database),
+        )
         .await
-    else {
+        {
+            Ok(sb) => Ok(sb),
+            Err(_) => migdiff_sandbox::private_cluster().await,
+        },
+    };
+    let Ok(sandbox) = sandbox else {
         return Ok(unverified());
     };
-    sweep(&mut admin).await;
-    let name = scratch_name();
-    if name == live_database {
-        return Ok(unverified());
-    }
-    let create = format!("create database \"{name}\" template template0");
-    if sqlx::raw_sql(sqlx::AssertSqlSafe(create))
-        .execute(&mut admin)
-        .await
-        .is_err()
-    {
-        let _ = admin.close().await;
-        return Ok(unverified());
-    }
-    let result = settle_in(
-        &admin_options.clone().database(&name),
-        declared,
-        &questioned,
-    )
-    .await;
-    let drop = format!("drop database if exists \"{name}\" with (force)");
-    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
-        .execute(&mut admin)
-        .await;
-    let _ = admin.close().await;
-    match result {
-        Ok(()) => Ok(Vec::new()),
-        Err(e) => Err(e),
-    }
+    let options = PgConnectOptions::from_str(sandbox.url())
+        .map_err(|e| CliError::usage(format!("throwaway database URL: {e}")))?;
+    // The sandbox drops itself, whatever settle_in returns.
+    settle_in(&options, declared, &questioned).await?;
+    Ok(Vec::new())
 }
 
 async fn settle_in(

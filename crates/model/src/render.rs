@@ -35,4 +35,8 @@ pub trait DialectRender {
     fn python_type(&self, data_type: &DataType, style: TypeStyle, schema: &Schema) -> PythonType;
     /// SQL statements for `ops`, applied in order to `current`.
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String>;
+    /// A canonical default expression as it is written after `DEFAULT`.
+    fn default_sql(&self, expr: &str) -> String {
+        expr.to_string()
+    }
 }

@@ -27,4 +27,7 @@ impl DialectRender for Sqlite {
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String> {
         render::render_sql(ops, current)
     }
+    fn default_sql(&self, expr: &str) -> String {
+        render::default_sql(expr)
+    }
 }

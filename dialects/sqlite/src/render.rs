@@ -43,14 +43,12 @@ fn column_sql(c: &Column, inline_pk: bool) -> String {
     s
 }
 
-/// SQLite wants anything but a literal default in parentheses.
-fn default_sql(d: &str) -> String {
+/// SQLite wants anything but a literal default in parentheses; keywords
+/// such as CURRENT_TIMESTAMP are parenthesized too, as SQLAlchemy writes them.
+pub fn default_sql(d: &str) -> String {
     let literal = d.starts_with('\'')
         || d.parse::<f64>().is_ok()
-        || matches!(
-            d.to_ascii_uppercase().as_str(),
-            "NULL" | "TRUE" | "FALSE" | "CURRENT_TIMESTAMP" | "CURRENT_DATE" | "CURRENT_TIME"
-        );
+        || matches!(d.to_ascii_uppercase().as_str(), "NULL" | "TRUE" | "FALSE");
     if literal {
         d.to_string()
     } else {
