@@ -183,6 +183,7 @@ def bench_pg(n, runs, migdiff, venv, alembic_max):
     (work / "catalog.sql").write_text(subprocess.run([migdiff, "catalog-sql"], capture_output=True, text=True, check=True).stdout)
 
     m_times, a_times, m_rss, floor, ph = [], [], [], [], []
+    models_times, export_ms = [], []
     run_alembic = n <= alembic_max
     for r in range(runs):
         if run_alembic:
@@ -196,6 +197,14 @@ def bench_pg(n, runs, migdiff, venv, alembic_max):
         m_times.append(secs)
         m_rss.append(rss)
         ph.append(phases(err))
+        # The same check with the models alembic check reads, through the
+        # project's Python: the like-for-like comparison.
+        secs, code, _, _, err = timed([migdiff, "--schema", "sqlalchemy:models:metadata", "-v", "check"],
+                                      work, env={"VIRTUAL_ENV": str(venv)})
+        if code != 0:
+            print(f"migdiff check (models) exited {code}: {err[-400:]}", file=sys.stderr)
+        models_times.append(secs)
+        export_ms.append(phases(err).get("read declared schema", float("nan")))
         t = time.perf_counter()
         subprocess.run(["psql", "-q", url, "-f", str(work / "catalog.sql"), "-o", os.devnull], check=True)
         floor.append(time.perf_counter() - t)
@@ -207,6 +216,9 @@ def bench_pg(n, runs, migdiff, venv, alembic_max):
         "migdiff_s": round(med(m_times), 3),
         "alembic_s": round(med(a_times), 3) if a_times else None,
         "ratio": round(med(a_times) / med(m_times), 1) if a_times else None,
+        "migdiff_models_s": round(med(models_times), 3),
+        "ratio_models": round(med(a_times) / med(models_times), 1) if a_times else None,
+        "models_export_ms": round(med(export_ms), 1),
         "migdiff_peak_mb": round(max(m_rss), 1),
         "psql_catalog_s": round(med(floor), 3),
         "phases_ms": {k: round(med([p.get(k, 0) for p in ph]), 1) for k in ph[0]} if ph else {},
@@ -263,13 +275,16 @@ def main():
     for n in a.sqlite_tables:
         rows.append(bench_sqlite(n, a.runs, a.migdiff, venv, a.alembic_max)); print(json.dumps(rows[-1]), flush=True)
     print()
-    print(f"{'dialect':10} {'tables':>6} {'migdiff s':>10} {'alembic s':>10} {'ratio':>7} {'peak MB':>8} {'introspect ms':>14} {'psql floor ms':>14}")
+    nan = float("nan")
+    print(f"{'dialect':10} {'tables':>6} {'migdiff s':>10} {'alembic s':>10} {'ratio':>7} {'peak MB':>8} "
+          f"{'introspect ms':>14} {'psql floor ms':>14} {'w/ models s':>12} {'ratio':>7} {'export ms':>10}")
     for r in rows:
         intro = r.get("phases_ms", {}).get("introspect")
         floor = r.get("psql_catalog_s")
         print(f"{r['dialect']:10} {r['tables']:>6} {r['migdiff_s']:>10.3f} "
-              f"{(r['alembic_s'] or float('nan')):>10.3f} {(r['ratio'] or float('nan')):>6.1f}x {r['migdiff_peak_mb']:>8.1f} "
-              f"{(intro if intro is not None else float('nan')):>14.1f} {(floor*1000 if floor else float('nan')):>14.1f}")
+              f"{(r['alembic_s'] or nan):>10.3f} {(r['ratio'] or nan):>6.1f}x {r['migdiff_peak_mb']:>8.1f} "
+              f"{(intro if intro is not None else nan):>14.1f} {(floor*1000 if floor else nan):>14.1f} "
+              f"{r.get('migdiff_models_s', nan):>12.3f} {(r.get('ratio_models') or nan):>6.1f}x {r.get('models_export_ms', nan):>10.1f}")
     if a.json:
         Path(a.json).write_text(json.dumps({"machine": os.uname().nodename, "cpus": os.cpu_count(), "rows": rows}, indent=1))
 

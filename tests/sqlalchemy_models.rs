@@ -12,7 +12,8 @@ mod common;
 use common::*;
 use migdiff_model::Dialect;
 
-fn models_roundtrip(dialect: Dialect, file: &str, attr: &str, alembic_can_agree: bool) {
+/// Returns the revision migdiff wrote.
+fn models_roundtrip(dialect: Dialect, file: &str, attr: &str, alembic_can_agree: bool) -> String {
     let db = TestDb::new(dialect);
     let project = alembic_project(db.url());
     let dir = project.path();
@@ -32,6 +33,12 @@ fn models_roundtrip(dialect: Dialect, file: &str, attr: &str, alembic_can_agree:
     };
     let o = md(&["autogenerate", "-m", "models"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let revision = std::fs::read_dir(dir.join("migrations/versions"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "py"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap();
     let o = alembic(dir, &["upgrade", "head"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let o = md(&["check"]);
@@ -60,6 +67,7 @@ fn models_roundtrip(dialect: Dialect, file: &str, attr: &str, alembic_can_agree:
         left.tables.keys(),
         left.enums.keys()
     );
+    revision
 }
 
 #[test]
@@ -72,8 +80,121 @@ fn core_tables() {
 
 #[test]
 fn declarative_mapped_mixins_conventions() {
-    models_roundtrip(Dialect::Postgresql, "declarative_mapped.py", "Base", true);
-    models_roundtrip(Dialect::Sqlite, "declarative_mapped.py", "Base", true);
+    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+        let revision = models_roundtrip(dialect, "declarative_mapped.py", "Base", true);
+        // Names the naming convention made are final, as Alembic renders
+        // them, including a CHECK given on a column and `index=True`.
+        for name in [
+            "name=op.f('pk_author')",
+            "name=op.f('uq_author_name')",
+            "name=op.f('fk_book_author_id_author')",
+            "name=op.f('ck_order_item_positive')",
+            "f('ix_book_title')",
+        ] {
+            assert!(revision.contains(name), "{name} in\n{revision}");
+        }
+        // The models' types, even where the DDL flattens them (SQLite
+        // has no time zone in DATETIME).
+        assert!(
+            revision.contains("sa.Column('created_at', sa.DateTime(timezone=True)"),
+            "{revision}"
+        );
+        assert!(
+            revision.contains("sa.Numeric(precision=10, scale=2)"),
+            "{revision}"
+        );
+    }
+}
+
+#[test]
+fn many_tables_compiled_in_two_processes_with_shared_enums_and_a_cycle() {
+    let revision = models_roundtrip(Dialect::Postgresql, "many_tables.py", "metadata", true);
+    assert_eq!(revision.matches("op.create_table(").count(), 240);
+    // Created once, though both halves of the tables emit them.
+    for once in [
+        "name='level').create(op.get_bind())",
+        "name='shared_mood').create(op.get_bind())",
+        "op.execute('CREATE SEQUENCE invoice_numbers ",
+    ] {
+        assert_eq!(revision.matches(once).count(), 1, "{once} in\n{revision}");
+    }
+    assert!(revision.contains("'fk_t0_last'"), "{revision}");
+}
+
+#[test]
+fn model_types_that_ddl_flattens_are_rendered_as_the_models_say() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("flat.py"),
+        r#"import uuid
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+class Money(TypeDecorator):
+    impl = sa.Numeric(12, 2)
+    cache_ok = True
+
+metadata = sa.MetaData()
+sa.Table("t", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True)),
+    sa.Column("label", sa.Unicode(50)),
+    sa.Column("body", sa.UnicodeText),
+    sa.Column("key", sa.Uuid),
+    sa.Column("amount", Money),
+    sa.Column("coll", sa.String(20, collation="NOCASE")),
+)
+"#,
+    )
+    .unwrap();
+    let db = SqliteDb::new();
+    let project = alembic_project(&db.url);
+    let pdir = project.path();
+    std::fs::copy(dir.path().join("flat.py"), pdir.join("flat.py")).unwrap();
+    let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
+    let mut c = migdiff(pdir);
+    c.env("VIRTUAL_ENV", &venv).args([
+        "--schema",
+        "sqlalchemy:flat:metadata",
+        "diff",
+        "--format",
+        "alembic",
+    ]);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    for expected in [
+        "sa.Column('at', sa.DateTime(timezone=True), nullable=True)",
+        "sa.Column('label', sa.Unicode(length=50), nullable=True)",
+        "sa.Column('body', sa.UnicodeText(), nullable=True)",
+        "sa.Column('key', sa.Uuid(), nullable=True)",
+        // A TypeDecorator: its module, and its arguments as repr() gives them.
+        "sa.Column('amount', flat.Money(precision=12, scale=2), nullable=True)",
+        "sa.Column('coll', sa.String(length=20, collation='NOCASE'), nullable=True)",
+    ] {
+        assert!(o.stdout.contains(expected), "{expected} in\n{}", o.stdout);
+    }
+
+    // The script migdiff writes imports the models' module for its type,
+    // runs, and leaves nothing to do.
+    let mut c = migdiff(pdir);
+    c.env("VIRTUAL_ENV", &venv).args([
+        "--schema",
+        "sqlalchemy:flat:metadata",
+        "autogenerate",
+        "-m",
+        "flat",
+    ]);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = alembic(pdir, &["upgrade", "head"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut c = migdiff(pdir);
+    c.env("VIRTUAL_ENV", &venv)
+        .args(["--schema", "sqlalchemy:flat:metadata", "check"]);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = alembic(pdir, &["downgrade", "base"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
 }
 
 #[test]

@@ -12,4 +12,4 @@ mod render;
 pub mod revision;
 pub mod template;
 
-pub use render::{RenderOptions, render_body};
+pub use render::{ModelHints, ModelType, RenderOptions, render_body};

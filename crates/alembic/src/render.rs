@@ -1,7 +1,7 @@
 //! Ops as Alembic autogenerate writes them (shapes from Alembic 1.20's
 //! `autogenerate/render.py`, checked against real Alembic in the tests).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use migdiff_model::{
     AlterColumn, CheckConstraint, Column, Dialect, DialectRender, ForeignKey, Index, IndexTarget,
@@ -14,6 +14,27 @@ pub struct RenderOptions<'a> {
     pub dialect: &'a dyn DialectRender,
     /// Changes to existing tables go into `batch_alter_table` blocks.
     pub batch: bool,
+    /// What the declared models say beyond their DDL (SQLAlchemy sources).
+    pub hints: Option<&'a ModelHints>,
+}
+
+/// What a SQLAlchemy MetaData says that its DDL cannot carry; used only when
+/// rendering declared objects, never by the diff.
+#[derive(Debug, Clone, Default)]
+pub struct ModelHints {
+    /// Constraint and index names a naming convention produced. Alembic
+    /// renders them as `op.f(...)` so the convention is not applied twice.
+    pub final_names: BTreeSet<String>,
+    /// Column types as the models spell them (`sa.DateTime(timezone=True)`
+    /// where SQLite's DDL only says DATETIME), by table and column name.
+    pub column_types: HashMap<(ObjectName, String), ModelType>,
+}
+
+/// A column type as the model spells it, and the import it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelType {
+    pub code: String,
+    pub import: Option<String>,
 }
 
 /// A rendered upgrade or downgrade body: the lines between (and including)
@@ -61,11 +82,20 @@ impl Ctx<'_> {
         (name.schema != self.default_schema()).then(|| format!("schema={}", s(&name.schema)))
     }
 
-    /// A constraint or index name: reflected names are final (`op.f`).
+    /// A constraint or index name: reflected names and names a naming
+    /// convention produced are final (`op.f`).
     fn name(&self, name: &str, style: TypeStyle) -> String {
-        match style {
-            TypeStyle::Reflected => format!("{}.f({})", self.prefix, s(name)),
-            TypeStyle::Declared => s(name),
+        let final_name = match style {
+            TypeStyle::Reflected => true,
+            TypeStyle::Declared => self
+                .opts
+                .hints
+                .is_some_and(|h| h.final_names.contains(name)),
+        };
+        if final_name {
+            format!("{}.f({})", self.prefix, s(name))
+        } else {
+            s(name)
         }
     }
 
@@ -91,8 +121,17 @@ impl Ctx<'_> {
         }
     }
 
-    /// The type with the column's collation, as SQLAlchemy's string types take it.
-    fn column_type(&mut self, c: &Column, style: TypeStyle) -> String {
+    /// The type with the column's collation, as SQLAlchemy's string types
+    /// take it; a declared column of `table` as its model spells it.
+    fn column_type(&mut self, c: &Column, table: Option<&ObjectName>, style: TypeStyle) -> String {
+        if let (TypeStyle::Declared, Some(table), Some(hints)) = (style, table, self.opts.hints)
+            && let Some(model) = hints.column_types.get(&(table.clone(), c.name.clone()))
+        {
+            if let Some(i) = &model.import {
+                self.imports.insert(i.clone());
+            }
+            return model.code.clone();
+        }
         let code = self.ty(&c.data_type, style);
         match &c.collation {
             Some(coll) if c.data_type.is_textual() => with_collation(&code, coll),
@@ -101,7 +140,10 @@ impl Ctx<'_> {
     }
 
     fn column(&mut self, c: &Column, table: Option<&Table>, style: TypeStyle) -> String {
-        let mut parts = vec![s(&c.name), self.column_type(c, style)];
+        let mut parts = vec![
+            s(&c.name),
+            self.column_type(c, table.map(|t| &t.name), style),
+        ];
         if let Some(i) = &c.identity {
             let mut a = vec![format!("always={}", py_bool(i.always))];
             for (k, v) in [
@@ -395,7 +437,10 @@ impl Ctx<'_> {
     fn alter_column(&mut self, a: &AlterColumn) -> String {
         let (old, new) = (self.old_style, self.new_style);
         let mut kw: Vec<String> = Vec::new();
-        kw.push(format!("existing_type={}", self.column_type(&a.from, old)));
+        kw.push(format!(
+            "existing_type={}",
+            self.column_type(&a.from, Some(&a.table), old)
+        ));
         if a.default_changed() {
             kw.push(format!(
                 "server_default={}",
@@ -406,7 +451,10 @@ impl Ctx<'_> {
             ));
         }
         if a.type_changed() {
-            kw.push(format!("type_={}", self.column_type(&a.to, new)));
+            kw.push(format!(
+                "type_={}",
+                self.column_type(&a.to, Some(&a.table), new)
+            ));
         }
         if a.nullable_changed() {
             kw.push(format!("nullable={}", py_bool(a.to.nullable)));

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use migdiff_alembic::ModelHints;
 use migdiff_ddl::{SourceFile, read_schema};
 use migdiff_model::{Dialect, Schema, snapshot};
 
@@ -14,12 +15,18 @@ pub struct PythonEnv {
     pub sys_path: Vec<PathBuf>,
 }
 
+/// A declared schema and, from SQLAlchemy models, what their DDL cannot say.
+pub struct Declared {
+    pub schema: Schema,
+    pub hints: ModelHints,
+}
+
 pub fn load(
     source: &str,
     dialect: Dialect,
     base: &Path,
     py: &PythonEnv,
-) -> Result<Schema, CliError> {
+) -> Result<Declared, CliError> {
     if source.starts_with("sqlalchemy:") {
         return crate::sqlalchemy::export(
             source,
@@ -29,6 +36,14 @@ pub fn load(
             &py.sys_path,
         );
     }
+    Ok(Declared {
+        schema: load_files(source, dialect, base)?,
+        hints: ModelHints::default(),
+    })
+}
+
+/// A `.sql` file, a folder of them, or a TOML snapshot.
+fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Schema, CliError> {
     let path = base.join(source);
     if !path.exists() {
         return Err(CliError::usage(format!(

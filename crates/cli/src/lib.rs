@@ -361,6 +361,7 @@ fn drop_empty_schemas(schema: &mut Schema) {
 struct Comparison {
     live: live::Live,
     declared: Schema,
+    hints: migdiff_alembic::ModelHints,
     /// What could not be settled without a scratch database.
     unverified: Vec<String>,
     ops: Vec<Op>,
@@ -391,9 +392,13 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     });
     let graph = if head_check { ctx.graph()? } else { None };
     let live = live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await;
-    let (mut declared, read_time) = reading
+    let (loaded, read_time) = reading
         .await
         .map_err(|e| CliError::usage(format!("reading the declared schema failed: {e}")))??;
+    let declared::Declared {
+        schema: mut declared,
+        hints,
+    } = loaded;
     let mut live = live?;
     if let Some(graph) = &graph {
         check_at_head(graph, live.versions.as_deref().unwrap_or(&[]))?;
@@ -444,6 +449,7 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     Ok(Comparison {
         live,
         declared,
+        hints,
         unverified,
         ops,
         dialect,
@@ -538,6 +544,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                     let opts = RenderOptions {
                         dialect: renderer(c.dialect),
                         batch: ctx.batch(c.dialect),
+                        hints: Some(&c.hints),
                     };
                     let body = render_body(&c.ops, &c.live.schema, true, &opts);
                     let _ = writeln!(stdout, "{}", body.text);
@@ -750,6 +757,7 @@ async fn autogenerate(
     let opts = RenderOptions {
         dialect: dialect_render,
         batch: ctx.batch(c.dialect),
+        hints: Some(&c.hints),
     };
     let upgrade = render_body(&c.ops, &c.live.schema, true, &opts);
     let mut after = c.live.schema.clone();
@@ -853,7 +861,7 @@ impl Ctx {
                 .map(|a| a.prepend_sys_path.clone())
                 .unwrap_or_default(),
         };
-        let mut s = declared::load(&source, dialect, &self.project.dir, &py)?;
+        let mut s = declared::load(&source, dialect, &self.project.dir, &py)?.schema;
         self.filter(&mut s);
         Ok(Some(s))
     }

@@ -6,10 +6,60 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use migdiff_alembic::{ModelHints, ModelType};
 use migdiff_ddl::{SourceFile, read_schema};
-use migdiff_model::{Dialect, Schema};
+use migdiff_model::{Dialect, ObjectName};
 
+use crate::declared::Declared;
 use crate::error::CliError;
+
+/// The exporter's last line: what the DDL above it cannot carry.
+const HINTS_MARKER: &str = "-- migdiff-hints: ";
+
+#[derive(serde::Deserialize)]
+struct ExportedHints {
+    final_names: Vec<String>,
+    column_types: Vec<ExportedType>,
+}
+
+#[derive(serde::Deserialize)]
+struct ExportedType {
+    schema: Option<String>,
+    table: String,
+    column: String,
+    code: String,
+    import: Option<String>,
+}
+
+/// Splits the exporter's output into its DDL and its hints.
+fn split_hints(output: &str, dialect: Dialect) -> Result<(&str, ModelHints), CliError> {
+    let Some(at) = output.rfind(HINTS_MARKER) else {
+        return Ok((output, ModelHints::default()));
+    };
+    let json = output[at + HINTS_MARKER.len()..].trim();
+    let exported: ExportedHints = serde_json::from_str(json).map_err(|e| {
+        CliError::usage(format!(
+            "the SQLAlchemy exporter wrote hints migdiff cannot read ({e}); this is a bug in migdiff"
+        ))
+    })?;
+    let mut hints = ModelHints {
+        final_names: exported.final_names.into_iter().collect(),
+        ..ModelHints::default()
+    };
+    for t in exported.column_types {
+        let schema = t
+            .schema
+            .unwrap_or_else(|| dialect.default_schema().to_string());
+        hints.column_types.insert(
+            (ObjectName::new(schema, t.table), t.column),
+            ModelType {
+                code: t.code,
+                import: t.import,
+            },
+        );
+    }
+    Ok((&output[..at], hints))
+}
 
 const EXPORTER: &str = include_str!("sqlalchemy_exporter.py");
 
@@ -38,7 +88,7 @@ pub fn export(
     base: &Path,
     python: Option<&str>,
     extra_paths: &[PathBuf],
-) -> Result<Schema, CliError> {
+) -> Result<Declared, CliError> {
     let spec = source.trim_start_matches("sqlalchemy:");
     let Some((module, attr)) = spec.rsplit_once(':') else {
         return Err(CliError::usage(format!(
@@ -81,13 +131,17 @@ pub fn export(
             tail.join("\n")
         )));
     }
-    let ddl = String::from_utf8_lossy(&out.stdout).to_string();
+    let output = String::from_utf8_lossy(&out.stdout);
+    let (ddl, hints) = split_hints(&output, dialect)?;
     let schema = read_schema(
         &[SourceFile {
             path: format!("<DDL of {source}>"),
-            text: ddl,
+            text: ddl.to_string(),
         }],
         dialect,
     )?;
-    Ok(crate::declared::with_implied_schemas(schema, dialect))
+    Ok(Declared {
+        schema: crate::declared::with_implied_schemas(schema, dialect),
+        hints,
+    })
 }

@@ -1,8 +1,161 @@
 # Carried inside the migdiff binary: imports the project's SQLAlchemy
 # models and writes their DDL, compiled by SQLAlchemy itself for the target
 # dialect, on stdout. migdiff reads that DDL like any declared schema.
+#
+# The DDL cannot carry two things Alembic renders from the models, so a
+# last line `-- migdiff-hints: {json}` adds them: the constraint and index
+# names a naming convention produced (Alembic renders them as op.f(...)),
+# and the model-level spelling of column types the DDL flattens (SQLite's
+# DATETIME for DateTime(timezone=True), VARCHAR for Unicode, ...).
+import gc
 import importlib
+import json
+import os
+import re
 import sys
+
+# The exporter builds a large object graph once and exits: the cyclic
+# garbage collector only costs time here (a third of the import of a
+# 1,000-table module), and so does tearing the graph down at exit.
+gc.disable()
+
+HINTS_MARKER = "-- migdiff-hints: "
+NESTED_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\(")
+
+
+def unsorted_tables_and_constraints(tables, filter_fn=None, _warn_for_cycles=False):
+    """What create_all needs from sort_tables_and_constraints, in linear time.
+
+    migdiff reads the whole DDL before resolving references, so creation
+    order does not matter; SQLAlchemy's sort is quadratic on long FK chains.
+    Constraints marked use_alter are still emitted as ALTER TABLE at the end.
+    """
+    tables = list(tables)
+    later = [fk for t in tables for fk in t.foreign_key_constraints if fk.use_alter]
+    now = [(t, [fk for fk in t.foreign_key_constraints if not fk.use_alter]) for t in tables]
+    return now + [(None, later)]
+
+
+def type_hint(sa, column_type, dialect_name):
+    """The type as Alembic renders it from a model, when the DDL loses it."""
+    if getattr(column_type, "_variant_mapping", None):
+        return None  # with_variant(): the dialect's own type is in the DDL
+    # Enum and Boolean can create a type or a CHECK of their own; the
+    # script creates those explicitly, so the DDL's plain type is used.
+    if isinstance(column_type, (sa.Enum, sa.Boolean, sa.ARRAY)):
+        return None
+    module = type(column_type).__module__
+    try:
+        text = repr(column_type)
+    except Exception:
+        return None
+    name = type(column_type).__name__
+    if not text.startswith(name + "(") or "<" in text or "\n" in text:
+        return None
+    # A nested type in the arguments (astext_type=Text()) would need its own
+    # prefix; the DDL-based spelling already matches Alembic for those.
+    if NESTED_CALL.search(text, len(name) + 1):
+        return None
+    if module.startswith("sqlalchemy.dialects."):
+        return None
+    if module.startswith("sqlalchemy."):
+        return {"code": "sa." + text}
+    if module == "__main__" or not module:
+        return None
+    return {"code": module + "." + text, "import": "import " + module}
+
+
+SIMPLE = (str, int, float, bool, type(None))
+
+
+def hints(sa, metadatas, dialect_name):
+    conv = sa.sql.elements.conv
+    final_names = set()
+    column_types = []
+    # repr() of a type inspects its constructor's signature: slow enough to
+    # matter for 10,000 columns, and most columns share a few spellings.
+    memo = {}
+    for md in metadatas:
+        for table in md.tables.values():
+            named = list(table.constraints) + list(table.indexes)
+            for column in table.columns:
+                named.extend(column.constraints)  # CHECKs given on a column
+            for item in named:
+                if isinstance(item.name, conv):
+                    final_names.add(str(item.name))
+            for column in table.columns:
+                column_type = column.type
+                state = vars(column_type)
+                key = None
+                if all(isinstance(v, SIMPLE) for v in state.values()):
+                    key = (type(column_type), tuple(sorted(state.items())))
+                if key is not None and key in memo:
+                    hint = memo[key]
+                else:
+                    hint = type_hint(sa, column_type, dialect_name)
+                    if key is not None:
+                        memo[key] = hint
+                if hint is not None:
+                    column_types.append(
+                        dict(hint, schema=table.schema, table=table.name, column=column.name)
+                    )
+    return {"final_names": sorted(final_names), "column_types": column_types}
+
+
+def compile_ddl(sa, metadatas, dialect_url, tables):
+    """create_all's statements for `tables` (all of them when None)."""
+    out = []
+
+    def executor(sql, *a, **k):
+        out.append(str(sql.compile(dialect=engine.dialect)).strip() + ";")
+
+    engine = sa.create_mock_engine(dialect_url, executor)
+    for md in metadatas:
+        subset = None if tables is None else [t for t in md.tables.values() if t in tables]
+        md.create_all(engine, checkfirst=False, tables=subset)
+    return out, engine.dialect.name
+
+
+def compile_in_two(sa, metadatas, dialect_url):
+    """Compiles half the tables in a forked child, on the second core.
+
+    Falls back to one process where fork is missing or unsafe (threads
+    started by the models). Statements both halves emit for the whole
+    MetaData (enum types, standalone sequences) are kept once.
+    """
+    import threading
+
+    all_tables = [t for md in metadatas for t in md.tables.values()]
+    if len(all_tables) < 200 or not hasattr(os, "fork") or threading.active_count() > 1:
+        return compile_ddl(sa, metadatas, dialect_url, None)
+    half = len(all_tables) // 2
+    first, second = set(all_tables[:half]), set(all_tables[half:])
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        status = 0
+        try:
+            statements, _ = compile_ddl(sa, metadatas, dialect_url, second)
+            with os.fdopen(write_end, "w") as pipe:
+                json.dump(statements, pipe)
+        except BaseException:
+            status = 1
+        os._exit(status)
+    os.close(write_end)
+    mine, dialect_name = compile_ddl(sa, metadatas, dialect_url, first)
+    with os.fdopen(read_end) as pipe:
+        text = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        return compile_ddl(sa, metadatas, dialect_url, None)
+    seen = set()
+    merged = []
+    for statement in mine + json.loads(text):
+        if statement not in seen:
+            seen.add(statement)
+            merged.append(statement)
+    return merged, dialect_name
 
 
 def main():
@@ -11,6 +164,10 @@ def main():
         if p not in sys.path:
             sys.path.insert(0, p)
     import sqlalchemy as sa
+    import sqlalchemy.sql.ddl as sa_ddl
+
+    if hasattr(sa_ddl, "sort_tables_and_constraints"):
+        sa_ddl.sort_tables_and_constraints = unsorted_tables_and_constraints
 
     module = importlib.import_module(module_name)
     target = module
@@ -23,15 +180,13 @@ def main():
         if not isinstance(md, sa.MetaData):
             raise SystemExit(f"{module_name}:{attr} is not a MetaData or a declarative Base")
         metadatas.append(md)
-    out = []
-
-    def executor(sql, *a, **k):
-        out.append(str(sql.compile(dialect=engine.dialect)).strip() + ";")
-
-    engine = sa.create_mock_engine(dialect_url, executor)
-    for md in metadatas:
-        md.create_all(engine, checkfirst=False)
+    out, dialect_name = compile_in_two(sa, metadatas, dialect_url)
+    out.append(HINTS_MARKER + json.dumps(hints(sa, metadatas, dialect_name)))
     sys.stdout.write("\n\n".join(out) + "\n")
+    sys.stdout.flush()
 
 
 main()
+# Skip the interpreter's teardown of the models' object graph (about a
+# second for 1,000 tables); everything is written and flushed.
+os._exit(0)
