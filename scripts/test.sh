@@ -33,6 +33,9 @@ export MIGDIFF_TEST_PYTHON="$PWD/$venv/bin/python"
 echo "== cargo test"
 cargo test --workspace --all-targets
 
+echo "== the Docker provider (feature docker) fails cleanly without a daemon"
+cargo test --features docker --test sandbox -- docker_provider_fails_cleanly_without_a_daemon
+
 echo "== no scratch database may outlive the tests"
 left=$(psql "$MIGDIFF_TEST_PG_URL/postgres" -Atc "select count(*) from pg_database where datname like 'migdiff\\_tmp\\_%' or datname like 'migdiff\\_test\\_%'")
 if [ "$left" != "0" ]; then echo "$left scratch or test databases were left behind" >&2; exit 1; fi

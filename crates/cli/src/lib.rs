@@ -69,6 +69,11 @@ struct Global {
     /// settle expressions the server rewrites). Default: the live server.
     #[arg(long = "dev-url", global = true)]
     dev_url: Option<String>,
+    /// Where throwaway databases come from: auto (a temporary database on
+    /// the dev or live server, else a private cluster, else Docker),
+    /// server, cluster or docker. Default: `sandbox` in config, else auto.
+    #[arg(long = "sandbox", global = true)]
+    sandbox: Option<String>,
     /// Treat a column as renamed: `table.old=new`. Repeatable.
     #[arg(long = "rename-column", global = true)]
     rename_column: Vec<String>,
@@ -810,6 +815,18 @@ where
 }
 
 impl Ctx {
+    fn sandbox_provider(&self) -> Result<migdiff_sandbox::Provider, CliError> {
+        match self
+            .global
+            .sandbox
+            .as_deref()
+            .or(self.project.file.sandbox.as_deref())
+        {
+            Some(p) => p.parse().map_err(CliError::usage),
+            None => Ok(migdiff_sandbox::Provider::Auto),
+        }
+    }
+
     fn dialect_for_sandbox(&self) -> Result<(Dialect, Option<String>, Option<String>), CliError> {
         // (dialect, server for a temporary database, live database name)
         let dev = self
@@ -917,7 +934,13 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     } else {
         None
     };
-    let sandbox = replay::sandbox(dialect, server.as_deref(), live_db.as_deref()).await?;
+    let sandbox = replay::sandbox(
+        dialect,
+        server.as_deref(),
+        live_db.as_deref(),
+        ctx.sandbox_provider()?,
+    )
+    .await?;
     let runner = ctx.runner(&sandbox)?;
     let vt = ctx.version_table();
     let steps = replay::Steps {
@@ -935,7 +958,7 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     let before = steps
         .run(&format!("upgrade to the parent ({parent})"), async {
             if parent != "base" {
-                runner.alembic(&["upgrade", &parent])?;
+                runner.alembic_chain(&["upgrade", &parent], graph.revisions.len())?;
             }
             replay::read(&sandbox, &vt).await
         })
@@ -1018,11 +1041,25 @@ async fn replay_check(ctx: &Ctx, format: CheckFormat, show_diff: bool) -> Result
             "check --replay compares with a declared schema: pass --schema",
         ));
     };
-    let sandbox = replay::sandbox(dialect, server.as_deref(), live_db.as_deref()).await?;
+    let sandbox = replay::sandbox(
+        dialect,
+        server.as_deref(),
+        live_db.as_deref(),
+        ctx.sandbox_provider()?,
+    )
+    .await?;
+    if ctx.global.verbose {
+        eprintln!(
+            "replaying {} revisions in a {} ({})",
+            graph.revisions.len(),
+            sandbox.kind(),
+            url::mask(sandbox.url())
+        );
+    }
     let runner = ctx.runner(&sandbox)?;
     let vt = ctx.version_table();
     if !graph.revisions.is_empty() {
-        runner.alembic(&["upgrade", "heads"])?;
+        runner.alembic_chain(&["upgrade", "heads"], graph.revisions.len())?;
     }
     let (mut built, _) = replay::read(&sandbox, &vt).await?;
     ctx.filter(&mut built);

@@ -4,8 +4,9 @@
 //! The project's real Alembic runs under a temporary config whose
 //! `sqlalchemy.url` points at the sandbox.
 
+use std::io::{BufRead, BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use migdiff_alembic::config::AlembicConfig;
@@ -113,8 +114,22 @@ impl Runner {
 
     /// Runs `python -m alembic -c <temp ini> <args>` in the project folder.
     pub fn alembic(&self, args: &[&str]) -> Result<(), CliError> {
-        let out = Command::new(&self.python)
-            .args(["-m", "alembic", "-c"])
+        self.run(args, None)
+    }
+
+    /// Like `alembic`, for a command that runs up to `steps` migrations:
+    /// a progress bar on a terminal when the chain is long.
+    pub fn alembic_chain(&self, args: &[&str], steps: usize) -> Result<(), CliError> {
+        self.run(args, Some(steps))
+    }
+
+    fn run(&self, args: &[&str], steps: Option<usize>) -> Result<(), CliError> {
+        let mut cmd = Command::new(&self.python);
+        match steps {
+            Some(_) => cmd.arg("-c").arg(PROGRESS_WRAPPER),
+            None => cmd.args(["-m", "alembic"]),
+        };
+        cmd.arg("-c")
             .arg(self.ini.path())
             .args(args)
             .current_dir(&self.project_dir)
@@ -123,18 +138,50 @@ impl Runner {
             .env("MIGDIFF_DATABASE_URL", &self.sa_url)
             .env("SQLALCHEMY_DATABASE_URL", &self.sa_url)
             .env("SQLALCHEMY_URL", &self.sa_url)
-            .output()
-            .map_err(|e| {
-                CliError::usage(format!(
-                    "cannot run {} -m alembic: {e}; install Alembic in the project's Python (or set `python` in migdiff.toml)",
-                    self.python.display()
-                ))
-            })?;
-        if out.status.success() {
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let cannot_run = |e: std::io::Error| {
+            CliError::usage(format!(
+                "cannot run {} -m alembic: {e}; install Alembic in the project's Python (or set `python` in migdiff.toml)",
+                self.python.display()
+            ))
+        };
+        let mut child = cmd.spawn().map_err(cannot_run)?;
+        let bar = steps
+            .filter(|&n| n >= PROGRESS_FROM_STEPS && std::io::stderr().is_terminal())
+            .map(|n| {
+                let bar = indicatif::ProgressBar::new(n as u64);
+                if let Ok(style) = indicatif::ProgressStyle::with_template(
+                    "  {msg} [{bar:30}] {pos}/{len} revisions ({elapsed})",
+                ) {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                bar.set_message(format!("alembic {}", args.join(" ")));
+                bar
+            });
+        let mut err = String::new();
+        if let Some(stderr) = child.stderr.take() {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if line == STEP_MARKER {
+                    if let Some(bar) = &bar {
+                        bar.inc(1);
+                    }
+                    continue;
+                }
+                err.push_str(&line);
+                err.push('\n');
+            }
+        }
+        let status = child.wait().map_err(cannot_run)?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        if status.success() {
             return Ok(());
         }
-        let err = String::from_utf8_lossy(&out.stderr);
-        if err.contains("No module named alembic") {
+        if err.contains("No module named alembic") || err.contains("No module named 'alembic'") {
             return Err(CliError::usage(format!(
                 "{} cannot import alembic; install it there (pip install alembic) or set `python` in migdiff.toml",
                 self.python.display()
@@ -159,15 +206,23 @@ impl Runner {
     }
 }
 
+/// Runs Alembic's command line with a marker line after each migration.
+const PROGRESS_WRAPPER: &str = include_str!("alembic_progress.py");
+/// The marker, as one line of stderr.
+const STEP_MARKER: &str = "\0migdiff-step";
+/// Shorter chains finish before a bar would help.
+const PROGRESS_FROM_STEPS: usize = 10;
+
 /// Makes a sandbox for `dialect`.
 pub async fn sandbox(
     dialect: Dialect,
     server: Option<&str>,
     live_database: Option<&str>,
+    provider: migdiff_sandbox::Provider,
 ) -> Result<Sandbox, CliError> {
     let sb = match dialect {
         Dialect::Sqlite => migdiff_sandbox::sqlite_file(),
-        Dialect::Postgresql => migdiff_sandbox::postgres(server, live_database).await,
+        Dialect::Postgresql => migdiff_sandbox::postgres(server, live_database, provider).await,
     };
     sb.map_err(|e| CliError::usage(e.to_string()))
 }

@@ -28,6 +28,8 @@ pub struct FileSettings {
     pub renames: std::collections::BTreeMap<String, String>,
     pub python: Option<String>,
     pub dev_url: Option<String>,
+    /// Sandbox provider: auto, server, cluster or docker.
+    pub sandbox: Option<String>,
 }
 
 impl FileSettings {
@@ -56,6 +58,7 @@ impl FileSettings {
             },
             python: self.python.or(lower.python),
             dev_url: self.dev_url.or(lower.dev_url),
+            sandbox: self.sandbox.or(lower.sandbox),
         }
     }
 }

@@ -26,8 +26,16 @@ pub enum SandboxError {
     Cluster(String),
     #[error("refusing to use the live database `{0}` as a sandbox")]
     LiveDatabase(String),
-    #[error("migdiff was built without the `docker` feature; use --dev-url or install PostgreSQL")]
-    NoDocker,
+    #[error(
+        "migdiff was built without the `docker` feature (cargo install --features docker); use --dev-url or install PostgreSQL"
+    )]
+    NoDockerFeature,
+    #[error(
+        "no Docker daemon answered ({0}); start Docker, set DOCKER_HOST, or use --dev-url or a local PostgreSQL"
+    )]
+    NoDockerDaemon(String),
+    #[error("the PostgreSQL container ({image}) did not start: {message}")]
+    Container { image: String, message: String },
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -51,6 +59,12 @@ pub enum Sandbox {
         dir: tempfile::TempDir,
         url: String,
     },
+    /// A PostgreSQL container, removed when dropped.
+    #[cfg(feature = "docker")]
+    Docker {
+        container: Option<Box<docker::Container>>,
+        url: String,
+    },
 }
 
 impl Sandbox {
@@ -60,6 +74,8 @@ impl Sandbox {
             Sandbox::TempDatabase { url, .. }
             | Sandbox::Cluster { url, .. }
             | Sandbox::Sqlite { url, .. } => url,
+            #[cfg(feature = "docker")]
+            Sandbox::Docker { url, .. } => url,
         }
     }
 
@@ -68,6 +84,8 @@ impl Sandbox {
             Sandbox::TempDatabase { .. } => "temporary database",
             Sandbox::Cluster { .. } => "private cluster",
             Sandbox::Sqlite { .. } => "SQLite file",
+            #[cfg(feature = "docker")]
+            Sandbox::Docker { .. } => "Docker container",
         }
     }
 }
@@ -133,6 +151,16 @@ impl Drop for Sandbox {
                 .output();
             }
             Sandbox::Sqlite { .. } => {}
+            #[cfg(feature = "docker")]
+            Sandbox::Docker { container, .. } => {
+                if let Some(c) = container.take() {
+                    // testcontainers' own Drop needs the caller's runtime;
+                    // removing it here works from anywhere.
+                    block_on_thread(async move {
+                        let _ = c.rm().await;
+                    });
+                }
+            }
         }
     }
 }
@@ -334,30 +362,184 @@ pub fn sqlite_file() -> Result<Sandbox, SandboxError> {
     Ok(Sandbox::Sqlite { dir, url })
 }
 
-/// PostgreSQL sandbox: a temporary database on `server` when given (the
-/// dev URL or the live server), else a private cluster.
+/// Which provider makes a PostgreSQL sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Provider {
+    /// A temporary database on the server when there is one, else a
+    /// private cluster, else (with the `docker` feature) a container.
+    #[default]
+    Auto,
+    /// Only a temporary database on the dev or live server.
+    Server,
+    /// Only a private cluster from the local binaries.
+    Cluster,
+    /// Only a Docker container.
+    Docker,
+}
+
+impl FromStr for Provider {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "auto" => Ok(Provider::Auto),
+            "server" => Ok(Provider::Server),
+            "cluster" => Ok(Provider::Cluster),
+            "docker" => Ok(Provider::Docker),
+            other => Err(format!(
+                "unknown sandbox provider `{other}`; use auto, server, cluster or docker"
+            )),
+        }
+    }
+}
+
+/// The server's major version (`server_version_num` / 10000).
+async fn server_major(admin: &PgConnectOptions) -> Option<u32> {
+    let mut c = admin
+        .clone()
+        .disable_statement_logging()
+        .connect()
+        .await
+        .ok()?;
+    let v: String = sqlx::query_scalar("select current_setting('server_version_num')")
+        .fetch_one(&mut c)
+        .await
+        .ok()?;
+    let _ = c.close().await;
+    v.parse::<u32>().ok().map(|n| n / 10000)
+}
+
+/// PostgreSQL sandbox from `provider`: a temporary database on `server`
+/// (the dev URL or the live server), a private cluster, or a container
+/// whose major version matches the server's.
 pub async fn postgres(
     server: Option<&str>,
     live_database: Option<&str>,
+    provider: Provider,
 ) -> Result<Sandbox, SandboxError> {
     // SQLAlchemy's `postgresql+driver://` is sqlx's `postgres://`.
-    let parsed = server.and_then(|s| {
-        let rest = s.split_once("://").map(|(_, r)| r)?;
-        PgConnectOptions::from_str(&format!("postgres://{rest}")).ok()
-    });
-    if let Some(opts) = parsed {
-        let admin = opts.database("postgres");
-        match temp_database(&admin, live_database).await {
-            Ok(sb) => return Ok(sb),
-            Err(SandboxError::LiveDatabase(n)) => return Err(SandboxError::LiveDatabase(n)),
-            // The server would not give us a database: a private cluster instead.
-            Err(_) => {}
+    let admin = server
+        .and_then(|s| {
+            let rest = s.split_once("://").map(|(_, r)| r)?;
+            PgConnectOptions::from_str(&format!("postgres://{rest}")).ok()
+        })
+        .map(|opts| opts.database("postgres"));
+    match provider {
+        Provider::Server => match &admin {
+            Some(admin) => temp_database(admin, live_database).await,
+            None => Err(SandboxError::TempDatabase {
+                server: "(none)".to_string(),
+                message: "no server: pass --dev-url or a live --url".to_string(),
+            }),
+        },
+        Provider::Cluster => private_cluster().await,
+        Provider::Docker => {
+            let major = match &admin {
+                Some(a) => server_major(a).await,
+                None => None,
+            };
+            docker(major).await
+        }
+        Provider::Auto => {
+            if let Some(admin) = &admin {
+                match temp_database(admin, live_database).await {
+                    Ok(sb) => return Ok(sb),
+                    Err(SandboxError::LiveDatabase(n)) => {
+                        return Err(SandboxError::LiveDatabase(n));
+                    }
+                    // The server would not give us a database: a private cluster instead.
+                    Err(_) => {}
+                }
+            }
+            match private_cluster().await {
+                Ok(sb) => Ok(sb),
+                #[cfg(feature = "docker")]
+                Err(cluster_error) => docker(None).await.map_err(|docker_error| {
+                    SandboxError::Cluster(format!(
+                        "{cluster_error}; and the Docker provider: {docker_error}"
+                    ))
+                }),
+                #[cfg(not(feature = "docker"))]
+                Err(e) => Err(e),
+            }
         }
     }
-    private_cluster().await
 }
 
-/// The docker provider: not built in this version.
-pub fn docker() -> Result<Sandbox, SandboxError> {
-    Err(SandboxError::NoDocker)
+/// The major version of the local PostgreSQL binaries, if any.
+pub fn local_major_version() -> Option<u32> {
+    let initdb = find_binary("initdb")?;
+    let out = Command::new(initdb).arg("--version").output().ok()?;
+    // "initdb (PostgreSQL) 15.19 (Debian ...)"
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .find_map(|w| w.split('.').next()?.parse::<u32>().ok())
+}
+
+/// A PostgreSQL container of `major` (the live server's, else the local
+/// binaries', else 16), when a Docker daemon answers.
+#[cfg(feature = "docker")]
+pub async fn docker(major: Option<u32>) -> Result<Sandbox, SandboxError> {
+    docker::start(major.or_else(local_major_version).unwrap_or(16)).await
+}
+
+/// The docker provider needs the `docker` feature.
+#[cfg(not(feature = "docker"))]
+pub async fn docker(_major: Option<u32>) -> Result<Sandbox, SandboxError> {
+    Err(SandboxError::NoDockerFeature)
+}
+
+#[cfg(feature = "docker")]
+mod docker {
+    use std::time::Duration;
+
+    use testcontainers_modules::postgres::Postgres;
+    use testcontainers_modules::testcontainers::core::client::docker_client_instance;
+    use testcontainers_modules::testcontainers::runners::AsyncRunner;
+    use testcontainers_modules::testcontainers::{ContainerAsync, ImageExt};
+
+    use super::{Sandbox, SandboxError};
+
+    pub type Container = ContainerAsync<Postgres>;
+
+    pub async fn start(major: u32) -> Result<Sandbox, SandboxError> {
+        // Ask the daemon first: without one, say so instead of failing
+        // somewhere inside container creation.
+        let ping = async {
+            let client = docker_client_instance().await.map_err(|e| e.to_string())?;
+            client.ping().await.map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(Duration::from_secs(5), ping).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(SandboxError::NoDockerDaemon(e)),
+            Err(_) => {
+                return Err(SandboxError::NoDockerDaemon(
+                    "no answer within 5 s".to_string(),
+                ));
+            }
+        }
+        let tag = format!("{major}-alpine");
+        let image = format!("postgres:{tag}");
+        let err = |e: &dyn std::fmt::Display| SandboxError::Container {
+            image: image.clone(),
+            message: format!(
+                "{e}; an offline machine needs the image pulled beforehand (docker pull {image})"
+            ),
+        };
+        let container = Postgres::default()
+            .with_host_auth()
+            .with_tag(tag.clone())
+            .start()
+            .await
+            .map_err(|e| err(&e))?;
+        let host = container.get_host().await.map_err(|e| err(&e))?;
+        let port = container
+            .get_host_port_ipv4(5432)
+            .await
+            .map_err(|e| err(&e))?;
+        let url = format!("postgres://postgres@{host}:{port}/postgres");
+        Ok(Sandbox::Docker {
+            container: Some(Box::new(container)),
+            url,
+        })
+    }
 }

@@ -81,8 +81,13 @@ const TABLES: &str = "select c.oid::int8, n.nspname::text, c.relname::text, ds.d
         and d.objid = c.oid and d.deptype = 'e') \
     order by 2, 3";
 
+// A default cannot refer to a column, so it is deparsed without its table
+// (relation 0): deparsing against the table opens it, and building a
+// thousand relcache entries in a fresh backend was a third of this query.
+// Generated columns do refer to columns and keep their table.
 const COLUMNS: &str = "select a.attrelid::int8, a.attnum::int4, a.attname::text, \
-    format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(ad.adbin, ad.adrelid), \
+    format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+    pg_get_expr(ad.adbin, case when a.attgenerated = '' then 0 else ad.adrelid end), \
     a.attidentity::text, a.attgenerated::text, \
     case when a.attcollation <> 0 and a.attcollation <> t.typcollation then co.collname::text end, \
     ds.description, \
