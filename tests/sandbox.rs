@@ -325,3 +325,53 @@ fn no_python_with_alembic_is_exit_2() {
     assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
     assert!(o.stderr.contains("/nonexistent/python"), "{}", o.stderr);
 }
+
+/// On a terminal, replaying a long chain shows a progress bar counting
+/// revisions (run under `script`, which gives migdiff a pseudo-terminal).
+#[test]
+fn a_long_chain_shows_a_progress_bar_on_a_terminal() {
+    let p = project("sqlite:////nonexistent/never.db");
+    let dir = p.path();
+    let versions = dir.join("migrations/versions");
+    let mut schema = String::new();
+    let mut down = "None".to_string();
+    for i in 1..=12 {
+        std::fs::write(
+            versions.join(format!("r{i}.py")),
+            format!(
+                "from alembic import op\nimport sqlalchemy as sa\nrevision = 'r{i}'\ndown_revision = {down}\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    op.create_table('t{i}', sa.Column('id', sa.Integer(), primary_key=True))\n\ndef downgrade():\n    op.drop_table('t{i}')\n"
+            ),
+        )
+        .unwrap();
+        down = format!("'r{i}'");
+        schema.push_str(&format!(
+            "CREATE TABLE t{i} (id INTEGER NOT NULL, PRIMARY KEY (id));\n"
+        ));
+    }
+    std::fs::write(dir.join("chain.sql"), schema).unwrap();
+    let venv_bin = python().parent().unwrap().to_path_buf();
+    let typescript = dir.join("typescript");
+    let command = format!(
+        "'{}' --schema chain.sql check --replay",
+        env!("CARGO_BIN_EXE_migdiff")
+    );
+    let mut c = std::process::Command::new("script");
+    c.args(["-qec", &command])
+        .arg(&typescript)
+        .current_dir(dir)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                venv_bin.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
+        )
+        .env_remove("DATABASE_URL")
+        .env_remove("MIGDIFF_DATABASE_URL");
+    let o = run(c);
+    let seen = std::fs::read_to_string(&typescript).unwrap_or_default();
+    assert_eq!(o.code, 0, "{}{}{seen}", o.stdout, o.stderr);
+    assert!(seen.contains("12/12 revisions"), "{seen}");
+    assert!(seen.contains("No drift"), "{seen}");
+}
