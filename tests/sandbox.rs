@@ -74,29 +74,21 @@ fn docker_provider_fails_cleanly_without_a_daemon() {
     let dir = p.path();
     let nowhere = tempfile::tempdir().unwrap();
     let mut c = migdiff(dir);
-    let venv_bin = python().parent().unwrap().to_path_buf();
-    c.env(
-        "PATH",
-        format!(
-            "{}:{}",
-            venv_bin.display(),
-            std::env::var("PATH").unwrap_or_default()
-        ),
-    )
-    .env(
-        "DOCKER_HOST",
-        format!("unix://{}/docker.sock", nowhere.path().display()),
-    )
-    .args([
-        "--dialect",
-        "postgresql",
-        "--sandbox",
-        "docker",
-        "--schema",
-        "v1.sql",
-        "check",
-        "--replay",
-    ]);
+    c.env("PATH", path_with_venv())
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}/docker.sock", nowhere.path().display()),
+        )
+        .args([
+            "--dialect",
+            "postgresql",
+            "--sandbox",
+            "docker",
+            "--schema",
+            "v1.sql",
+            "check",
+            "--replay",
+        ]);
     let o = run(c);
     assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
     let expected = if cfg!(feature = "docker") {
@@ -179,15 +171,18 @@ fn project(dialect_url: &str) -> tempfile::TempDir {
     p
 }
 
+/// PATH with the test venv first, so `python3 -m alembic` finds Alembic.
+fn path_with_venv() -> String {
+    format!(
+        "{}:{}",
+        python().parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 fn md(dir: &std::path::Path, args: &[&str]) -> Output {
     let mut c = migdiff(dir);
-    let venv_bin = python().parent().unwrap().to_path_buf();
-    let path = format!(
-        "{}:{}",
-        venv_bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    c.env("PATH", path).args(args);
+    c.env("PATH", path_with_venv()).args(args);
     run(c)
 }
 
@@ -349,7 +344,6 @@ fn a_long_chain_shows_a_progress_bar_on_a_terminal() {
         ));
     }
     std::fs::write(dir.join("chain.sql"), schema).unwrap();
-    let venv_bin = python().parent().unwrap().to_path_buf();
     let typescript = dir.join("typescript");
     let command = format!(
         "'{}' --schema chain.sql check --replay",
@@ -359,14 +353,7 @@ fn a_long_chain_shows_a_progress_bar_on_a_terminal() {
     c.args(["-qec", &command])
         .arg(&typescript)
         .current_dir(dir)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                venv_bin.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
+        .env("PATH", path_with_venv())
         .env_remove("DATABASE_URL")
         .env_remove("MIGDIFF_DATABASE_URL");
     let o = run(c);

@@ -123,11 +123,12 @@ fn many_tables_compiled_in_two_processes_with_shared_enums_and_a_cycle() {
 
 #[test]
 fn model_types_that_ddl_flattens_are_rendered_as_the_models_say() {
-    let dir = tempfile::tempdir().unwrap();
+    let db = SqliteDb::new();
+    let project = alembic_project(&db.url);
+    let pdir = project.path();
     std::fs::write(
-        dir.path().join("flat.py"),
-        r#"import uuid
-import sqlalchemy as sa
+        pdir.join("flat.py"),
+        r#"import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 class Money(TypeDecorator):
@@ -147,20 +148,15 @@ sa.Table("t", metadata,
 "#,
     )
     .unwrap();
-    let db = SqliteDb::new();
-    let project = alembic_project(&db.url);
-    let pdir = project.path();
-    std::fs::copy(dir.path().join("flat.py"), pdir.join("flat.py")).unwrap();
     let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
-    let mut c = migdiff(pdir);
-    c.env("VIRTUAL_ENV", &venv).args([
-        "--schema",
-        "sqlalchemy:flat:metadata",
-        "diff",
-        "--format",
-        "alembic",
-    ]);
-    let o = run(c);
+    let md = |args: &[&str]| {
+        let mut c = migdiff(pdir);
+        c.env("VIRTUAL_ENV", &venv)
+            .args(["--schema", "sqlalchemy:flat:metadata"])
+            .args(args);
+        run(c)
+    };
+    let o = md(&["diff", "--format", "alembic"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     for expected in [
         "sa.Column('at', sa.DateTime(timezone=True), nullable=True)",
@@ -176,22 +172,11 @@ sa.Table("t", metadata,
 
     // The script migdiff writes imports the models' module for its type,
     // runs, and leaves nothing to do.
-    let mut c = migdiff(pdir);
-    c.env("VIRTUAL_ENV", &venv).args([
-        "--schema",
-        "sqlalchemy:flat:metadata",
-        "autogenerate",
-        "-m",
-        "flat",
-    ]);
-    let o = run(c);
+    let o = md(&["autogenerate", "-m", "flat"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     let o = alembic(pdir, &["upgrade", "head"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    let mut c = migdiff(pdir);
-    c.env("VIRTUAL_ENV", &venv)
-        .args(["--schema", "sqlalchemy:flat:metadata", "check"]);
-    let o = run(c);
+    let o = md(&["check"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     let o = alembic(pdir, &["downgrade", "base"]);
     assert_eq!(o.code, 0, "{}", o.stderr);

@@ -815,16 +815,24 @@ where
 }
 
 impl Ctx {
-    fn sandbox_provider(&self) -> Result<migdiff_sandbox::Provider, CliError> {
-        match self
+    /// A sandbox for `dialect` from the provider `--sandbox` or config
+    /// names (auto by default).
+    async fn sandbox(
+        &self,
+        dialect: Dialect,
+        server: Option<&str>,
+        live_db: Option<&str>,
+    ) -> Result<migdiff_sandbox::Sandbox, CliError> {
+        let provider = match self
             .global
             .sandbox
             .as_deref()
             .or(self.project.file.sandbox.as_deref())
         {
-            Some(p) => p.parse().map_err(CliError::usage),
-            None => Ok(migdiff_sandbox::Provider::Auto),
-        }
+            Some(p) => p.parse().map_err(CliError::usage)?,
+            None => migdiff_sandbox::Provider::Auto,
+        };
+        replay::sandbox(dialect, server, live_db, provider).await
     }
 
     fn dialect_for_sandbox(&self) -> Result<(Dialect, Option<String>, Option<String>), CliError> {
@@ -934,13 +942,9 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     } else {
         None
     };
-    let sandbox = replay::sandbox(
-        dialect,
-        server.as_deref(),
-        live_db.as_deref(),
-        ctx.sandbox_provider()?,
-    )
-    .await?;
+    let sandbox = ctx
+        .sandbox(dialect, server.as_deref(), live_db.as_deref())
+        .await?;
     let runner = ctx.runner(&sandbox)?;
     let vt = ctx.version_table();
     let steps = replay::Steps {
@@ -1041,13 +1045,9 @@ async fn replay_check(ctx: &Ctx, format: CheckFormat, show_diff: bool) -> Result
             "check --replay compares with a declared schema: pass --schema",
         ));
     };
-    let sandbox = replay::sandbox(
-        dialect,
-        server.as_deref(),
-        live_db.as_deref(),
-        ctx.sandbox_provider()?,
-    )
-    .await?;
+    let sandbox = ctx
+        .sandbox(dialect, server.as_deref(), live_db.as_deref())
+        .await?;
     if ctx.global.verbose {
         eprintln!(
             "replaying {} revisions in a {} ({})",

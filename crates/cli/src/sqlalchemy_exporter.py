@@ -36,7 +36,7 @@ def unsorted_tables_and_constraints(tables, filter_fn=None, _warn_for_cycles=Fal
     return now + [(None, later)]
 
 
-def type_hint(sa, column_type, dialect_name):
+def type_hint(sa, column_type):
     """The type as Alembic renders it from a model, when the DDL loses it."""
     if getattr(column_type, "_variant_mapping", None):
         return None  # with_variant(): the dialect's own type is in the DDL
@@ -68,7 +68,7 @@ def type_hint(sa, column_type, dialect_name):
 SIMPLE = (str, int, float, bool, type(None))
 
 
-def hints(sa, metadatas, dialect_name):
+def hints(sa, metadatas):
     conv = sa.sql.elements.conv
     final_names = set()
     column_types = []
@@ -92,7 +92,7 @@ def hints(sa, metadatas, dialect_name):
                 if key is not None and key in memo:
                     hint = memo[key]
                 else:
-                    hint = type_hint(sa, column_type, dialect_name)
+                    hint = type_hint(sa, column_type)
                     if key is not None:
                         memo[key] = hint
                 if hint is not None:
@@ -113,7 +113,7 @@ def compile_ddl(sa, metadatas, dialect_url, tables):
     for md in metadatas:
         subset = None if tables is None else [t for t in md.tables.values() if t in tables]
         md.create_all(engine, checkfirst=False, tables=subset)
-    return out, engine.dialect.name
+    return out
 
 
 def compile_in_two(sa, metadatas, dialect_url):
@@ -136,14 +136,14 @@ def compile_in_two(sa, metadatas, dialect_url):
         os.close(read_end)
         status = 0
         try:
-            statements, _ = compile_ddl(sa, metadatas, dialect_url, second)
+            statements = compile_ddl(sa, metadatas, dialect_url, second)
             with os.fdopen(write_end, "w") as pipe:
                 json.dump(statements, pipe)
         except BaseException:
             status = 1
         os._exit(status)
     os.close(write_end)
-    mine, dialect_name = compile_ddl(sa, metadatas, dialect_url, first)
+    mine = compile_ddl(sa, metadatas, dialect_url, first)
     with os.fdopen(read_end) as pipe:
         text = pipe.read()
     _, status = os.waitpid(pid, 0)
@@ -155,7 +155,7 @@ def compile_in_two(sa, metadatas, dialect_url):
         if statement not in seen:
             seen.add(statement)
             merged.append(statement)
-    return merged, dialect_name
+    return merged
 
 
 def main():
@@ -180,8 +180,8 @@ def main():
         if not isinstance(md, sa.MetaData):
             raise SystemExit(f"{module_name}:{attr} is not a MetaData or a declarative Base")
         metadatas.append(md)
-    out, dialect_name = compile_in_two(sa, metadatas, dialect_url)
-    out.append(HINTS_MARKER + json.dumps(hints(sa, metadatas, dialect_name)))
+    out = compile_in_two(sa, metadatas, dialect_url)
+    out.append(HINTS_MARKER + json.dumps(hints(sa, metadatas)))
     sys.stdout.write("\n\n".join(out) + "\n")
     sys.stdout.flush()
 

@@ -466,7 +466,8 @@ pub async fn postgres(
 }
 
 /// The major version of the local PostgreSQL binaries, if any.
-pub fn local_major_version() -> Option<u32> {
+#[cfg(feature = "docker")]
+fn local_major_version() -> Option<u32> {
     let initdb = find_binary("initdb")?;
     let out = Command::new(initdb).arg("--version").output().ok()?;
     // "initdb (PostgreSQL) 15.19 (Debian ...)"
