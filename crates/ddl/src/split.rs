@@ -1,47 +1,38 @@
 //! Splits a SQL script into statements, keeping where each one starts, so
 //! that every error can name its file, line and column.
 
-/// One statement of a script: its text (without the `;`) and the line and
-/// column (1-based) where it starts.
+/// One statement of a script: its text (without the `;`), borrowed from the
+/// script, and the line and column (1-based, in characters) where it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawStatement {
-    pub text: String,
+pub struct RawStatement<'a> {
+    pub text: &'a str,
     pub line: usize,
     pub column: usize,
 }
 
 /// Splits on `;` outside strings, quoted names, comments and dollar quotes.
 /// psql meta-commands (lines starting with `\`) are dropped.
-pub fn split_statements(script: &str) -> Vec<RawStatement> {
-    let chars: Vec<char> = script.chars().collect();
+///
+/// Works on bytes: every delimiter is ASCII, and in UTF-8 no byte of a
+/// multi-byte character equals an ASCII one. A statement is the slice from
+/// its first character to its `;`, so nothing is copied.
+pub fn split_statements(script: &str) -> Vec<RawStatement<'_>> {
+    let bytes = script.as_bytes();
+    let n = bytes.len();
     let mut out = Vec::new();
-    let mut current = String::with_capacity(1024);
-    let (mut line, mut col) = (1usize, 1usize);
-    let mut start: Option<(usize, usize)> = None;
+    let mut cursor = Cursor { line: 1, column: 1 };
+    // (byte offset, line, column) of the statement being read.
+    let mut start: Option<(usize, usize, usize)> = None;
     let mut i = 0;
     let mut at_line_start = true;
 
-    macro_rules! advance {
-        ($c:expr) => {{
-            let c: char = $c;
-            current.push(c);
-            if c == '\n' {
-                line += 1;
-                col = 1;
-            } else {
-                col += 1;
-            }
-        }};
-    }
-
-    while i < chars.len() {
-        let c = chars[i];
+    while i < n {
+        let c = char_at(script, i);
+        let next = bytes.get(i + 1).copied();
         // A psql meta-command runs to the end of its line.
         if at_line_start && c == '\\' && start.is_none() {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-                col += 1;
-            }
+            let end = find_byte(bytes, i, b'\n');
+            i = cursor.pass(bytes, i, end);
             continue;
         }
         if c == '\n' {
@@ -51,141 +42,156 @@ pub fn split_statements(script: &str) -> Vec<RawStatement> {
         }
         if start.is_none() && !c.is_whitespace() && c != ';' {
             // Comments before a statement are not part of where it starts.
-            let is_comment = (c == '-' && chars.get(i + 1) == Some(&'-'))
-                || (c == '/' && chars.get(i + 1) == Some(&'*'));
+            let is_comment = (c == '-' && next == Some(b'-')) || (c == '/' && next == Some(b'*'));
             if !is_comment {
-                start = Some((line, col));
-                current.clear();
+                start = Some((i, cursor.line, cursor.column));
             }
         }
-        match c {
-            '-' if chars.get(i + 1) == Some(&'-') => {
-                while i < chars.len() && chars[i] != '\n' {
-                    advance!(chars[i]);
-                    i += 1;
-                }
-                continue;
-            }
-            '/' if chars.get(i + 1) == Some(&'*') => {
-                let mut depth = 0;
-                while i < chars.len() {
-                    if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+        i = match c {
+            '-' if next == Some(b'-') => cursor.pass(bytes, i, find_byte(bytes, i, b'\n')),
+            '/' if next == Some(b'*') => {
+                let mut depth = 0usize;
+                let mut j = i;
+                while j < n {
+                    if bytes[j] == b'/' && bytes.get(j + 1) == Some(&b'*') {
                         depth += 1;
-                        advance!('/');
-                        advance!('*');
-                        i += 2;
-                        continue;
-                    }
-                    if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
-                        depth -= 1;
-                        advance!('*');
-                        advance!('/');
-                        i += 2;
+                        j += 2;
+                    } else if bytes[j] == b'*' && bytes.get(j + 1) == Some(&b'/') {
+                        depth = depth.saturating_sub(1);
+                        j += 2;
                         if depth == 0 {
                             break;
                         }
-                        continue;
+                    } else {
+                        j += 1;
                     }
-                    advance!(chars[i]);
-                    i += 1;
                 }
-                continue;
+                cursor.pass(bytes, i, j.min(n))
             }
             '\'' | '"' | '`' => {
+                let quote = bytes[i];
                 // E'...' strings allow backslash escapes.
-                let backslash = c == '\''
-                    && i > 0
-                    && matches!(chars[i - 1], 'e' | 'E')
-                    && (i < 2 || !chars[i - 2].is_alphanumeric());
-                advance!(c);
-                i += 1;
-                while i < chars.len() {
-                    let d = chars[i];
-                    if backslash && d == '\\' && i + 1 < chars.len() {
-                        advance!(d);
-                        advance!(chars[i + 1]);
-                        i += 2;
+                let mut before = script[..i].chars().rev();
+                let backslash = quote == b'\''
+                    && matches!(before.next(), Some('e' | 'E'))
+                    && !before.next().is_some_and(char::is_alphanumeric);
+                let mut j = i + 1;
+                while j < n {
+                    let d = bytes[j];
+                    if backslash && d == b'\\' && j + 1 < n {
+                        j += 2;
                         continue;
                     }
-                    advance!(d);
-                    i += 1;
-                    if d == c {
-                        if chars.get(i) == Some(&c) {
-                            advance!(c);
-                            i += 1;
+                    j += 1;
+                    if d == quote {
+                        if bytes.get(j) == Some(&quote) {
+                            j += 1;
                             continue;
                         }
                         break;
                     }
                 }
-                continue;
+                // An escape may have stepped into a multi-byte character.
+                cursor.pass(bytes, i, boundary(script, j))
             }
-            '$' => {
-                // $tag$ ... $tag$
-                let mut j = i + 1;
-                while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
-                    j += 1;
+            '$' => match dollar_tag(script, i) {
+                Some(tag_end) => {
+                    let tag = &script[i..tag_end];
+                    let end = script[tag_end..]
+                        .find(tag)
+                        .map_or(n, |at| tag_end + at + tag.len());
+                    cursor.pass(bytes, i, end)
                 }
-                let is_tag = j < chars.len()
-                    && chars[j] == '$'
-                    && !(i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_'))
-                    && chars[i + 1..j]
-                        .iter()
-                        .all(|c| !c.is_ascii_digit() || j > i + 1);
-                if is_tag && !chars[i + 1..j].first().is_some_and(|c| c.is_ascii_digit()) {
-                    let tag: String = chars[i..=j].iter().collect();
-                    for &c in &chars[i..=j] {
-                        advance!(c);
-                    }
-                    i = j + 1;
-                    let tag_chars: Vec<char> = tag.chars().collect();
-                    while i < chars.len() {
-                        if chars[i..].starts_with(&tag_chars) {
-                            for k in 0..tag_chars.len() {
-                                advance!(chars[i + k]);
-                            }
-                            i += tag_chars.len();
-                            break;
-                        }
-                        advance!(chars[i]);
-                        i += 1;
-                    }
-                    continue;
-                }
-                advance!(c);
-                i += 1;
-                continue;
-            }
+                None => cursor.pass(bytes, i, i + 1),
+            },
             ';' => {
-                if let Some((l, c0)) = start.take() {
+                if let Some((from, line, column)) = start.take() {
                     out.push(RawStatement {
-                        text: std::mem::take(&mut current),
-                        line: l,
-                        column: c0,
+                        text: &script[from..i],
+                        line,
+                        column,
                     });
-                } else {
-                    current.clear();
                 }
-                col += 1;
-                i += 1;
-                continue;
+                cursor.pass(bytes, i, i + 1)
             }
-            _ => {
-                advance!(c);
-                i += 1;
-            }
-        }
+            other => cursor.pass(bytes, i, i + other.len_utf8()),
+        };
     }
-    if let Some((l, c0)) = start
-        && !current.trim().is_empty()
+    if let Some((from, line, column)) = start
+        && !script[from..].trim().is_empty()
     {
         out.push(RawStatement {
-            text: current,
-            line: l,
-            column: c0,
+            text: &script[from..],
+            line,
+            column,
         });
     }
     out
+}
+
+/// Line and column (in characters) of the next byte to read.
+struct Cursor {
+    line: usize,
+    column: usize,
+}
+
+impl Cursor {
+    /// Moves over `bytes[from..to]` and returns `to`.
+    fn pass(&mut self, bytes: &[u8], from: usize, to: usize) -> usize {
+        for &b in &bytes[from..to] {
+            if b == b'\n' {
+                self.line += 1;
+                self.column = 1;
+            } else if b & 0xC0 != 0x80 {
+                // Not a continuation byte: a character starts here.
+                self.column += 1;
+            }
+        }
+        to
+    }
+}
+
+fn char_at(script: &str, at: usize) -> char {
+    script[at..].chars().next().unwrap_or('\0')
+}
+
+/// The first `byte` at or after `from`, else the end.
+fn find_byte(bytes: &[u8], from: usize, byte: u8) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == byte)
+        .map_or(bytes.len(), |at| from + at)
+}
+
+/// The first character boundary at or after `at`.
+fn boundary(script: &str, mut at: usize) -> usize {
+    while at < script.len() && !script.is_char_boundary(at) {
+        at += 1;
+    }
+    at.min(script.len())
+}
+
+/// When a dollar quote's opening tag (`$$`, `$tag$`) starts at `at`, the
+/// byte after it. A tag is letters, digits and `_`, not starting with a
+/// digit (`$1` is a parameter), and not glued to a preceding word.
+fn dollar_tag(script: &str, at: usize) -> Option<usize> {
+    let glued = script[..at]
+        .chars()
+        .next_back()
+        .is_some_and(|p| p.is_alphanumeric() || p == '_');
+    if glued {
+        return None;
+    }
+    let rest = &script[at + 1..];
+    let name_len = rest
+        .char_indices()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
+        .map_or(rest.len(), |(k, _)| k);
+    let name = &rest[..name_len];
+    if name.starts_with(|c: char| c.is_ascii_digit()) || !rest[name_len..].starts_with('$') {
+        return None;
+    }
+    Some(at + 1 + name_len + 1)
 }
 
 #[cfg(test)]
@@ -203,5 +209,39 @@ mod tests {
         assert_eq!((s[0].line, s[0].column), (2, 1));
         assert!(texts[1].ends_with("SELECT $$;$$"));
         assert_eq!(texts[2], "SET x = 1");
+    }
+
+    #[test]
+    fn columns_count_characters_and_statements_borrow_the_script() {
+        let script = "-- é\nCREATE TABLE \"naïve\" (x int);  SELECT 'ü;';\n\tSELECT 1";
+        let s = split_statements(script);
+        let at: Vec<(&str, usize, usize)> = s.iter().map(|r| (r.text, r.line, r.column)).collect();
+        assert_eq!(
+            at,
+            [
+                ("CREATE TABLE \"naïve\" (x int)", 2, 1),
+                ("SELECT 'ü;'", 2, 32),
+                ("SELECT 1", 3, 2),
+            ]
+        );
+    }
+
+    #[test]
+    fn escapes_dollar_quotes_and_nested_comments() {
+        let s = split_statements(
+            "SELECT E'a\\';b';SELECT 'a\\';SELECT $f$ ; $f$;SELECT $1;/* a /* ; */ ; */SELECT x$y;z$",
+        );
+        let texts: Vec<&str> = s.iter().map(|r| r.text).collect();
+        assert_eq!(
+            texts,
+            [
+                "SELECT E'a\\';b'",
+                "SELECT 'a\\'",
+                "SELECT $f$ ; $f$",
+                "SELECT $1",
+                "SELECT x$y",
+                "z$",
+            ]
+        );
     }
 }
