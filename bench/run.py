@@ -208,6 +208,16 @@ def bench_pg(n, runs, migdiff, venv, alembic_max):
         t = time.perf_counter()
         subprocess.run(["psql", "-q", url, "-f", str(work / "catalog.sql"), "-o", os.devnull], check=True)
         floor.append(time.perf_counter() - t)
+    # In `check` the declared schema is read while the server answers, so
+    # its phase time includes waiting for the CPU. Read alone: the same
+    # check against an empty database, where introspection is nothing.
+    empty = f"{db}_empty"
+    psql(admin, "-c", f'drop database if exists "{empty}" with (force)', "-c", f'create database "{empty}"')
+    read_alone = []
+    for r in range(runs):
+        _, _, _, _, err = timed([migdiff, "--url", f"{PG}/{empty}", "--schema", "schema.sql", "-v", "check"], work)
+        read_alone.append(phases(err).get("read declared schema", float("nan")))
+    psql(admin, "-c", f'drop database if exists "{empty}" with (force)')
     psql(admin, "-c", f'drop database if exists "{db}" with (force)')
     shutil.rmtree(work, ignore_errors=True)
     med = statistics.median
@@ -221,6 +231,7 @@ def bench_pg(n, runs, migdiff, venv, alembic_max):
         "models_export_ms": round(med(export_ms), 1),
         "migdiff_peak_mb": round(max(m_rss), 1),
         "psql_catalog_s": round(med(floor), 3),
+        "ddl_read_alone_ms": round(med(read_alone), 1),
         "phases_ms": {k: round(med([p.get(k, 0) for p in ph]), 1) for k in ph[0]} if ph else {},
     }
     row["introspect_vs_psql"] = round(row["phases_ms"].get("introspect", 0) / 1000 / row["psql_catalog_s"], 2)
@@ -277,13 +288,15 @@ def main():
     print()
     nan = float("nan")
     print(f"{'dialect':10} {'tables':>6} {'migdiff s':>10} {'alembic s':>10} {'ratio':>7} {'peak MB':>8} "
-          f"{'introspect ms':>14} {'psql floor ms':>14} {'w/ models s':>12} {'ratio':>7} {'export ms':>10}")
+          f"{'introspect ms':>14} {'psql floor ms':>14} {'DDL read ms':>12} {'diff ms':>8} "
+          f"{'w/ models s':>12} {'ratio':>7} {'export ms':>10}")
     for r in rows:
         intro = r.get("phases_ms", {}).get("introspect")
         floor = r.get("psql_catalog_s")
         print(f"{r['dialect']:10} {r['tables']:>6} {r['migdiff_s']:>10.3f} "
               f"{(r['alembic_s'] or nan):>10.3f} {(r['ratio'] or nan):>6.1f}x {r['migdiff_peak_mb']:>8.1f} "
               f"{(intro if intro is not None else nan):>14.1f} {(floor*1000 if floor else nan):>14.1f} "
+              f"{r.get('ddl_read_alone_ms', nan):>12.1f} {r.get('phases_ms', {}).get('diff', nan):>8.1f} "
               f"{r.get('migdiff_models_s', nan):>12.3f} {(r.get('ratio_models') or nan):>6.1f}x {r.get('models_export_ms', nan):>10.1f}")
     if a.json:
         Path(a.json).write_text(json.dumps({"machine": os.uname().nodename, "cpus": os.cpu_count(), "rows": rows}, indent=1))

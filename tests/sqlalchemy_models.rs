@@ -213,3 +213,55 @@ fn a_module_that_fails_to_import_is_exit_2_with_the_traceback() {
         o.stderr
     );
 }
+
+#[test]
+fn with_bytecode_turned_off_the_models_are_cached_outside_the_project() {
+    let db = SqliteDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tiny.py"),
+        "import sqlalchemy as sa\nmetadata = sa.MetaData()\nsa.Table('t', metadata, sa.Column('id', sa.Integer, primary_key=True))\n",
+    )
+    .unwrap();
+    let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
+    for _ in 0..2 {
+        let mut c = migdiff(dir.path());
+        c.env("VIRTUAL_ENV", &venv)
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .env_remove("PYTHONPYCACHEPREFIX")
+            .env("XDG_CACHE_HOME", cache.path())
+            .args([
+                "--url",
+                &db.url,
+                "--schema",
+                "sqlalchemy:tiny:metadata",
+                "diff",
+            ]);
+        let o = run(c);
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        assert!(o.stdout.contains("add table main.t"), "{}", o.stdout);
+    }
+    assert!(!dir.path().join("__pycache__").exists());
+    let cached: Vec<_> = walk(&cache.path().join("migdiff/pycache"))
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("tiny."))
+        })
+        .collect();
+    assert_eq!(cached.len(), 1, "{cached:?}");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

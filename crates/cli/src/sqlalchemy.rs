@@ -82,6 +82,21 @@ pub fn find_python(configured: Option<&str>, base: &Path) -> PathBuf {
     PathBuf::from("python3")
 }
 
+/// Where the exporter keeps compiled models when the environment turns
+/// `.pyc` files off (PYTHONDONTWRITEBYTECODE, common in containers):
+/// compiling a large models module is a fifth of its import, every run.
+fn bytecode_cache() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|home| PathBuf::from(home).join(".cache"))
+        })?;
+    Some(base.join("migdiff").join("pycache"))
+}
+
 pub fn export(
     source: &str,
     dialect: Dialect,
@@ -109,6 +124,9 @@ pub fn export(
         .arg(base)
         .args(extra_paths)
         .current_dir(base);
+    if let Some(cache) = bytecode_cache() {
+        cmd.env("MIGDIFF_PYCACHE", cache);
+    }
     let out = cmd.output().map_err(|e| {
         CliError::usage(format!(
             "cannot run {}: {e}; install Python with SQLAlchemy, or set `python` in migdiff.toml",

@@ -169,6 +169,13 @@ def main():
     if hasattr(sa_ddl, "sort_tables_and_constraints"):
         sa_ddl.sort_tables_and_constraints = unsorted_tables_and_constraints
 
+    # With .pyc files turned off, the models would be compiled from source
+    # on every run; keep their bytecode in migdiff's own cache instead, out
+    # of the project's tree. A PYTHONPYCACHEPREFIX the user chose wins.
+    cache = os.environ.get("MIGDIFF_PYCACHE")
+    if cache and sys.flags.dont_write_bytecode and sys.pycache_prefix is None:
+        sys.pycache_prefix = cache
+        sys.dont_write_bytecode = False
     module = importlib.import_module(module_name)
     target = module
     for part in attr.split("."):
