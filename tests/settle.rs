@@ -82,3 +82,26 @@ fn without_a_scratch_database_it_is_unverified_not_clean() {
         o.stdout
     );
 }
+
+#[test]
+fn the_scratch_database_follows_the_sandbox_option() {
+    let db = PgDb::new();
+    db.exec(REWRITTEN);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), REWRITTEN).unwrap();
+    let mut c = migdiff(dir.path());
+    // The dev server answers nowhere, but a private cluster is asked for.
+    c.args([
+        "--url",
+        &db.url,
+        "--dev-url",
+        "postgresql://postgres@127.0.0.1:1/nowhere",
+        "--sandbox",
+        "cluster",
+        "--schema",
+        "s.sql",
+        "check",
+    ]);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}

@@ -414,18 +414,26 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     let mut unverified = Vec::new();
     if let DbUrl::Postgres { options, .. } = &url {
         let t = Instant::now();
+        // The scratch database comes from where every throwaway database
+        // does: --dev-url, else the live server, as --sandbox allows.
         let dev = ctx
             .global
             .dev_url
             .clone()
             .or_else(|| ctx.project.file.dev_url.clone());
+        // A dev server the user named is the only place auto looks.
+        let provider = match ctx.sandbox_provider()? {
+            migdiff_sandbox::Provider::Auto if dev.is_some() => migdiff_sandbox::Provider::Server,
+            chosen => chosen,
+        };
+        let server = dev.or_else(|| ctx.project.url.as_ref().map(|(u, _)| u.clone()));
         let database = options.get_database().unwrap_or_default().to_string();
         unverified = settle::settle(
             &live.schema,
             &mut declared,
-            options,
+            server.as_deref(),
             &database,
-            dev.as_deref(),
+            provider,
         )
         .await?;
         if ctx.global.verbose {
@@ -823,16 +831,20 @@ impl Ctx {
         server: Option<&str>,
         live_db: Option<&str>,
     ) -> Result<migdiff_sandbox::Sandbox, CliError> {
-        let provider = match self
+        replay::sandbox(dialect, server, live_db, self.sandbox_provider()?).await
+    }
+
+    /// `--sandbox`, else `sandbox` in config, else auto.
+    fn sandbox_provider(&self) -> Result<migdiff_sandbox::Provider, CliError> {
+        match self
             .global
             .sandbox
             .as_deref()
             .or(self.project.file.sandbox.as_deref())
         {
-            Some(p) => p.parse().map_err(CliError::usage)?,
-            None => migdiff_sandbox::Provider::Auto,
-        };
-        replay::sandbox(dialect, server, live_db, provider).await
+            Some(p) => p.parse().map_err(CliError::usage),
+            None => Ok(migdiff_sandbox::Provider::Auto),
+        }
     }
 
     fn dialect_for_sandbox(&self) -> Result<(Dialect, Option<String>, Option<String>), CliError> {
@@ -912,7 +924,15 @@ async fn settle_on_sandbox(
     let unverified = match &url {
         DbUrl::Postgres { options, .. } => {
             let db = options.get_database().unwrap_or_default().to_string();
-            settle::settle(built, &mut declared, options, &db, None).await?
+            // A second throwaway database beside the sandbox's, on its server.
+            settle::settle(
+                built,
+                &mut declared,
+                Some(sandbox.url()),
+                &db,
+                migdiff_sandbox::Provider::Server,
+            )
+            .await?
         }
         DbUrl::Sqlite { .. } => Vec::new(),
     };

@@ -76,9 +76,9 @@ fn adopt(declared: &mut Table, settled: &Table) {
 pub async fn settle(
     live: &Schema,
     declared: &mut Schema,
-    live_options: &PgConnectOptions,
+    server: Option<&str>,
     live_database: &str,
-    dev_url: Option<&str>,
+    provider: migdiff_sandbox::Provider,
 ) -> Result<Vec<String>, CliError> {
     let questioned: Vec<_> = declared
         .tables
@@ -96,30 +96,9 @@ pub async fn settle(
             .collect::<Vec<_>>()
     };
 
-    // A throwaway database: on --dev-url when given (and only there), else
-    // on the live server, else in a private cluster.
-    let sandbox = match dev_url {
-        Some(u) => {
-            let Some(opts) = u.split_once("://").and_then(|(_, rest)| {
-                PgConnectOptions::from_str(&format!("postgres://{rest}")).ok()
-            }) else {
-                return Err(CliError::usage(format!(
-                    "--dev-url {}: not a PostgreSQL URL",
-                    crate::url::mask(u)
-                )));
-            };
-            migdiff_sandbox::temp_database(&opts.database("postgres"), Some(live_database)).await
-        }
-        None => match migdiff_sandbox::temp_database(
-            &live_options.clone().database("postgres"),
-            Some(live_database),
-        )
-        .await
-        {
-            Ok(sb) => Ok(sb),
-            Err(_) => migdiff_sandbox::private_cluster().await,
-        },
-    };
+    // A throwaway database from the chosen provider; none at all is not an
+    // error here: the tables in question are reported as unverified.
+    let sandbox = migdiff_sandbox::postgres(server, Some(live_database), provider).await;
     let Ok(sandbox) = sandbox else {
         return Ok(unverified());
     };
