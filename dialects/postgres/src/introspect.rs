@@ -1,6 +1,7 @@
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::time::Duration;
 
+use futures_util::TryStreamExt;
 use migdiff_model::*;
 use migdiff_sqlexpr::{normalize_default, normalize_expr, parse_type_text};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
@@ -212,17 +213,58 @@ pub async fn introspect(
     introspect_on(conn, None, options).await
 }
 
-async fn fetch(
+/// Runs a catalog query and hands each row to `take` as it arrives: the
+/// raw rows are never all held at once (at 10,000 tables they, and the
+/// vectors they were collected in, were most of the memory, and
+/// first-touching memory is most of the client's time).
+async fn fetch_each(
     tx: &mut PgConnection,
     sql: String,
     label: &'static str,
     schemas: &[String],
-) -> Result<Vec<PgRow>, PgError> {
-    sqlx::query(sqlx::AssertSqlSafe(sql))
+    mut take: impl FnMut(PgRow) -> Result<(), PgError>,
+) -> Result<(), PgError> {
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(schemas)
-        .fetch_all(tx)
-        .await
-        .map_err(q(label))
+        .fetch(tx);
+    while let Some(row) = rows.try_next().await.map_err(q(label))? {
+        take(row)?;
+    }
+    Ok(())
+}
+
+/// [`fetch_each`] into a vector, skipping rows `convert` turns into `None`.
+async fn fetch_map<T>(
+    tx: &mut PgConnection,
+    sql: String,
+    label: &'static str,
+    schemas: &[String],
+    convert: impl Fn(PgRow) -> Result<Option<T>, PgError>,
+) -> Result<Vec<T>, PgError> {
+    let mut out = Vec::new();
+    fetch_each(tx, sql, label, schemas, |row| {
+        out.extend(convert(row)?);
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Columns per table oid, in attnum order, with their attnums.
+type ColumnsByTable = HashMap<i64, (Vec<i16>, Vec<Column>)>;
+
+/// Files each column row under its table as it arrives: one small vector
+/// per table instead of one that keeps doubling.
+fn take_column(by_table: &mut ColumnsByTable, row: PgRow) -> Result<(), PgError> {
+    let ColumnRow {
+        oid,
+        attnum,
+        column,
+    } = column_row(row)?;
+    let (attnums, columns) = by_table.entry(oid).or_default();
+    attnums.push(attnum);
+    columns.push(column);
+    Ok(())
 }
 
 /// Like [`introspect`], with a second connection: the catalog queries are
@@ -256,10 +298,6 @@ pub async fn introspect_on(
         enums_sql,
         sequences_sql,
     ] = catalog_queries(version);
-    // attnum → name per table, from the columns query, for key columns.
-    let mut attnames: std::collections::HashMap<(i64, i16), String> =
-        std::collections::HashMap::new();
-
     let schema_names: Vec<String> = sqlx::query_scalar(SCHEMAS)
         .bind(&options.schemas)
         .fetch_all(&mut *tx)
@@ -295,38 +333,51 @@ pub async fn introspect_on(
         second_tx = Some(t2);
     }
     let names = &schema_names;
-    let (table_rows, column_rows, constraint_rows, index_rows, enum_rows, sequence_rows) =
-        match &mut second_tx {
-            Some(t2) => {
-                let a = async {
-                    let c = fetch(&mut tx, columns_sql, COLUMNS, names).await?;
-                    let e = fetch(&mut tx, enums_sql, ENUMS, names).await?;
-                    let s = fetch(&mut tx, sequences_sql, SEQUENCES, names).await?;
-                    Ok::<_, PgError>((c, e, s))
-                };
-                let b = async {
-                    let t = fetch(t2, tables_sql, TABLES, names).await?;
-                    let k = fetch(t2, constraints_sql, CONSTRAINTS, names).await?;
-                    let i = fetch(t2, indexes_sql, INDEXES, names).await?;
-                    Ok::<_, PgError>((t, k, i))
-                };
-                let (ra, rb) = tokio::join!(a, b);
-                let ((c, e, s), (t, k, i)) = (ra?, rb?);
-                (t, c, k, i, e, s)
-            }
-            None => (
-                fetch(&mut tx, tables_sql, TABLES, names).await?,
-                fetch(&mut tx, columns_sql, COLUMNS, names).await?,
-                fetch(&mut tx, constraints_sql, CONSTRAINTS, names).await?,
-                fetch(&mut tx, indexes_sql, INDEXES, names).await?,
-                fetch(&mut tx, enums_sql, ENUMS, names).await?,
-                fetch(&mut tx, sequences_sql, SEQUENCES, names).await?,
-            ),
-        };
+    let vt = (
+        vt_schema_of(&options.version_table),
+        options.version_table.1.as_str(),
+    );
+    let mut columns = ColumnsByTable::new();
+    let (tables, constraints, indexes, enums, sequences) = match &mut second_tx {
+        Some(t2) => {
+            let a = async {
+                fetch_each(&mut tx, columns_sql, COLUMNS, names, |r| {
+                    take_column(&mut columns, r)
+                })
+                .await?;
+                let e = fetch_map(&mut tx, enums_sql, ENUMS, names, enum_row).await?;
+                let s = fetch_map(&mut tx, sequences_sql, SEQUENCES, names, sequence_row).await?;
+                Ok::<_, PgError>((e, s))
+            };
+            let b = async {
+                let t = fetch_map(t2, tables_sql, TABLES, names, |r| table_row(r, vt)).await?;
+                let k = fetch_map(t2, constraints_sql, CONSTRAINTS, names, constraint_row).await?;
+                let i = fetch_map(t2, indexes_sql, INDEXES, names, index_row).await?;
+                Ok::<_, PgError>((t, k, i))
+            };
+            let (ra, rb) = tokio::join!(a, b);
+            let ((e, s), (t, k, i)) = (ra?, rb?);
+            (t, k, i, e, s)
+        }
+        None => (
+            fetch_map(&mut tx, tables_sql, TABLES, names, |r| table_row(r, vt)).await?,
+            {
+                fetch_each(&mut tx, columns_sql, COLUMNS, names, |r| {
+                    take_column(&mut columns, r)
+                })
+                .await?;
+                fetch_map(&mut tx, constraints_sql, CONSTRAINTS, names, constraint_row).await?
+            },
+            fetch_map(&mut tx, indexes_sql, INDEXES, names, index_row).await?,
+            fetch_map(&mut tx, enums_sql, ENUMS, names, enum_row).await?,
+            fetch_map(&mut tx, sequences_sql, SEQUENCES, names, sequence_row).await?,
+        ),
+    };
     queries += 6;
     if let Some(t2) = second_tx {
         t2.rollback().await.map_err(q("ROLLBACK"))?;
     }
+    tx.rollback().await.map_err(q("ROLLBACK"))?;
 
     let mut schema = Schema::default();
     for s in &schema_names {
@@ -334,233 +385,79 @@ pub async fn introspect_on(
             schema.schemas.insert(s.clone());
         }
     }
-    let (vt_schema, vt_name) = &options.version_table;
-    let vt_schema = vt_schema.clone().unwrap_or_else(|| "public".to_string());
-
-    let mut by_oid: BTreeMap<i64, Table> = BTreeMap::new();
-    let rows = table_rows;
-    for row in rows {
-        let oid: i64 = row.get(0);
-        let name = ObjectName::new(row.get::<String, _>(1), row.get::<String, _>(2));
-        if name.schema == vt_schema && &name.name == vt_name {
-            continue;
+    let mut by_oid: HashMap<i64, Building> = tables
+        .into_iter()
+        .map(|(oid, table)| {
+            let attnums = Vec::new();
+            (oid, Building { table, attnums })
+        })
+        .collect();
+    // Rows come ordered by table and attnum, so each attnums list is sorted.
+    for (oid, (attnums, table_columns)) in columns {
+        if let Some(b) = by_oid.get_mut(&oid) {
+            b.attnums = attnums;
+            b.table.columns = table_columns;
         }
-        let mut table = Table::new(name);
-        table.comment = row.get(3);
-        by_oid.insert(oid, table);
     }
-
-    let rows = column_rows;
-    for row in rows {
-        let oid: i64 = row.get(0);
-        let Some(table) = by_oid.get_mut(&oid) else {
+    for row in constraints {
+        let Some(b) = by_oid.get_mut(&row.oid) else {
             continue;
         };
-        let formatted: String = row.get(3);
-        let typtype: Option<String> = row.get(10);
-        let is_array: bool = row.get(13);
-        let data_type = if typtype.as_deref() == Some("e") {
-            let en = DataType::Enum(ObjectName::new(
-                row.get::<String, _>(11),
-                row.get::<String, _>(12),
-            ));
-            if is_array {
-                DataType::Array(Box::new(en))
-            } else {
-                en
-            }
-        } else {
-            parse_type_text(&formatted, Dialect::Postgresql)
-        };
-        let attnum: i32 = row.get(1);
-        let name: String = row.get(2);
-        attnames.insert((oid, attnum as i16), name.clone());
-        let mut column = Column::new(name, data_type);
-        column.nullable = !row.get::<bool, _>(4);
-        let default_text: Option<String> = row.get(5);
-        let identity: String = row.get(6);
-        let generated: String = row.get(7);
-        column.collation = row.get(8);
-        column.comment = row.get(9);
-        let deptype: Option<String> = row.get(14);
-        if !identity.is_empty() {
-            column.identity = Some(Identity {
-                always: identity == "a",
-                start: row.get(15),
-                increment: row.get(16),
-                min_value: row.get(17),
-                max_value: row.get(18),
-                cache: row.get(19),
-                cycle: row.get::<Option<bool>, _>(20).unwrap_or(false),
-            });
-        } else if generated == "s" {
-            if let Some(expr) = &default_text {
-                column.generated = Some(Generated {
-                    expr: normalize_expr(expr, Dialect::Postgresql)?,
-                    stored: true,
-                });
-            }
-        } else if let Some(text) = &default_text {
-            // A nextval() default on a sequence the column owns is a serial.
-            if deptype.as_deref() == Some("a") && text.starts_with("nextval(") {
-                column.serial = true;
-            } else {
-                column.default = Some(normalize_default(
-                    text,
-                    &column.data_type,
-                    Dialect::Postgresql,
-                )?);
-            }
-        }
-        table.columns.push(column);
-    }
-
-    let rows = constraint_rows;
-    for row in rows {
-        let oid: i64 = row.get(0);
-        let Some(table) = by_oid.get_mut(&oid) else {
-            continue;
-        };
-        let name: String = row.get(1);
-        let kind: String = row.get(2);
-        let keys: Vec<i16> = row.get::<Option<Vec<i16>>, _>(3).unwrap_or_default();
-        let columns: Vec<String> = keys
-            .iter()
-            .map(|k| attnames.get(&(oid, *k)).cloned().unwrap_or_default())
-            .collect();
-        match kind.as_str() {
-            "p" => {
-                table.primary_key = Some(PrimaryKey {
+        let columns = row.keys.iter().map(|k| b.column_name(*k)).collect();
+        match row.constraint {
+            PendingConstraint::Primary(name) => {
+                b.table.primary_key = Some(PrimaryKey {
                     name: Some(name),
                     columns,
                 })
             }
-            "u" => table.uniques.push(UniqueConstraint {
-                name: Some(name),
-                columns,
-                nulls_not_distinct: row.get(13),
-                deferrable: row.get(10),
-                initially_deferred: row.get(11),
-            }),
-            "f" => table.foreign_keys.push(ForeignKey {
-                name: Some(name),
-                columns,
-                ref_table: ObjectName::new(row.get::<String, _>(4), row.get::<String, _>(5)),
-                ref_columns: row.get::<Option<Vec<String>>, _>(6).unwrap_or_default(),
-                on_update: action(&row.get::<String, _>(7)),
-                on_delete: action(&row.get::<String, _>(8)),
-                match_kind: match row.get::<String, _>(9).as_str() {
-                    "f" => FkMatch::Full,
-                    "p" => FkMatch::Partial,
-                    _ => FkMatch::Simple,
-                },
-                deferrable: row.get(10),
-                initially_deferred: row.get(11),
-            }),
-            "c" => {
-                let def: String = row.get(12);
-                let body = check_body(&def);
-                table.checks.push(CheckConstraint {
-                    name: Some(name),
-                    expr: normalize_expr(body, Dialect::Postgresql)?,
-                });
+            PendingConstraint::Unique(mut u) => {
+                u.columns = columns;
+                b.table.uniques.push(u);
             }
-            _ => {}
+            PendingConstraint::Foreign(mut fk) => {
+                fk.columns = columns;
+                b.table.foreign_keys.push(fk);
+            }
+            PendingConstraint::Check(c) => b.table.checks.push(c),
         }
     }
-
-    let rows = index_rows;
-    for row in rows {
-        let oid: i64 = row.get(0);
-        let Some(table) = by_oid.get_mut(&oid) else {
+    for row in indexes {
+        let Some(b) = by_oid.get_mut(&row.oid) else {
             continue;
         };
-        let key_count = row.get::<i32, _>(5).max(0) as usize;
-        let indkey: Vec<i16> = row.get(6);
-        let names: Vec<String> = indkey
-            .iter()
-            .map(|k| {
-                if *k == 0 {
-                    String::new()
-                } else {
-                    attnames.get(&(oid, *k)).cloned().unwrap_or_default()
-                }
-            })
-            .collect();
-        let defs: Vec<String> = row.get(7);
-        let options: Vec<i32> = row.get(8);
-        let opclasses: Vec<String> = row.get(9);
-        let mut keys = Vec::new();
-        let mut include = Vec::new();
-        for (i, col) in names.iter().enumerate() {
-            if i >= key_count {
-                include.push(col.clone());
+        let mut index = row.index;
+        for (i, (attnum, expr)) in row.columns.into_iter().enumerate() {
+            let column = if attnum == 0 {
+                String::new()
+            } else {
+                b.column_name(attnum)
+            };
+            if i >= row.key_count {
+                index.include.push(column);
                 continue;
             }
-            let target = if col.is_empty() {
-                let def = defs.get(i).cloned().unwrap_or_default();
-                IndexTarget::Expression(normalize_expr(&def, Dialect::Postgresql)?)
-            } else {
-                IndexTarget::Column(col.clone())
+            let target = match expr {
+                Some(e) if attnum == 0 => IndexTarget::Expression(e),
+                _ => IndexTarget::Column(column),
             };
-            let opt = options.get(i).copied().unwrap_or(0);
+            let opt = row.options.get(i).copied().unwrap_or(0);
             let descending = opt & 1 != 0;
             let nulls_first = opt & 2 != 0;
-            keys.push(IndexKey {
+            index.keys.push(IndexKey {
                 target,
                 descending,
                 // Only a non-default NULLS placement is recorded.
                 nulls_first: (nulls_first != descending).then_some(nulls_first),
-                opclass: opclasses.get(i).filter(|s| !s.is_empty()).cloned(),
+                opclass: row.opclasses.get(i).filter(|s| !s.is_empty()).cloned(),
                 collation: None,
             });
         }
-        let predicate: Option<String> = row.get(4);
-        table.indexes.push(Index {
-            name: row.get(1),
-            unique: row.get(2),
-            keys,
-            predicate: predicate
-                .map(|p| normalize_expr(&p, Dialect::Postgresql))
-                .transpose()?,
-            method: row.get(3),
-            include,
-            nulls_not_distinct: row.get(10),
-        });
+        b.table.indexes.push(index);
     }
-
-    let rows = enum_rows;
-    for row in rows {
-        let name = ObjectName::new(row.get::<String, _>(0), row.get::<String, _>(1));
-        schema.enums.insert(
-            name.clone(),
-            EnumType {
-                name,
-                values: row.get(2),
-            },
-        );
-    }
-
-    let rows = sequence_rows;
-    for row in rows {
-        let name = ObjectName::new(row.get::<String, _>(0), row.get::<String, _>(1));
-        schema.sequences.insert(
-            name.clone(),
-            Sequence {
-                name,
-                data_type: parse_type_text(&row.get::<String, _>(2), Dialect::Postgresql),
-                start: row.get(3),
-                increment: row.get(4),
-                min_value: row.get(5),
-                max_value: row.get(6),
-                cache: row.get(7),
-                cycle: row.get(8),
-            },
-        );
-    }
-    tx.rollback().await.map_err(q("ROLLBACK"))?;
-
-    for (_, mut table) in by_oid {
+    schema.enums = enums.into_iter().map(|e| (e.name.clone(), e)).collect();
+    schema.sequences = sequences.into_iter().map(|s| (s.name.clone(), s)).collect();
+    for (_, Building { mut table, .. }) in by_oid {
         table.canonicalize();
         schema.tables.insert(table.name.clone(), table);
     }
@@ -569,6 +466,235 @@ pub async fn introspect_on(
         queries,
         server_version_num: version,
     })
+}
+
+/// A table being assembled, with the attnum of each of its columns.
+struct Building {
+    table: Table,
+    attnums: Vec<i16>,
+}
+
+impl Building {
+    fn column_name(&self, attnum: i16) -> String {
+        self.attnums
+            .binary_search(&attnum)
+            .ok()
+            .and_then(|at| self.table.columns.get(at))
+            .map(|c| c.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn vt_schema_of(version_table: &(Option<String>, String)) -> &str {
+    version_table.0.as_deref().unwrap_or("public")
+}
+
+fn table_row(
+    row: PgRow,
+    (vt_schema, vt_name): (&str, &str),
+) -> Result<Option<(i64, Table)>, PgError> {
+    let oid: i64 = row.get(0);
+    let name = ObjectName::new(row.get::<String, _>(1), row.get::<String, _>(2));
+    if name.schema == vt_schema && name.name == vt_name {
+        return Ok(None);
+    }
+    let mut table = Table::new(name);
+    table.comment = row.get(3);
+    Ok(Some((oid, table)))
+}
+
+struct ColumnRow {
+    oid: i64,
+    attnum: i16,
+    column: Column,
+}
+
+fn column_row(row: PgRow) -> Result<ColumnRow, PgError> {
+    let oid: i64 = row.get(0);
+    let formatted: String = row.get(3);
+    let typtype: Option<String> = row.get(10);
+    let is_array: bool = row.get(13);
+    let data_type = if typtype.as_deref() == Some("e") {
+        let en = DataType::Enum(ObjectName::new(
+            row.get::<String, _>(11),
+            row.get::<String, _>(12),
+        ));
+        if is_array {
+            DataType::Array(Box::new(en))
+        } else {
+            en
+        }
+    } else {
+        parse_type_text(&formatted, Dialect::Postgresql)
+    };
+    let attnum: i32 = row.get(1);
+    let mut column = Column::new(row.get::<String, _>(2), data_type);
+    column.nullable = !row.get::<bool, _>(4);
+    let default_text: Option<String> = row.get(5);
+    let identity: String = row.get(6);
+    let generated: String = row.get(7);
+    column.collation = row.get(8);
+    column.comment = row.get(9);
+    let deptype: Option<String> = row.get(14);
+    if !identity.is_empty() {
+        column.identity = Some(Identity {
+            always: identity == "a",
+            start: row.get(15),
+            increment: row.get(16),
+            min_value: row.get(17),
+            max_value: row.get(18),
+            cache: row.get(19),
+            cycle: row.get::<Option<bool>, _>(20).unwrap_or(false),
+        });
+    } else if generated == "s" {
+        if let Some(expr) = &default_text {
+            column.generated = Some(Generated {
+                expr: normalize_expr(expr, Dialect::Postgresql)?,
+                stored: true,
+            });
+        }
+    } else if let Some(text) = &default_text {
+        // A nextval() default on a sequence the column owns is a serial.
+        if deptype.as_deref() == Some("a") && text.starts_with("nextval(") {
+            column.serial = true;
+        } else {
+            column.default = Some(normalize_default(
+                text,
+                &column.data_type,
+                Dialect::Postgresql,
+            )?);
+        }
+    }
+    Ok(ColumnRow {
+        oid,
+        attnum: attnum as i16,
+        column,
+    })
+}
+
+/// A constraint whose key columns are still attnums.
+struct ConstraintRow {
+    oid: i64,
+    keys: Vec<i16>,
+    constraint: PendingConstraint,
+}
+
+enum PendingConstraint {
+    Primary(String),
+    Unique(UniqueConstraint),
+    Foreign(ForeignKey),
+    Check(CheckConstraint),
+}
+
+fn constraint_row(row: PgRow) -> Result<Option<ConstraintRow>, PgError> {
+    let name: String = row.get(1);
+    let kind: String = row.get(2);
+    let constraint = match kind.as_str() {
+        "p" => PendingConstraint::Primary(name),
+        "u" => PendingConstraint::Unique(UniqueConstraint {
+            name: Some(name),
+            columns: Vec::new(),
+            nulls_not_distinct: row.get(13),
+            deferrable: row.get(10),
+            initially_deferred: row.get(11),
+        }),
+        "f" => PendingConstraint::Foreign(ForeignKey {
+            name: Some(name),
+            columns: Vec::new(),
+            ref_table: ObjectName::new(row.get::<String, _>(4), row.get::<String, _>(5)),
+            ref_columns: row.get::<Option<Vec<String>>, _>(6).unwrap_or_default(),
+            on_update: action(&row.get::<String, _>(7)),
+            on_delete: action(&row.get::<String, _>(8)),
+            match_kind: match row.get::<String, _>(9).as_str() {
+                "f" => FkMatch::Full,
+                "p" => FkMatch::Partial,
+                _ => FkMatch::Simple,
+            },
+            deferrable: row.get(10),
+            initially_deferred: row.get(11),
+        }),
+        "c" => {
+            let def: String = row.get(12);
+            PendingConstraint::Check(CheckConstraint {
+                name: Some(name),
+                expr: normalize_expr(check_body(&def), Dialect::Postgresql)?,
+            })
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(ConstraintRow {
+        oid: row.get(0),
+        keys: row.get::<Option<Vec<i16>>, _>(3).unwrap_or_default(),
+        constraint,
+    }))
+}
+
+/// An index whose columns are still attnums (0 with the normalized
+/// expression for an expression key).
+struct IndexRow {
+    oid: i64,
+    key_count: usize,
+    columns: Vec<(i16, Option<String>)>,
+    options: Vec<i32>,
+    opclasses: Vec<String>,
+    index: Index,
+}
+
+fn index_row(row: PgRow) -> Result<Option<IndexRow>, PgError> {
+    let indkey: Vec<i16> = row.get(6);
+    let defs: Vec<String> = row.get(7);
+    let columns = indkey
+        .iter()
+        .enumerate()
+        .map(|(i, &attnum)| {
+            let expr = if attnum == 0 {
+                let def = defs.get(i).map(String::as_str).unwrap_or_default();
+                Some(normalize_expr(def, Dialect::Postgresql)?)
+            } else {
+                None
+            };
+            Ok((attnum, expr))
+        })
+        .collect::<Result<Vec<_>, PgError>>()?;
+    let predicate: Option<String> = row.get(4);
+    Ok(Some(IndexRow {
+        oid: row.get(0),
+        key_count: row.get::<i32, _>(5).max(0) as usize,
+        columns,
+        options: row.get(8),
+        opclasses: row.get(9),
+        index: Index {
+            name: row.get(1),
+            unique: row.get(2),
+            keys: Vec::new(),
+            predicate: predicate
+                .map(|p| normalize_expr(&p, Dialect::Postgresql))
+                .transpose()?,
+            method: row.get(3),
+            include: Vec::new(),
+            nulls_not_distinct: row.get(10),
+        },
+    }))
+}
+
+fn enum_row(row: PgRow) -> Result<Option<EnumType>, PgError> {
+    Ok(Some(EnumType {
+        name: ObjectName::new(row.get::<String, _>(0), row.get::<String, _>(1)),
+        values: row.get(2),
+    }))
+}
+
+fn sequence_row(row: PgRow) -> Result<Option<Sequence>, PgError> {
+    Ok(Some(Sequence {
+        name: ObjectName::new(row.get::<String, _>(0), row.get::<String, _>(1)),
+        data_type: parse_type_text(&row.get::<String, _>(2), Dialect::Postgresql),
+        start: row.get(3),
+        increment: row.get(4),
+        min_value: row.get(5),
+        max_value: row.get(6),
+        cache: row.get(7),
+        cycle: row.get(8),
+    }))
 }
 
 /// `CHECK ((a > 0)) NOT VALID` gives `(a > 0)`.
