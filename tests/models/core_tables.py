@@ -17,6 +17,7 @@ books = sa.Table(
     sa.Column("author_id", sa.ForeignKey("authors.id", ondelete="CASCADE"), nullable=False),
     sa.Column("price", sa.Numeric(10, 2), server_default="0"),
     sa.Column("tags", sa.JSON, default=list),
+    sa.Column("meta", sa.JSON().with_variant(postgresql.JSONB(), "postgresql")),
     sa.Column("created", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
     sa.CheckConstraint("price >= 0", name="ck_books_price"),
     sa.UniqueConstraint("author_id", "title", name="uq_books_author_title"),
