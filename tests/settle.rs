@@ -51,8 +51,9 @@ fn rewritten_expressions_check_clean() {
     );
 }
 
-#[test]
-fn without_a_scratch_database_it_is_unverified_not_clean() {
+/// `check` of the rewritten schema against itself, with a dev server that
+/// answers nowhere, plus `extra` global options.
+fn check_with_dev_server_nowhere(extra: &[&str], format: &[&str]) -> Output {
     let db = PgDb::new();
     db.exec(REWRITTEN);
     let dir = tempfile::tempdir().unwrap();
@@ -65,11 +66,16 @@ fn without_a_scratch_database_it_is_unverified_not_clean() {
         "postgresql://postgres@127.0.0.1:1/nowhere",
         "--schema",
         "s.sql",
-        "check",
-        "--format",
-        "json",
-    ]);
-    let o = run(c);
+    ])
+    .args(extra)
+    .arg("check")
+    .args(format);
+    run(c)
+}
+
+#[test]
+fn without_a_scratch_database_it_is_unverified_not_clean() {
+    let o = check_with_dev_server_nowhere(&[], &["--format", "json"]);
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).expect("json");
     assert_eq!(v["clean"], false);
@@ -85,23 +91,7 @@ fn without_a_scratch_database_it_is_unverified_not_clean() {
 
 #[test]
 fn the_scratch_database_follows_the_sandbox_option() {
-    let db = PgDb::new();
-    db.exec(REWRITTEN);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("s.sql"), REWRITTEN).unwrap();
-    let mut c = migdiff(dir.path());
     // The dev server answers nowhere, but a private cluster is asked for.
-    c.args([
-        "--url",
-        &db.url,
-        "--dev-url",
-        "postgresql://postgres@127.0.0.1:1/nowhere",
-        "--sandbox",
-        "cluster",
-        "--schema",
-        "s.sql",
-        "check",
-    ]);
-    let o = run(c);
+    let o = check_with_dev_server_nowhere(&["--sandbox", "cluster"], &[]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 }

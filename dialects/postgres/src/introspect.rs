@@ -333,8 +333,9 @@ pub async fn introspect_on(
         second_tx = Some(t2);
     }
     let names = &schema_names;
+    // The Alembic version table, never part of the model.
     let vt = (
-        vt_schema_of(&options.version_table),
+        options.version_table.0.as_deref().unwrap_or("public"),
         options.version_table.1.as_str(),
     );
     let mut columns = ColumnsByTable::new();
@@ -388,8 +389,13 @@ pub async fn introspect_on(
     let mut by_oid: HashMap<i64, Building> = tables
         .into_iter()
         .map(|(oid, table)| {
-            let attnums = Vec::new();
-            (oid, Building { table, attnums })
+            (
+                oid,
+                Building {
+                    table,
+                    attnums: Vec::new(),
+                },
+            )
         })
         .collect();
     // Rows come ordered by table and attnum, so each attnums list is sorted.
@@ -483,10 +489,6 @@ impl Building {
             .map(|c| c.name.clone())
             .unwrap_or_default()
     }
-}
-
-fn vt_schema_of(version_table: &(Option<String>, String)) -> &str {
-    version_table.0.as_deref().unwrap_or("public")
 }
 
 fn table_row(
