@@ -110,16 +110,23 @@ fn declarative_mapped_mixins_conventions() {
             revision.contains("sa.Numeric(precision=10, scale=2)"),
             "{revision}"
         );
-        // The enum type is created and dropped explicitly, so downgrade
-        // removes it (Alembic's inline sa.Enum leaves it behind).
-        if dialect == Dialect::Postgresql {
-            for spelled in [
-                "postgresql.ENUM('open', 'shipped', name='order_status').create(op.get_bind())",
-                "postgresql.ENUM('open', 'shipped', name='order_status', create_type=False)",
-            ] {
-                assert!(revision.contains(spelled), "{spelled} in\n{revision}");
+        // The enum as the models spell it. On PostgreSQL its type is
+        // created and dropped explicitly, so downgrade removes it (Alembic's
+        // inline sa.Enum leaves it behind and fails where it exists).
+        let spellings: &[&str] = match dialect {
+            Dialect::Postgresql => &[
+                "sa.Enum('open', 'shipped', name='order_status').create(op.get_bind())",
+                "sa.Column('status', sa.Enum('open', 'shipped', name='order_status', create_type=False)",
+                "sa.Enum(name='order_status').drop(op.get_bind())",
+            ],
+            Dialect::Sqlite => {
+                &["sa.Column('status', sa.Enum('open', 'shipped', name='order_status')"]
             }
+        };
+        for spelled in spellings {
+            assert!(revision.contains(spelled), "{spelled} in\n{revision}");
         }
+        assert!(!revision.contains("postgresql.ENUM"), "{revision}");
     }
 }
 
@@ -281,4 +288,69 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     out
+}
+
+/// Where Alembic's inline `sa.Enum` fails: a second table on a type that
+/// exists, a new type used only by `add_column`, and upgrading again after
+/// a downgrade (Alembic's downgrade leaves the type behind).
+#[test]
+fn model_enums_on_existing_types_and_new_columns_round_trip() {
+    let db = PgDb::new();
+    let project = alembic_project(&db.url);
+    let pdir = project.path();
+    let write_models = |second_step: bool| {
+        let mut text = String::from(
+            r#"import sqlalchemy as sa
+metadata = sa.MetaData()
+mood = sa.Enum("sad", "ok", name="mood")
+sa.Table("a", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("m", mood))
+"#,
+        );
+        if second_step {
+            text.push_str(
+                r#"sa.Table("b", metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("m", mood))
+sa.Table("c", metadata, sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("lvl", sa.Enum("low", "high", name="level")))
+"#,
+            );
+        } else {
+            text.push_str(
+                "sa.Table(\"c\", metadata, sa.Column(\"id\", sa.Integer, primary_key=True))\n",
+            );
+        }
+        std::fs::write(pdir.join("enums.py"), text).unwrap();
+    };
+    let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
+    let md = |args: &[&str]| {
+        let mut c = migdiff(pdir);
+        c.env("VIRTUAL_ENV", &venv)
+            .args(["--schema", "sqlalchemy:enums:metadata"])
+            .args(args);
+        run(c)
+    };
+    let ok = |o: &Output| assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+
+    write_models(false);
+    ok(&md(&["autogenerate", "-m", "first"]));
+    ok(&alembic(pdir, &["upgrade", "head"]));
+    write_models(true);
+    let o = md(&["diff", "--format", "alembic"]);
+    ok(&o);
+    for expected in [
+        "sa.Enum('low', 'high', name='level').create(op.get_bind())",
+        "sa.Column('lvl', sa.Enum('low', 'high', name='level', create_type=False), nullable=True)",
+        "sa.Column('m', sa.Enum('sad', 'ok', name='mood', create_type=False), nullable=True)",
+    ] {
+        assert!(o.stdout.contains(expected), "{expected} in\n{}", o.stdout);
+    }
+    ok(&md(&["autogenerate", "-m", "second"]));
+    ok(&alembic(pdir, &["upgrade", "head"]));
+    ok(&md(&["check"]));
+    ok(&alembic(pdir, &["downgrade", "-1"]));
+    assert!(!db.schema().enums.keys().any(|n| n.name == "level"));
+    ok(&alembic(pdir, &["upgrade", "head"]));
+    ok(&md(&["check"]));
+    ok(&alembic(pdir, &["downgrade", "base"]));
+    let left = db.schema();
+    assert!(left.tables.is_empty() && left.enums.is_empty(), "{left:?}");
 }

@@ -28,6 +28,10 @@ pub struct ModelHints {
     /// Column types as the models spell them (`sa.DateTime(timezone=True)`
     /// where SQLite's DDL only says DATETIME), by table and column name.
     pub column_types: HashMap<(ObjectName, String), ModelType>,
+    /// The models' SQLAlchemy spells a PostgreSQL enum as `sa.Enum(...,
+    /// create_type=False)` (2.1 and later), so the explicit create and drop
+    /// of a declared enum type use `sa.Enum` too.
+    pub sa_enum: bool,
 }
 
 /// A column type as the model spells it, and the import it needs.
@@ -505,15 +509,24 @@ impl Ctx<'_> {
             .collect()
     }
 
-    fn enum_ctor(&mut self, name: &ObjectName, values: &[String]) -> String {
-        self.imports
-            .insert("from sqlalchemy.dialects import postgresql".into());
+    /// The enum type for an explicit `.create()` or `.drop()`: as the
+    /// models spell it when they are what is being created or dropped,
+    /// else as Alembic spells a reflected enum.
+    fn enum_ctor(&mut self, name: &ObjectName, values: &[String], style: TypeStyle) -> String {
+        let sa_enum = style == TypeStyle::Declared && self.opts.hints.is_some_and(|h| h.sa_enum);
+        let ctor = if sa_enum {
+            "sa.Enum"
+        } else {
+            self.imports
+                .insert("from sqlalchemy.dialects import postgresql".into());
+            "postgresql.ENUM"
+        };
         let mut a: Vec<String> = values.iter().map(|v| s(v)).collect();
         a.push(format!("name={}", s(&name.name)));
         if let Some(k) = self.schema_kw(name) {
             a.push(k);
         }
-        format!("postgresql.ENUM({})", a.join(", "))
+        format!("{ctor}({})", a.join(", "))
     }
 
     /// The lines for one op (may be several, or contain newlines).
@@ -632,11 +645,11 @@ impl Ctx<'_> {
                 lines
             }
             Op::CreateEnum(e) => {
-                let ctor = self.enum_ctor(&e.name, &e.values);
+                let ctor = self.enum_ctor(&e.name, &e.values, new);
                 vec![format!("{ctor}.create(op.get_bind())")]
             }
             Op::DropEnum(e) => {
-                let ctor = self.enum_ctor(&e.name, &[]);
+                let ctor = self.enum_ctor(&e.name, &[], old);
                 vec![format!("{ctor}.drop(op.get_bind())")]
             }
             Op::AddEnumValue { .. } => {

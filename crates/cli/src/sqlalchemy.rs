@@ -20,6 +20,8 @@ const HINTS_MARKER: &str = "-- migdiff-hints: ";
 struct ExportedHints {
     final_names: Vec<String>,
     column_types: Vec<ExportedType>,
+    #[serde(default)]
+    sa_enum: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -44,6 +46,7 @@ fn split_hints(output: &str, dialect: Dialect) -> Result<(&str, ModelHints), Cli
     })?;
     let mut hints = ModelHints {
         final_names: exported.final_names.into_iter().collect(),
+        sa_enum: exported.sa_enum,
         ..ModelHints::default()
     };
     for t in exported.column_types {

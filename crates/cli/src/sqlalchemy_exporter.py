@@ -36,12 +36,45 @@ def unsorted_tables_and_constraints(tables, filter_fn=None, _warn_for_cycles=Fal
     return now + [(None, later)]
 
 
-def type_hint(sa, column_type):
+def sa_enum_create_type(sa):
+    """Whether sa.Enum takes create_type (SQLAlchemy 2.1 and later)."""
+    major_minor = tuple(int(p) for p in re.findall(r"\d+", sa.__version__)[:2])
+    return major_minor >= (2, 1)
+
+
+def enum_hint(sa, column_type, native_types):
+    """A plain sa.Enum, spelled as the model does, where the script can use it.
+
+    The script creates and drops a native enum type itself (Alembic's
+    inline spelling leaves the type behind on downgrade and fails when the
+    type exists), so the column says create_type=False; SQLAlchemy before
+    2.1 only takes that on postgresql.ENUM, which is then used instead.
+    A non-native enum whose CHECK the script writes as its own constraint
+    keeps the DDL's VARCHAR, or create_table would add the CHECK twice.
+    """
+    text = repr(column_type)
+    if not text.startswith("Enum(") or "\n" in text or "<" in text:
+        return None
+    if native_types and column_type.native_enum:
+        if not SA_ENUM_CREATE_TYPE:
+            return None
+        if "create_type=" not in text:
+            text = text[:-1] + ", create_type=False)"
+        return {"code": "sa." + text}
+    if getattr(column_type, "create_constraint", False):
+        return None
+    return {"code": "sa." + text}
+
+
+def type_hint(sa, column_type, native_types):
     """The type as Alembic renders it from a model, when the DDL loses it."""
     if getattr(column_type, "_variant_mapping", None):
         return None  # with_variant(): the dialect's own type is in the DDL
-    # Enum and Boolean can create a type or a CHECK of their own; the
-    # script creates those explicitly, so the DDL's plain type is used.
+    if type(column_type) is sa.Enum:
+        return enum_hint(sa, column_type, native_types)
+    # Boolean can create a CHECK of its own, and the script writes it as
+    # its own constraint, so the DDL's plain type is used; so are enums of
+    # other classes and arrays (their item type is spelled by the DDL).
     if isinstance(column_type, (sa.Enum, sa.Boolean, sa.ARRAY)):
         return None
     module = type(column_type).__module__
@@ -66,9 +99,10 @@ def type_hint(sa, column_type):
 
 
 SIMPLE = (str, int, float, bool, type(None))
+SA_ENUM_CREATE_TYPE = False
 
 
-def hints(sa, metadatas):
+def hints(sa, metadatas, native_types):
     conv = sa.sql.elements.conv
     final_names = set()
     column_types = []
@@ -92,14 +126,18 @@ def hints(sa, metadatas):
                 if key is not None and key in memo:
                     hint = memo[key]
                 else:
-                    hint = type_hint(sa, column_type)
+                    hint = type_hint(sa, column_type, native_types)
                     if key is not None:
                         memo[key] = hint
                 if hint is not None:
                     column_types.append(
                         dict(hint, schema=table.schema, table=table.name, column=column.name)
                     )
-    return {"final_names": sorted(final_names), "column_types": column_types}
+    return {
+        "final_names": sorted(final_names),
+        "column_types": column_types,
+        "sa_enum": native_types and SA_ENUM_CREATE_TYPE,
+    }
 
 
 def compile_ddl(sa, metadatas, dialect_url, tables):
@@ -188,7 +226,10 @@ def main():
             raise SystemExit(f"{module_name}:{attr} is not a MetaData or a declarative Base")
         metadatas.append(md)
     out = compile_in_two(sa, metadatas, dialect_url)
-    out.append(HINTS_MARKER + json.dumps(hints(sa, metadatas)))
+    global SA_ENUM_CREATE_TYPE
+    SA_ENUM_CREATE_TYPE = sa_enum_create_type(sa)
+    native_types = dialect_url.startswith("postgresql")
+    out.append(HINTS_MARKER + json.dumps(hints(sa, metadatas, native_types)))
     sys.stdout.write("\n\n".join(out) + "\n")
     sys.stdout.flush()
 
