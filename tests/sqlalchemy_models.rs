@@ -354,3 +354,58 @@ sa.Table("c", metadata, sa.Column("id", sa.Integer, primary_key=True),
     let left = db.schema();
     assert!(left.tables.is_empty() && left.enums.is_empty(), "{left:?}");
 }
+
+/// `snapshot --declared` writes the models in the snapshot format with their
+/// spelling (model types, convention-made names); a revision rendered from
+/// that snapshot is the one rendered from the models.
+#[test]
+fn models_snapshot_renders_the_same_revision_as_the_models() {
+    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+        let db = TestDb::new(dialect);
+        let dir = tempfile::tempdir().unwrap();
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/models/declarative_mapped.py");
+        std::fs::copy(&src, dir.path().join("declarative_mapped.py")).unwrap();
+        let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
+        let md = |schema: &str, args: &[&str]| {
+            let mut c = migdiff(dir.path());
+            c.env("VIRTUAL_ENV", &venv)
+                .args(["--url", db.url(), "--schema", schema])
+                .args(args);
+            let o = run(c);
+            assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+            o.stdout
+        };
+        let models = "sqlalchemy:declarative_mapped:Base";
+        let snapshot = md(models, &["snapshot", "--declared"]);
+        for expected in [
+            "model_type = \"sa.DateTime(timezone=True)\"",
+            "name = \"fk_book_author_id_author\"\nconvention = true",
+        ] {
+            assert!(snapshot.contains(expected), "{expected} in\n{snapshot}");
+        }
+        assert_eq!(
+            snapshot.contains("sa_enum = true"),
+            dialect == Dialect::Postgresql,
+            "{snapshot}"
+        );
+        // No database is needed to name the dialect.
+        let mut c = migdiff(dir.path());
+        c.env("VIRTUAL_ENV", &venv).args([
+            "--dialect",
+            &dialect.to_string(),
+            "--schema",
+            models,
+            "snapshot",
+            "--declared",
+        ]);
+        let o = run(c);
+        assert_eq!((o.code, &o.stdout), (0, &snapshot), "{}", o.stderr);
+        std::fs::write(dir.path().join("models.toml"), &snapshot).unwrap();
+        assert_eq!(md("models.toml", &["snapshot", "--declared"]), snapshot);
+        let from_models = md(models, &["diff", "--format", "alembic"]);
+        let from_snapshot = md("models.toml", &["diff", "--format", "alembic"]);
+        assert_eq!(from_snapshot, from_models);
+        assert!(from_models.contains("op.f('pk_author')"), "{from_models}");
+    }
+}

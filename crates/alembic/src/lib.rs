@@ -12,4 +12,5 @@ mod render;
 pub mod revision;
 pub mod template;
 
-pub use render::{ModelHints, ModelType, RenderOptions, render_body};
+pub use migdiff_model::{ModelHints, ModelType};
+pub use render::{RenderOptions, render_body};

@@ -1,11 +1,11 @@
 //! Ops as Alembic autogenerate writes them (shapes from Alembic 1.20's
 //! `autogenerate/render.py`, checked against real Alembic in the tests).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use migdiff_model::{
     AlterColumn, CheckConstraint, Column, Dialect, DialectRender, ForeignKey, Index, IndexTarget,
-    ObjectName, Op, PrimaryKey, Schema, Table, TypeStyle, UniqueConstraint, py_repr,
+    ModelHints, ObjectName, Op, PrimaryKey, Schema, Table, TypeStyle, UniqueConstraint, py_repr,
 };
 use migdiff_sqlexpr::{literal_default_text, quote_ident};
 
@@ -16,29 +16,6 @@ pub struct RenderOptions<'a> {
     pub batch: bool,
     /// What the declared models say beyond their DDL (SQLAlchemy sources).
     pub hints: Option<&'a ModelHints>,
-}
-
-/// What a SQLAlchemy MetaData says that its DDL cannot carry; used only when
-/// rendering declared objects, never by the diff.
-#[derive(Debug, Clone, Default)]
-pub struct ModelHints {
-    /// Constraint and index names a naming convention produced. Alembic
-    /// renders them as `op.f(...)` so the convention is not applied twice.
-    pub final_names: BTreeSet<String>,
-    /// Column types as the models spell them (`sa.DateTime(timezone=True)`
-    /// where SQLite's DDL only says DATETIME), by table and column name.
-    pub column_types: HashMap<(ObjectName, String), ModelType>,
-    /// The models' SQLAlchemy spells a PostgreSQL enum as `sa.Enum(...,
-    /// create_type=False)` (2.1 and later), so the explicit create and drop
-    /// of a declared enum type use `sa.Enum` too.
-    pub sa_enum: bool,
-}
-
-/// A column type as the model spells it, and the import it needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelType {
-    pub code: String,
-    pub import: Option<String>,
 }
 
 /// A rendered upgrade or downgrade body: the lines between (and including)

@@ -21,6 +21,15 @@ pub struct Declared {
     pub hints: ModelHints,
 }
 
+impl Declared {
+    fn plain(schema: Schema) -> Declared {
+        Declared {
+            schema,
+            hints: ModelHints::default(),
+        }
+    }
+}
+
 pub fn load(
     source: &str,
     dialect: Dialect,
@@ -36,14 +45,12 @@ pub fn load(
             &py.sys_path,
         );
     }
-    Ok(Declared {
-        schema: load_files(source, dialect, base)?,
-        hints: ModelHints::default(),
-    })
+    load_files(source, dialect, base)
 }
 
-/// A `.sql` file, a folder of them, or a TOML snapshot.
-fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Schema, CliError> {
+/// A `.sql` file, a folder of them, or a TOML snapshot (with the model
+/// hints it carries when it was written from SQLAlchemy models).
+fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Declared, CliError> {
     let path = base.join(source);
     if !path.exists() {
         return Err(CliError::usage(format!(
@@ -68,15 +75,15 @@ fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Schema, Cli
             .iter()
             .map(|f| read_source(f, source))
             .collect::<Result<Vec<_>, _>>()?;
-        return Ok(with_implied_schemas(
+        return Ok(Declared::plain(with_implied_schemas(
             read_schema(&sources, dialect)?,
             dialect,
-        ));
+        )));
     }
     if path.extension().is_some_and(|x| x == "toml") {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
-        let (snap_dialect, schema) = snapshot::from_toml(&text)
+        let (snap_dialect, schema, hints) = snapshot::from_toml_with_hints(&text)
             .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
         if snap_dialect != dialect {
             return Err(CliError::usage(format!(
@@ -84,10 +91,13 @@ fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Schema, Cli
                 path.display()
             )));
         }
-        return Ok(schema);
+        return Ok(Declared { schema, hints });
     }
     let src = read_source(&path, source)?;
-    Ok(with_implied_schemas(read_schema(&[src], dialect)?, dialect))
+    Ok(Declared::plain(with_implied_schemas(
+        read_schema(&[src], dialect)?,
+        dialect,
+    )))
 }
 
 fn read_source(path: &Path, shown: &str) -> Result<SourceFile, CliError> {

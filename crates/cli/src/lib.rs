@@ -111,11 +111,17 @@ enum CheckFormat {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Write the live schema as a TOML snapshot.
+    /// Write the live schema (or, with --declared, the declared one) as a TOML snapshot.
     Snapshot {
         /// Output file (default: standard output).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Snapshot the declared schema (--schema) instead of the database;
+        /// from SQLAlchemy models it keeps their spelling of types and
+        /// convention-made names. The database is not contacted; its URL
+        /// (or --dialect) only names the dialect.
+        #[arg(long)]
+        declared: bool,
     },
     /// Print the changes from the database to the declared schema; writes nothing.
     Diff {
@@ -253,6 +259,19 @@ impl Ctx {
             .ok_or_else(|| CliError::usage("no declared schema: pass --schema PATH (a .sql file, a folder of .sql files or a .toml snapshot) or set schema in migdiff.toml"))
     }
 
+    /// The project's Python, for `sqlalchemy:` sources.
+    fn python_env(&self) -> declared::PythonEnv {
+        declared::PythonEnv {
+            python: self.project.file.python.clone(),
+            sys_path: self
+                .project
+                .alembic
+                .as_ref()
+                .map(|a| a.prepend_sys_path.clone())
+                .unwrap_or_default(),
+        }
+    }
+
     fn include_schemas(&self) -> Vec<String> {
         if self.global.include_schema.is_empty() {
             self.project.file.include_schemas.clone()
@@ -379,15 +398,7 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     let url = ctx.url()?;
     let dialect = url.dialect();
     let source = ctx.schema_source()?;
-    let py = declared::PythonEnv {
-        python: ctx.project.file.python.clone(),
-        sys_path: ctx
-            .project
-            .alembic
-            .as_ref()
-            .map(|a| a.prepend_sys_path.clone())
-            .unwrap_or_default(),
-    };
+    let py = ctx.python_env();
     // Reading the declared schema is client CPU work and introspection
     // mostly waits on the server: the two run at the same time.
     let dir = ctx.project.dir.clone();
@@ -518,12 +529,22 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
     };
     let mut stdout = anstream::stdout();
     match cli.command {
-        Command::Snapshot { output } => {
-            let url = ctx.url()?;
-            let mut live = live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await?;
-            ctx.filter(&mut live.schema);
-            drop_empty_schemas(&mut live.schema);
-            let text = snapshot::to_toml(&live.schema, url.dialect())?;
+        Command::Snapshot { output, declared } => {
+            let text = if declared {
+                let dialect = ctx.dialect()?;
+                let source = ctx.schema_source()?;
+                let mut loaded =
+                    declared::load(&source, dialect, &ctx.project.dir, &ctx.python_env())?;
+                ctx.filter(&mut loaded.schema);
+                snapshot::to_toml_with_hints(&loaded.schema, dialect, &loaded.hints)?
+            } else {
+                let url = ctx.url()?;
+                let mut live =
+                    live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await?;
+                ctx.filter(&mut live.schema);
+                drop_empty_schemas(&mut live.schema);
+                snapshot::to_toml(&live.schema, url.dialect())?
+            };
             match output {
                 Some(path) => {
                     let path = ctx.project.dir.join(path);
@@ -863,14 +884,25 @@ impl Ctx {
                 let server = dev.or_else(|| self.project.url.as_ref().map(|(u, _)| u.clone()));
                 Ok((u.dialect(), server, live_db))
             }
-            Err(e) => {
-                let d = match (self.global.dialect, &self.project.file.dialect) {
-                    (Some(d), _) => d,
-                    (None, Some(d)) => d.parse().map_err(CliError::usage)?,
-                    (None, None) => return Err(e),
-                };
-                Ok((d, dev, None))
-            }
+            Err(e) => Ok((self.configured_dialect()?.ok_or(e)?, dev, None)),
+        }
+    }
+
+    /// `--dialect`, else `dialect` in config.
+    fn configured_dialect(&self) -> Result<Option<Dialect>, CliError> {
+        match (self.global.dialect, &self.project.file.dialect) {
+            (Some(d), _) => Ok(Some(d)),
+            (None, Some(d)) => d.parse().map(Some).map_err(CliError::usage),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// The database URL's dialect, else the configured one; for commands
+    /// that never connect.
+    fn dialect(&self) -> Result<Dialect, CliError> {
+        match self.url() {
+            Ok(u) => Ok(u.dialect()),
+            Err(e) => self.configured_dialect()?.ok_or(e),
         }
     }
 
@@ -889,16 +921,7 @@ impl Ctx {
         let Ok(source) = self.schema_source() else {
             return Ok(None);
         };
-        let py = declared::PythonEnv {
-            python: self.project.file.python.clone(),
-            sys_path: self
-                .project
-                .alembic
-                .as_ref()
-                .map(|a| a.prepend_sys_path.clone())
-                .unwrap_or_default(),
-        };
-        let mut s = declared::load(&source, dialect, &self.project.dir, &py)?.schema;
+        let mut s = declared::load(&source, dialect, &self.project.dir, &self.python_env())?.schema;
         self.filter(&mut s);
         Ok(Some(s))
     }

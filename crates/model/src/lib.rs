@@ -8,6 +8,7 @@
 
 mod apply;
 mod diff;
+mod hints;
 mod model;
 mod ops;
 mod order;
@@ -21,6 +22,7 @@ mod tests;
 
 pub use apply::apply;
 pub use diff::{DiffOptions, diff, identity_with_defaults};
+pub use hints::{ModelHints, ModelType};
 pub use model::*;
 pub use ops::{AlterColumn, EnumUsage, Hazard, Op};
 pub use order::order_ops;

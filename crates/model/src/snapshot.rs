@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::hints::{ModelHints, ModelType};
 use crate::model::*;
 use crate::types::DataType;
 
@@ -39,6 +40,9 @@ struct SnapshotDoc {
     dialect: Dialect,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     schemas: Vec<String>,
+    /// From SQLAlchemy models: enum types are spelled `sa.Enum`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    sa_enum: bool,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     enums: BTreeMap<String, BTreeMap<String, EnumDoc>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -98,6 +102,9 @@ struct TableDoc {
 struct PrimaryKeyDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    /// The name came from a naming convention (rendered `op.f(...)`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    convention: bool,
     columns: Vec<String>,
 }
 
@@ -121,6 +128,11 @@ struct ColumnDoc {
     collation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
+    /// The type as the SQLAlchemy model spells it, and the import it needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    model_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    model_import: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -154,6 +166,9 @@ struct GeneratedDoc {
 struct ForeignKeyDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    /// The name came from a naming convention (rendered `op.f(...)`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    convention: bool,
     columns: Vec<String>,
     ref_schema: String,
     ref_table: String,
@@ -175,6 +190,9 @@ struct ForeignKeyDoc {
 struct UniqueDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    /// The name came from a naming convention (rendered `op.f(...)`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    convention: bool,
     columns: Vec<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     nulls_not_distinct: bool,
@@ -189,6 +207,9 @@ struct UniqueDoc {
 struct CheckDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    /// The name came from a naming convention (rendered `op.f(...)`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    convention: bool,
     expr: String,
 }
 
@@ -196,6 +217,8 @@ struct CheckDoc {
 #[serde(deny_unknown_fields)]
 struct IndexDoc {
     name: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    convention: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     unique: bool,
     keys: Vec<IndexKeyDoc>,
@@ -239,10 +262,24 @@ fn action_out(a: FkAction) -> Option<String> {
 
 /// Serializes a schema. Same schema, same bytes.
 pub fn to_toml(schema: &Schema, dialect: Dialect) -> Result<String, SnapshotError> {
+    to_toml_with_hints(schema, dialect, &ModelHints::default())
+}
+
+/// Serializes a declared schema with what its SQLAlchemy models say beyond
+/// it, so a revision rendered from the snapshot reads as one rendered from
+/// the models.
+pub fn to_toml_with_hints(
+    schema: &Schema,
+    dialect: Dialect,
+    hints: &ModelHints,
+) -> Result<String, SnapshotError> {
+    let convention =
+        |name: &Option<String>| name.as_ref().is_some_and(|n| hints.final_names.contains(n));
     let mut doc = SnapshotDoc {
         format: FORMAT,
         dialect,
         schemas: schema.schemas.iter().cloned().collect(),
+        sa_enum: hints.sa_enum,
         enums: BTreeMap::new(),
         sequences: BTreeMap::new(),
         tables: BTreeMap::new(),
@@ -276,39 +313,46 @@ pub fn to_toml(schema: &Schema, dialect: Dialect) -> Result<String, SnapshotErro
             comment: t.comment.clone(),
             sqlite_autoincrement: t.sqlite_autoincrement,
             primary_key: t.primary_key.as_ref().map(|p| PrimaryKeyDoc {
+                convention: convention(&p.name),
                 name: p.name.clone(),
                 columns: p.columns.clone(),
             }),
             columns: t
                 .columns
                 .iter()
-                .map(|c| ColumnDoc {
-                    name: c.name.clone(),
-                    data_type: c.data_type.to_string(),
-                    nullable: c.nullable,
-                    default: c.default.clone(),
-                    serial: c.serial,
-                    identity: c.identity.as_ref().map(|i| IdentityDoc {
-                        always: i.always,
-                        start: i.start,
-                        increment: i.increment,
-                        min_value: i.min_value,
-                        max_value: i.max_value,
-                        cache: i.cache,
-                        cycle: i.cycle,
-                    }),
-                    generated: c.generated.as_ref().map(|g| GeneratedDoc {
-                        expr: g.expr.clone(),
-                        stored: g.stored,
-                    }),
-                    collation: c.collation.clone(),
-                    comment: c.comment.clone(),
+                .map(|c| {
+                    let model = hints.column_types.get(&(n.clone(), c.name.clone()));
+                    ColumnDoc {
+                        model_type: model.map(|m| m.code.clone()),
+                        model_import: model.and_then(|m| m.import.clone()),
+                        name: c.name.clone(),
+                        data_type: c.data_type.to_string(),
+                        nullable: c.nullable,
+                        default: c.default.clone(),
+                        serial: c.serial,
+                        identity: c.identity.as_ref().map(|i| IdentityDoc {
+                            always: i.always,
+                            start: i.start,
+                            increment: i.increment,
+                            min_value: i.min_value,
+                            max_value: i.max_value,
+                            cache: i.cache,
+                            cycle: i.cycle,
+                        }),
+                        generated: c.generated.as_ref().map(|g| GeneratedDoc {
+                            expr: g.expr.clone(),
+                            stored: g.stored,
+                        }),
+                        collation: c.collation.clone(),
+                        comment: c.comment.clone(),
+                    }
                 })
                 .collect(),
             foreign_keys: t
                 .foreign_keys
                 .iter()
                 .map(|f| ForeignKeyDoc {
+                    convention: convention(&f.name),
                     name: f.name.clone(),
                     columns: f.columns.clone(),
                     ref_schema: f.ref_table.schema.clone(),
@@ -326,6 +370,7 @@ pub fn to_toml(schema: &Schema, dialect: Dialect) -> Result<String, SnapshotErro
                 .uniques
                 .iter()
                 .map(|u| UniqueDoc {
+                    convention: convention(&u.name),
                     name: u.name.clone(),
                     columns: u.columns.clone(),
                     nulls_not_distinct: u.nulls_not_distinct,
@@ -337,6 +382,7 @@ pub fn to_toml(schema: &Schema, dialect: Dialect) -> Result<String, SnapshotErro
                 .checks
                 .iter()
                 .map(|c| CheckDoc {
+                    convention: convention(&c.name),
                     name: c.name.clone(),
                     expr: c.expr.clone(),
                 })
@@ -345,6 +391,7 @@ pub fn to_toml(schema: &Schema, dialect: Dialect) -> Result<String, SnapshotErro
                 .indexes
                 .iter()
                 .map(|i| IndexDoc {
+                    convention: hints.final_names.contains(&i.name),
                     name: i.name.clone(),
                     unique: i.unique,
                     keys: i
@@ -400,6 +447,12 @@ fn action_in(table: &str, a: Option<String>) -> Result<FkAction, SnapshotError> 
 
 /// Reads a snapshot back. `from_toml(to_toml(s))` gives `s` again.
 pub fn from_toml(text: &str) -> Result<(Dialect, Schema), SnapshotError> {
+    from_toml_with_hints(text).map(|(dialect, schema, _)| (dialect, schema))
+}
+
+/// Reads a snapshot back with the model hints it carries (none unless it
+/// was written from SQLAlchemy models).
+pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints), SnapshotError> {
     let doc: SnapshotDoc = toml::from_str(text)?;
     if doc.format != FORMAT {
         return Err(SnapshotError::Format { found: doc.format });
@@ -407,6 +460,15 @@ pub fn from_toml(text: &str) -> Result<(Dialect, Schema), SnapshotError> {
     let mut schema = Schema {
         schemas: doc.schemas.into_iter().collect(),
         ..Schema::default()
+    };
+    let mut hints = ModelHints {
+        sa_enum: doc.sa_enum,
+        ..ModelHints::default()
+    };
+    let mut convention = |flag: bool, name: &Option<String>| {
+        if let (true, Some(n)) = (flag, name) {
+            hints.final_names.insert(n.clone());
+        }
     };
     for (s, enums) in doc.enums {
         for (n, e) in enums {
@@ -446,11 +508,23 @@ pub fn from_toml(text: &str) -> Result<(Dialect, Schema), SnapshotError> {
             let mut table = Table::new(name.clone());
             table.comment = t.comment;
             table.sqlite_autoincrement = t.sqlite_autoincrement;
-            table.primary_key = t.primary_key.map(|p| PrimaryKey {
-                name: p.name,
-                columns: p.columns,
+            table.primary_key = t.primary_key.map(|p| {
+                convention(p.convention, &p.name);
+                PrimaryKey {
+                    name: p.name,
+                    columns: p.columns,
+                }
             });
             for c in t.columns {
+                if let Some(code) = c.model_type {
+                    hints.column_types.insert(
+                        (name.clone(), c.name.clone()),
+                        ModelType {
+                            code,
+                            import: c.model_import,
+                        },
+                    );
+                }
                 table.columns.push(Column {
                     data_type: parse_type(&label, &c.data_type)?,
                     name: c.name,
@@ -487,6 +561,7 @@ pub fn from_toml(text: &str) -> Result<(Dialect, Schema), SnapshotError> {
                         });
                     }
                 };
+                convention(f.convention, &f.name);
                 table.foreign_keys.push(ForeignKey {
                     name: f.name,
                     columns: f.columns,
@@ -500,6 +575,7 @@ pub fn from_toml(text: &str) -> Result<(Dialect, Schema), SnapshotError> {
                 });
             }
             for u in t.unique_constraints {
+                convention(u.convention, &u.name);
                 table.uniques.push(UniqueConstraint {
                     name: u.name,
                     columns: u.columns,
@@ -509,12 +585,14 @@ pub fn from_toml(text: &str) -> Result<(Dialect, Schema), SnapshotError> {
                 });
             }
             for c in t.check_constraints {
+                convention(c.convention, &c.name);
                 table.checks.push(CheckConstraint {
                     name: c.name,
                     expr: c.expr,
                 });
             }
             for i in t.indexes {
+                convention(i.convention, &Some(i.name.clone()));
                 let mut keys = Vec::new();
                 for k in i.keys {
                     let target = match (k.column, k.expr) {
@@ -552,5 +630,5 @@ pub fn from_toml(text: &str) -> Result<(Dialect, Schema), SnapshotError> {
             schema.tables.insert(name, table);
         }
     }
-    Ok((doc.dialect, schema))
+    Ok((doc.dialect, schema, hints))
 }

@@ -350,3 +350,61 @@ fn group_by_table_keeps_each_tables_changes_together() {
         .collect();
     assert_eq!(tables, vec!["a", "a", "b", "b"]);
 }
+
+#[test]
+fn snapshot_keeps_model_hints() {
+    let mut t = table("book", &["id", "author_id"]);
+    t.primary_key = Some(PrimaryKey {
+        name: Some("pk_book".into()),
+        columns: vec!["id".into()],
+    });
+    t.foreign_keys.push(fk("author_id", "author"));
+    t.indexes.push(Index {
+        name: "ix_book_author_id".into(),
+        unique: false,
+        keys: vec![IndexKey {
+            target: IndexTarget::Column("author_id".into()),
+            descending: false,
+            nulls_first: None,
+            opclass: None,
+            collation: None,
+        }],
+        predicate: None,
+        method: "btree".into(),
+        include: vec![],
+        nulls_not_distinct: false,
+    });
+    let s = schema(vec![t, table("author", &["id"])]);
+    let mut hints = ModelHints {
+        sa_enum: true,
+        ..ModelHints::default()
+    };
+    // A convention-made name for a PK and an index; the FK's name is the
+    // model's own.
+    hints.final_names.insert("pk_book".into());
+    hints.final_names.insert("ix_book_author_id".into());
+    hints.column_types.insert(
+        (name("book"), "author_id".into()),
+        ModelType {
+            code: "app.types.Key()".into(),
+            import: Some("import app.types".into()),
+        },
+    );
+    let text = snapshot::to_toml_with_hints(&s, Dialect::Postgresql, &hints).unwrap();
+    assert!(text.contains("model_type = \"app.types.Key()\""), "{text}");
+    assert!(text.contains("sa_enum = true"), "{text}");
+    let (dialect, back, back_hints) = snapshot::from_toml_with_hints(&text).unwrap();
+    assert_eq!(dialect, Dialect::Postgresql);
+    assert_eq!(back_hints, hints);
+    assert_eq!(diff(&back, &s, &DiffOptions::default()), vec![]);
+    // Written again, byte for byte the same; without hints, none of them.
+    assert_eq!(
+        snapshot::to_toml_with_hints(&back, Dialect::Postgresql, &back_hints).unwrap(),
+        text
+    );
+    let plain = snapshot::to_toml(&s, Dialect::Postgresql).unwrap();
+    assert!(
+        !plain.contains("model_") && !plain.contains("convention") && !plain.contains("sa_enum")
+    );
+    assert!(snapshot::from_toml_with_hints(&plain).unwrap().2.is_empty());
+}

@@ -1,0 +1,35 @@
+//! What a declared schema written as SQLAlchemy models says beyond its
+//! DDL. Used only to spell declared objects in a revision, never by the
+//! diff; kept beside the schema (and in a snapshot of it), not inside it,
+//! so two schemas compare equal whatever their spelling.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::ObjectName;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ModelHints {
+    /// Constraint and index names a naming convention produced. Alembic
+    /// renders them as `op.f(...)` so the convention is not applied twice.
+    pub final_names: BTreeSet<String>,
+    /// Column types as the models spell them (`sa.DateTime(timezone=True)`
+    /// where SQLite's DDL only says DATETIME), by table and column name.
+    pub column_types: BTreeMap<(ObjectName, String), ModelType>,
+    /// The models' SQLAlchemy spells a PostgreSQL enum as `sa.Enum(...,
+    /// create_type=False)` (2.1 and later), so the explicit create and drop
+    /// of a declared enum type use `sa.Enum` too.
+    pub sa_enum: bool,
+}
+
+impl ModelHints {
+    pub fn is_empty(&self) -> bool {
+        self == &ModelHints::default()
+    }
+}
+
+/// A column type as the model spells it, and the import it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelType {
+    pub code: String,
+    pub import: Option<String>,
+}
