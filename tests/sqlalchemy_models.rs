@@ -208,7 +208,10 @@ sa.Table("t", metadata,
 
 #[test]
 fn classic_base_with_schemas() {
-    models_roundtrip(Dialect::Postgresql, "classic_schemas.py", "Base", true);
+    let revision = models_roundtrip(Dialect::Postgresql, "classic_schemas.py", "Base", true);
+    // Alembic prefixes an array's item type too.
+    let spelled = "sa.Column('tags', sa.ARRAY(sa.String(length=20)), nullable=True)";
+    assert!(revision.contains(spelled), "{spelled} in\n{revision}");
 }
 
 #[test]

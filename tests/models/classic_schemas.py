@@ -25,3 +25,4 @@ class Audit(Base):
     id = sa.Column(sa.Integer, primary_key=True)
     account_id = sa.Column(sa.Integer, sa.ForeignKey("billing.account.id"))
     what = sa.Column(sa.Text)
+    tags = sa.Column(sa.ARRAY(sa.String(20)))

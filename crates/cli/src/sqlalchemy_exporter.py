@@ -66,15 +66,34 @@ def enum_hint(sa, column_type, native_types):
     return {"code": "sa." + text}
 
 
+def array_hint(sa, column_type):
+    """sa.ARRAY(sa.Integer()): Alembic prefixes the item type too."""
+    item = column_type.item_type
+    if type(item).__module__ != "sqlalchemy.sql.sqltypes":
+        return None  # a dialect or enum item: the DDL's spelling is used
+    try:
+        outer, inner = repr(column_type), repr(item)
+    except Exception:
+        return None
+    prefix = "ARRAY(" + inner
+    if not outer.startswith(prefix) or "<" in outer or "\n" in outer:
+        return None
+    if NESTED_CALL.search(inner, inner.index("(") + 1):
+        return None
+    return {"code": "sa.ARRAY(sa." + outer[len("ARRAY(") :]}
+
+
 def type_hint(sa, column_type, native_types):
     """The type as Alembic renders it from a model, when the DDL loses it."""
     if getattr(column_type, "_variant_mapping", None):
         return None  # with_variant(): the dialect's own type is in the DDL
     if type(column_type) is sa.Enum:
         return enum_hint(sa, column_type, native_types)
+    if type(column_type) is sa.ARRAY:
+        return array_hint(sa, column_type)
     # Boolean can create a CHECK of its own, and the script writes it as
     # its own constraint, so the DDL's plain type is used; so are enums of
-    # other classes and arrays (their item type is spelled by the DDL).
+    # other classes and postgresql.ARRAY (the DDL spells it as Alembic does).
     if isinstance(column_type, (sa.Enum, sa.Boolean, sa.ARRAY)):
         return None
     module = type(column_type).__module__
