@@ -39,6 +39,41 @@ struct Ctx<'a> {
     prefix: &'static str,
 }
 
+/// `lower(code)`: an index key that needs no parentheses of its own (as
+/// Alembic writes it); anything else (`a + b`, `x::text`) is wrapped.
+fn is_function_call(expr: &str) -> bool {
+    let Some(open) = expr.find('(') else {
+        return false;
+    };
+    let name = &expr[..open];
+    if name.is_empty()
+        || name.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
+        return false;
+    }
+    // The parenthesis opened after the name closes at the very end.
+    let (mut depth, mut quoted) = (0usize, None::<char>);
+    for (i, c) in expr.char_indices().skip(open) {
+        match (quoted, c) {
+            (Some(q), c) if c == q => quoted = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quoted = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1 == expr.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 fn s(text: &str) -> String {
     py_repr(text)
 }
@@ -346,6 +381,7 @@ impl Ctx<'_> {
                 let mut text = match &k.target {
                     IndexTarget::Column(c) if plain => return s(c),
                     IndexTarget::Column(c) => quote_ident(c, self.dialect()),
+                    IndexTarget::Expression(e) if is_function_call(e) => e.clone(),
                     IndexTarget::Expression(e) => format!("({e})"),
                 };
                 if let Some(o) = &k.opclass {
@@ -833,4 +869,32 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
 /// continuation lines stay as written (Alembic's printer does the same).
 fn indent_block(text: &str) -> String {
     format!("    {text}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_function_call;
+
+    #[test]
+    fn index_keys_that_need_no_parentheses() {
+        for bare in [
+            "lower(code)",
+            "public.f(a, (b + 1))",
+            "coalesce(x, ')')",
+            "f('it''s')",
+        ] {
+            assert!(is_function_call(bare), "{bare}");
+        }
+        for wrapped in [
+            "a + b",
+            "(a)",
+            "lower(a) || lower(b)",
+            "(code)::text",
+            "lower(code)::text",
+            "\"f\"(x)",
+            "1(x)",
+        ] {
+            assert!(!is_function_call(wrapped), "{wrapped}");
+        }
+    }
 }
