@@ -42,7 +42,7 @@ def sa_enum_create_type(sa):
     return major_minor >= (2, 1)
 
 
-def enum_hint(sa, column_type, native_types):
+def enum_hint(column_type, native_types, sa_enum):
     """A plain sa.Enum, spelled as the model does, where the script can use it.
 
     The script creates and drops a native enum type itself (Alembic's
@@ -56,7 +56,7 @@ def enum_hint(sa, column_type, native_types):
     if not text.startswith("Enum(") or "\n" in text or "<" in text:
         return None
     if native_types and column_type.native_enum:
-        if not SA_ENUM_CREATE_TYPE:
+        if not sa_enum:
             return None
         if "create_type=" not in text:
             text = text[:-1] + ", create_type=False)"
@@ -66,7 +66,7 @@ def enum_hint(sa, column_type, native_types):
     return {"code": "sa." + text}
 
 
-def array_hint(sa, column_type):
+def array_hint(column_type):
     """sa.ARRAY(sa.Integer()): Alembic prefixes the item type too."""
     item = column_type.item_type
     if type(item).__module__ != "sqlalchemy.sql.sqltypes":
@@ -83,14 +83,18 @@ def array_hint(sa, column_type):
     return {"code": "sa.ARRAY(sa." + outer[len("ARRAY(") :]}
 
 
-def type_hint(sa, column_type, native_types):
-    """The type as Alembic renders it from a model, when the DDL loses it."""
+def type_hint(sa, column_type, native_types, sa_enum):
+    """The type as Alembic renders it from a model, when the DDL loses it.
+
+    native_types: the target has named types (PostgreSQL); sa_enum: this
+    SQLAlchemy's sa.Enum takes create_type.
+    """
     if getattr(column_type, "_variant_mapping", None):
         return None  # with_variant(): the dialect's own type is in the DDL
     if type(column_type) is sa.Enum:
-        return enum_hint(sa, column_type, native_types)
+        return enum_hint(column_type, native_types, sa_enum)
     if type(column_type) is sa.ARRAY:
-        return array_hint(sa, column_type)
+        return array_hint(column_type)
     # Boolean can create a CHECK of its own, and the script writes it as
     # its own constraint, so the DDL's plain type is used; so are enums of
     # other classes and postgresql.ARRAY (the DDL spells it as Alembic does).
@@ -118,10 +122,10 @@ def type_hint(sa, column_type, native_types):
 
 
 SIMPLE = (str, int, float, bool, type(None))
-SA_ENUM_CREATE_TYPE = False
 
 
 def hints(sa, metadatas, native_types):
+    sa_enum = native_types and sa_enum_create_type(sa)
     conv = sa.sql.elements.conv
     final_names = set()
     column_types = []
@@ -145,7 +149,7 @@ def hints(sa, metadatas, native_types):
                 if key is not None and key in memo:
                     hint = memo[key]
                 else:
-                    hint = type_hint(sa, column_type, native_types)
+                    hint = type_hint(sa, column_type, native_types, sa_enum)
                     if key is not None:
                         memo[key] = hint
                 if hint is not None:
@@ -155,7 +159,7 @@ def hints(sa, metadatas, native_types):
     return {
         "final_names": sorted(final_names),
         "column_types": column_types,
-        "sa_enum": native_types and SA_ENUM_CREATE_TYPE,
+        "sa_enum": sa_enum,
     }
 
 
@@ -245,8 +249,6 @@ def main():
             raise SystemExit(f"{module_name}:{attr} is not a MetaData or a declarative Base")
         metadatas.append(md)
     out = compile_in_two(sa, metadatas, dialect_url)
-    global SA_ENUM_CREATE_TYPE
-    SA_ENUM_CREATE_TYPE = sa_enum_create_type(sa)
     native_types = dialect_url.startswith("postgresql")
     out.append(HINTS_MARKER + json.dumps(hints(sa, metadatas, native_types)))
     sys.stdout.write("\n\n".join(out) + "\n")
