@@ -12,6 +12,17 @@ mod common;
 use common::*;
 use migdiff_model::Dialect;
 
+/// migdiff in `dir` with the test environment's Python, the models
+/// `schema` (`sqlalchemy:module:attr`) and `args`.
+fn with_models(dir: &std::path::Path, schema: &str, args: &[&str]) -> std::process::Command {
+    let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
+    let mut c = migdiff(dir);
+    c.env("VIRTUAL_ENV", venv)
+        .args(["--schema", schema])
+        .args(args);
+    c
+}
+
 /// Returns the revision migdiff wrote.
 fn models_roundtrip(dialect: Dialect, file: &str, attr: &str, alembic_can_agree: bool) -> String {
     let db = TestDb::new(dialect);
@@ -23,14 +34,7 @@ fn models_roundtrip(dialect: Dialect, file: &str, attr: &str, alembic_can_agree:
     std::fs::copy(&src, dir.join(file)).unwrap();
     let module = file.trim_end_matches(".py");
     let schema = format!("sqlalchemy:{module}:{attr}");
-    let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
-    let md = |args: &[&str]| {
-        let mut c = migdiff(dir);
-        c.env("VIRTUAL_ENV", &venv)
-            .args(["--schema", &schema])
-            .args(args);
-        run(c)
-    };
+    let md = |args: &[&str]| run(with_models(dir, &schema, args));
     let o = md(&["autogenerate", "-m", "models"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     let revision = std::fs::read_dir(dir.join("migrations/versions"))
@@ -172,14 +176,7 @@ sa.Table("t", metadata,
 "#,
     )
     .unwrap();
-    let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
-    let md = |args: &[&str]| {
-        let mut c = migdiff(pdir);
-        c.env("VIRTUAL_ENV", &venv)
-            .args(["--schema", "sqlalchemy:flat:metadata"])
-            .args(args);
-        run(c)
-    };
+    let md = |args: &[&str]| run(with_models(pdir, "sqlalchemy:flat:metadata", args));
     let o = md(&["diff", "--format", "alembic"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     for expected in [
@@ -223,16 +220,11 @@ fn a_module_that_fails_to_import_is_exit_2_with_the_traceback() {
         "import sqlalchemy as sa\nraise RuntimeError('models are broken here')\n",
     )
     .unwrap();
-    let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
-    let mut c = migdiff(dir.path());
-    c.env("VIRTUAL_ENV", &venv).args([
-        "--url",
-        &db.url,
-        "--schema",
+    let o = run(with_models(
+        dir.path(),
         "sqlalchemy:broken:metadata",
-        "check",
-    ]);
-    let o = run(c);
+        &["--url", &db.url, "check"],
+    ));
     assert_eq!(o.code, 2);
     assert!(
         o.stderr.contains("RuntimeError: models are broken here"),
@@ -251,20 +243,15 @@ fn with_bytecode_turned_off_the_models_are_cached_outside_the_project() {
         "import sqlalchemy as sa\nmetadata = sa.MetaData()\nsa.Table('t', metadata, sa.Column('id', sa.Integer, primary_key=True))\n",
     )
     .unwrap();
-    let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
     for _ in 0..2 {
-        let mut c = migdiff(dir.path());
-        c.env("VIRTUAL_ENV", &venv)
-            .env("PYTHONDONTWRITEBYTECODE", "1")
+        let mut c = with_models(
+            dir.path(),
+            "sqlalchemy:tiny:metadata",
+            &["--url", &db.url, "diff"],
+        );
+        c.env("PYTHONDONTWRITEBYTECODE", "1")
             .env_remove("PYTHONPYCACHEPREFIX")
-            .env("XDG_CACHE_HOME", cache.path())
-            .args([
-                "--url",
-                &db.url,
-                "--schema",
-                "sqlalchemy:tiny:metadata",
-                "diff",
-            ]);
+            .env("XDG_CACHE_HOME", cache.path());
         let o = run(c);
         assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
         assert!(o.stdout.contains("add table main.t"), "{}", o.stdout);
@@ -323,14 +310,7 @@ sa.Table("c", metadata, sa.Column("id", sa.Integer, primary_key=True),
         }
         std::fs::write(pdir.join("enums.py"), text).unwrap();
     };
-    let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
-    let md = |args: &[&str]| {
-        let mut c = migdiff(pdir);
-        c.env("VIRTUAL_ENV", &venv)
-            .args(["--schema", "sqlalchemy:enums:metadata"])
-            .args(args);
-        run(c)
-    };
+    let md = |args: &[&str]| run(with_models(pdir, "sqlalchemy:enums:metadata", args));
     let ok = |o: &Output| assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 
     write_models(false);
@@ -369,13 +349,12 @@ fn models_snapshot_renders_the_same_revision_as_the_models() {
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/models/declarative_mapped.py");
         std::fs::copy(&src, dir.path().join("declarative_mapped.py")).unwrap();
-        let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
         let md = |schema: &str, args: &[&str]| {
-            let mut c = migdiff(dir.path());
-            c.env("VIRTUAL_ENV", &venv)
-                .args(["--url", db.url(), "--schema", schema])
-                .args(args);
-            let o = run(c);
+            let o = run(with_models(
+                dir.path(),
+                schema,
+                &[&["--url", db.url()], args].concat(),
+            ));
             assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
             o.stdout
         };
@@ -393,16 +372,12 @@ fn models_snapshot_renders_the_same_revision_as_the_models() {
             "{snapshot}"
         );
         // No database is needed to name the dialect.
-        let mut c = migdiff(dir.path());
-        c.env("VIRTUAL_ENV", &venv).args([
-            "--dialect",
-            &dialect.to_string(),
-            "--schema",
+        let dialect_name = dialect.to_string();
+        let o = run(with_models(
+            dir.path(),
             models,
-            "snapshot",
-            "--declared",
-        ]);
-        let o = run(c);
+            &["--dialect", &dialect_name, "snapshot", "--declared"],
+        ));
         assert_eq!((o.code, &o.stdout), (0, &snapshot), "{}", o.stderr);
         std::fs::write(dir.path().join("models.toml"), &snapshot).unwrap();
         assert_eq!(md("models.toml", &["snapshot", "--declared"]), snapshot);
