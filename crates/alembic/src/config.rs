@@ -49,6 +49,25 @@ pub struct AlembicConfig {
     pub prepend_sys_path: Vec<PathBuf>,
     /// `[tool.migdiff]` from pyproject.toml, when present (raw TOML).
     pub pyproject_migdiff: Option<toml::Table>,
+    /// `[post_write_hooks]` (ini) or `[[tool.alembic.post_write_hooks]]`,
+    /// in the order Alembic runs them.
+    pub post_write_hooks: Vec<PostWriteHook>,
+    /// env.py takes its engine from a Flask application (`current_app`):
+    /// Flask-Migrate's template. Alembic runs need the app's context.
+    pub env_needs_flask_app: bool,
+}
+
+/// One post-write hook as Alembic reads it: its name and its options
+/// (`type`, `entrypoint`, `executable`, `module`, `options`, `cwd`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostWriteHook {
+    pub name: String,
+    pub options: BTreeMap<String, String>,
+}
+
+/// Splits `hooks = a, b c` as Alembic does (commas and spaces).
+fn hook_names(list: &str) -> impl Iterator<Item = &str> {
+    list.split([',', ' ', '\n', '\t']).filter(|n| !n.is_empty())
 }
 
 /// Parses an ini file the way Python's configparser reads alembic.ini:
@@ -179,20 +198,31 @@ fn toml_to_string(v: &toml::Value) -> Option<String> {
     }
 }
 
-/// Finds the project config: an explicit file (`-c`), `$ALEMBIC_CONFIG`, or
-/// `alembic.ini` / `pyproject.toml` in `dir`. `Ok(None)` when there is no
-/// Alembic project there.
+/// Flask-Migrate keeps its ini in the migrations folder it creates.
+const FLASK_MIGRATE_INI: &str = "migrations/alembic.ini";
+
+/// Finds the project config as Alembic and Flask-Migrate do: an explicit
+/// file (`-c`), `$ALEMBIC_CONFIG`, `alembic.ini` or `pyproject.toml
+/// [tool.alembic]` in `dir`, then Flask-Migrate's `migrations/alembic.ini`.
+/// `Ok(None)` when there is no Alembic project there.
 pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>, ConfigError> {
-    let ini_path = match explicit {
-        Some(p) => Some(p.to_path_buf()),
-        None => match std::env::var_os("ALEMBIC_CONFIG") {
-            Some(p) => Some(PathBuf::from(p)),
-            None => {
-                let p = dir.join("alembic.ini");
-                p.exists().then_some(p)
-            }
-        },
-    };
+    let chosen = explicit
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("ALEMBIC_CONFIG").map(PathBuf::from));
+    if chosen.is_none() && !dir.join("alembic.ini").exists() {
+        if let Some(found) = load_from(None, dir)? {
+            return Ok(Some(found));
+        }
+        let flask = dir.join(FLASK_MIGRATE_INI);
+        if flask.exists() {
+            return load_from(Some(flask), dir);
+        }
+        return Ok(None);
+    }
+    load_from(chosen.or_else(|| Some(dir.join("alembic.ini"))), dir)
+}
+
+fn load_from(ini_path: Option<PathBuf>, dir: &Path) -> Result<Option<AlembicConfig>, ConfigError> {
     let is_toml = ini_path
         .as_ref()
         .is_some_and(|p| p.extension().is_some_and(|e| e == "toml"));
@@ -210,6 +240,7 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
     let mut settings: BTreeMap<String, String> = BTreeMap::new();
     let mut source = None;
     let mut migdiff_table = None;
+    let mut hooks: Vec<PostWriteHook> = Vec::new();
     // pyproject first: the ini overrides it key by key.
     if let Some(pp) = &pyproject_path {
         let text = read(pp)?;
@@ -231,7 +262,9 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
             let here = pp.parent().unwrap_or(dir).to_string_lossy().to_string();
             let vars = BTreeMap::from([("here".to_string(), here)]);
             for (k, v) in alembic {
-                if let Some(s) = toml_to_string(v) {
+                if k == "post_write_hooks" {
+                    hooks = toml_hooks(v, &vars, pp)?;
+                } else if let Some(s) = toml_to_string(v) {
                     settings.insert(k.to_lowercase(), interpolate(&s, &vars, pp)?);
                 }
             }
@@ -246,9 +279,33 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
             .ok()
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| dir.to_path_buf());
-        if let Some(section) = ini.get("alembic") {
+        let defaults = || {
             let mut vars = ini.get("DEFAULT").cloned().unwrap_or_default();
             vars.insert("here".into(), here.to_string_lossy().to_string());
+            vars
+        };
+        // Alembic takes the ini's hooks when it has the section at all.
+        if let Some(section) = ini.get("post_write_hooks") {
+            let mut vars = defaults();
+            vars.extend(section.clone());
+            let names = section.get("hooks").map(String::as_str).unwrap_or("");
+            hooks = hook_names(names)
+                .map(|name| {
+                    let prefix = format!("{name}.");
+                    let options = section
+                        .iter()
+                        .filter_map(|(k, v)| Some((k.strip_prefix(&prefix)?.to_string(), v)))
+                        .map(|(k, v)| Ok((k, interpolate(v, &vars, ip)?)))
+                        .collect::<Result<_, ConfigError>>()?;
+                    Ok(PostWriteHook {
+                        name: name.to_string(),
+                        options,
+                    })
+                })
+                .collect::<Result<_, ConfigError>>()?;
+        }
+        if let Some(section) = ini.get("alembic") {
+            let mut vars = defaults();
             for (k, v) in section {
                 vars.insert(k.clone(), v.clone());
             }
@@ -262,7 +319,13 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
         return Ok(None);
     };
     let base = source.parent().unwrap_or(dir).to_path_buf();
-    let Some(location) = settings.get("script_location") else {
+    // Flask-Migrate's ini has no script_location: the folder it sits in is
+    // the script location (Flask-Migrate passes it to Alembic itself).
+    let own_folder = ini_path
+        .as_ref()
+        .filter(|_| base.join("env.py").is_file())
+        .map(|_| ".".to_string());
+    let Some(location) = settings.get("script_location").or(own_folder.as_ref()) else {
         return Err(ConfigError::NoScriptLocation { path: source });
     };
     if location.contains(':') && !Path::new(location).is_absolute() {
@@ -273,7 +336,11 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
             ),
         });
     }
-    let script_location = base.join(location);
+    let script_location = if location == "." {
+        base.clone()
+    } else {
+        base.join(location)
+    };
     if !script_location.is_dir() {
         return Err(ConfigError::MissingScriptLocation {
             path: source,
@@ -326,7 +393,10 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
             })?,
         None => 40,
     };
+    let env_needs_flask_app = std::fs::read_to_string(script_location.join("env.py"))
+        .is_ok_and(|env| env.contains("current_app"));
     Ok(Some(AlembicConfig {
+        env_needs_flask_app,
         script_location,
         version_locations,
         recursive_version_locations: truth("recursive_version_locations"),
@@ -360,5 +430,41 @@ pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>
             .unwrap_or_default(),
         source,
         pyproject_migdiff: migdiff_table,
+        post_write_hooks: hooks,
     }))
+}
+
+/// `[[tool.alembic.post_write_hooks]]`: tables with a `name` each.
+fn toml_hooks(
+    value: &toml::Value,
+    vars: &BTreeMap<String, String>,
+    path: &Path,
+) -> Result<Vec<PostWriteHook>, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let Some(items) = value.as_array() else {
+        return Err(invalid(
+            "[tool.alembic] post_write_hooks must be an array of tables ([[tool.alembic.post_write_hooks]])".into(),
+        ));
+    };
+    items
+        .iter()
+        .map(|item| {
+            let table = item.as_table().ok_or_else(|| {
+                invalid("each post_write_hooks entry must be a table with a `name`".into())
+            })?;
+            let mut options = BTreeMap::new();
+            for (k, v) in table {
+                let text = toml_to_string(v)
+                    .ok_or_else(|| invalid(format!("post_write_hooks: `{k}` must be a string")))?;
+                options.insert(k.clone(), interpolate(&text, vars, path)?);
+            }
+            let name = options
+                .remove("name")
+                .ok_or_else(|| invalid("a post_write_hooks entry has no `name`".into()))?;
+            Ok(PostWriteHook { name, options })
+        })
+        .collect()
 }

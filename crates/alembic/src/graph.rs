@@ -64,6 +64,7 @@ impl Revision {
     /// The first paragraph of the docstring, as Alembic's listings show it.
     pub fn summary(&self) -> String {
         self.doc
+            .trim()
             .split("\n\n")
             .next()
             .unwrap_or("")
@@ -264,6 +265,18 @@ fn flatten(l: Literal) -> Result<Vec<String>, String> {
     }
 }
 
+/// `text` from its first line that is neither blank nor a comment.
+fn skip_comments(text: &str) -> &str {
+    let mut rest = text;
+    loop {
+        let t = rest.trim_start();
+        match t.strip_prefix('#') {
+            Some(comment) => rest = comment.split_once('\n').map_or("", |(_, after)| after),
+            None => return t,
+        }
+    }
+}
+
 /// Reads one revision file's identifiers and docstring.
 pub fn read_revision(path: &Path, text: &str) -> Result<Revision, GraphError> {
     let mut found: BTreeMap<&str, Vec<String>> = BTreeMap::new();
@@ -311,7 +324,9 @@ pub fn read_revision(path: &Path, text: &str) -> Result<Revision, GraphError> {
         }
     };
     let doc = {
-        let t = text.trim_start();
+        // The docstring is the module's first statement: comment lines
+        // (a licence header, an encoding line) and blank lines may come first.
+        let t = skip_comments(text);
         let mut p = LiteralParser {
             chars: t.chars().collect(),
             pos: 0,
@@ -610,6 +625,13 @@ mod tests {
         assert!(r.branch_labels.is_empty());
         assert_eq!(r.depends_on, vec!["d"]);
         assert_eq!(r.summary(), "add users");
+    }
+
+    #[test]
+    fn docstring_after_a_licence_header_or_a_blank_line() {
+        let text = "# Copyright 2024 Example Corp.\n# SPDX-License-Identifier: MIT\n\n\"\"\"\nadd orders\n\nRevision ID: abc\n\"\"\"\nrevision = 'abc'\ndown_revision = None\n";
+        let r = read_revision(Path::new("abc.py"), text).expect("reads");
+        assert_eq!(r.summary(), "add orders");
     }
 
     #[test]

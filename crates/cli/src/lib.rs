@@ -18,6 +18,7 @@ use migdiff_model::{
 
 mod declared;
 mod error;
+mod hooks;
 mod live;
 mod replay;
 mod report;
@@ -292,6 +293,31 @@ impl Ctx {
         }
     }
 
+    /// The version table, when there is a reason to read it: an Alembic
+    /// project whose filters do not leave the table out. A role without
+    /// SELECT on it can then still run `check --exclude-table`.
+    fn version_table_to_read(&self) -> Option<VersionTable> {
+        self.project.alembic.as_ref()?;
+        let table = self.version_table();
+        let excluded = self.excludes().iter().any(|g| {
+            glob_match(g, &table.name)
+                || table
+                    .schema
+                    .as_ref()
+                    .is_some_and(|s| glob_match(g, &format!("{s}.{}", table.name)))
+        });
+        (!excluded).then_some(table)
+    }
+
+    fn excludes(&self) -> Vec<String> {
+        self.global
+            .exclude_table
+            .iter()
+            .chain(self.project.file.exclude_tables.iter())
+            .cloned()
+            .collect()
+    }
+
     fn batch(&self, dialect: Dialect) -> bool {
         self.project
             .file
@@ -331,13 +357,7 @@ impl Ctx {
     }
 
     fn filter(&self, schema: &mut Schema) {
-        let excludes: Vec<String> = self
-            .global
-            .exclude_table
-            .iter()
-            .chain(self.project.file.exclude_tables.iter())
-            .cloned()
-            .collect();
+        let excludes = self.excludes();
         let includes = self.include_schemas();
         schema.tables.retain(|n, _| {
             (includes.is_empty() || includes.contains(&n.schema))
@@ -406,8 +426,18 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
         let t = Instant::now();
         declared::load(&source, dialect, &dir, &py).map(|s| (s, t.elapsed()))
     });
-    let graph = if head_check { ctx.graph()? } else { None };
-    let live = live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await;
+    // Without the version table (filtered out) there is no head to check.
+    let graph = if head_check && ctx.version_table_to_read().is_some() {
+        ctx.graph()?
+    } else {
+        None
+    };
+    let live = live::load(
+        &url,
+        &ctx.include_schemas(),
+        ctx.version_table_to_read().as_ref(),
+    )
+    .await;
     let (loaded, read_time) = reading
         .await
         .map_err(|e| CliError::usage(format!("reading the declared schema failed: {e}")))??;
@@ -499,7 +529,7 @@ fn check_at_head(graph: &Graph, current: &[String]) -> Result<(), CliError> {
             }
         };
         return Err(CliError::not_at_head(format!(
-            "Target database is not up to date: it is at {}, the revision graph's heads are {}. Run `alembic upgrade head` first (or `migdiff check --replay` once it lands).",
+            "Target database is not up to date: it is at {}, the revision graph's heads are {}. Run `alembic upgrade head` first, or compare the migration history instead of this database with `migdiff check --replay`.",
             fmt(&cur),
             fmt(&heads)
         )));
@@ -539,8 +569,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 snapshot::to_toml_with_hints(&loaded.schema, dialect, &loaded.hints)?
             } else {
                 let url = ctx.url()?;
-                let mut live =
-                    live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await?;
+                let mut live = live::load(&url, &ctx.include_schemas(), None).await?;
                 ctx.filter(&mut live.schema);
                 drop_empty_schemas(&mut live.schema);
                 snapshot::to_toml(&live.schema, url.dialect())?
@@ -678,7 +707,7 @@ verification failed: removed {}",
         Command::Current => {
             let graph = require_graph(&ctx)?;
             let url = ctx.url()?;
-            let live = live::load(&url, &ctx.include_schemas(), &ctx.version_table()).await?;
+            let live = live::load(&url, &ctx.include_schemas(), Some(&ctx.version_table())).await?;
             let heads: BTreeSet<String> = graph.heads().iter().map(|r| r.id.clone()).collect();
             for v in live.versions.unwrap_or_default() {
                 let mut line = v.clone();
@@ -825,6 +854,11 @@ async fn autogenerate(
     revision::write_new_file(&path, &script)?;
     let shown = path.canonicalize().unwrap_or(path);
     let _ = writeln!(out, "Generating {} ...  done", shown.display());
+    if !alembic.post_write_hooks.is_empty() {
+        let python =
+            sqlalchemy::find_python(ctx.project.file.python.as_deref(), &ctx.project.dir);
+        hooks::run(&alembic.post_write_hooks, &shown, &python, ctx.global.quiet)?;
+    }
     Ok((0, Some((shown, rev_id))))
 }
 
@@ -914,7 +948,12 @@ impl Ctx {
             .ok_or_else(|| CliError::usage("no Alembic project"))?;
         let python =
             sqlalchemy::find_python(self.project.file.python.as_deref(), &self.project.dir);
-        replay::Runner::new(&alembic, &self.project.dir, python, sandbox)
+        let settings = replay::RunnerSettings {
+            project_url: self.project.url.as_ref().map(|(u, _)| u.as_str()),
+            url_env: &self.project.file.sandbox_url_env,
+            flask_app: self.project.file.flask_app.as_deref(),
+        };
+        replay::Runner::new(&alembic, &self.project.dir, python, sandbox, &settings)
     }
 
     fn declared_for(&self, dialect: Dialect) -> Result<Option<Schema>, CliError> {
@@ -1005,22 +1044,29 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     let before = steps
         .run(&format!("upgrade to the parent ({parent})"), async {
             if parent != "base" {
-                runner.alembic_chain(&["upgrade", &parent], graph.revisions.len())?;
+                // The history before the revision failing is an error, not
+                // a finding about the revision.
+                runner
+                    .alembic_chain(&["upgrade", &parent], graph.revisions.len())
+                    .map_err(|e| CliError::usage(e.message))?;
             }
             replay::read(&sandbox, &vt).await
         })
         .await?
         .0;
-    let (after, versions) = steps
+    let mut before = before;
+    ctx.filter(&mut before);
+    let (mut after, versions) = steps
         .run(&format!("upgrade to {}", target.id), async {
             runner.alembic(&["upgrade", &target.id])?;
             replay::read(&sandbox, &vt).await
         })
         .await?;
-    replay::check_injected(&versions, &target.id, replay::sa_url_of(&runner))?;
+    replay::check_injected(&versions, &[target.id.as_str()], replay::sa_url_of(&runner))?;
+    ctx.filter(&mut after);
     if let Some(d) = &declared {
         let (ops, unverified) = steps
-            .run("compare with the declared schema", async {
+            .run_compare("compare with the declared schema", async {
                 let (d, unverified) = settle_on_sandbox(&after, d, &sandbox).await?;
                 Ok((differences(&after, &d), unverified))
             })
@@ -1036,16 +1082,17 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     } else {
         parent.clone()
     };
-    let restored = steps
+    let mut restored = steps
         .run(&format!("downgrade to {down}"), async {
             runner.alembic(&["downgrade", &down])?;
             replay::read(&sandbox, &vt).await
         })
         .await?
         .0;
-    let ops = steps
-        .run("compare with the parent state", async {
-            Ok(differences(&restored, &before))
+    ctx.filter(&mut restored);
+    let (ops, _) = steps
+        .run_compare("compare with the parent state", async {
+            Ok((differences(&restored, &before), Vec::<String>::new()))
         })
         .await?;
     failures.extend(
@@ -1102,9 +1149,15 @@ async fn replay_check(ctx: &Ctx, format: CheckFormat, show_diff: bool) -> Result
     let runner = ctx.runner(&sandbox)?;
     let vt = ctx.version_table();
     if !graph.revisions.is_empty() {
-        runner.alembic_chain(&["upgrade", "heads"], graph.revisions.len())?;
+        // The history failing to upgrade is an error, not drift.
+        runner
+            .alembic_chain(&["upgrade", "heads"], graph.revisions.len())
+            .map_err(|e| CliError::usage(e.message))?;
     }
-    let (mut built, _) = replay::read(&sandbox, &vt).await?;
+    let (mut built, versions) = replay::read(&sandbox, &vt).await?;
+    let heads = graph.heads();
+    let head_ids: Vec<&str> = heads.iter().map(|r| r.id.as_str()).collect();
+    replay::check_injected(&versions, &head_ids, replay::sa_url_of(&runner))?;
     ctx.filter(&mut built);
     drop_empty_schemas(&mut built);
     let (declared, unverified) = settle_on_sandbox(&built, &declared, &sandbox).await?;

@@ -31,11 +31,21 @@ fn connect_error(url: &DbUrl, e: impl std::fmt::Display) -> CliError {
     ))
 }
 
+/// Introspects `url`; reads the version rows from `version` when given
+/// (None: no Alembic project, or the table is filtered out: never read).
 pub async fn load(
     url: &DbUrl,
     include_schemas: &[String],
-    version: &VersionTable,
+    version: Option<&VersionTable>,
 ) -> Result<Live, CliError> {
+    let unnamed = VersionTable {
+        schema: None,
+        name: "alembic_version".to_string(),
+    };
+    let (read_versions, version) = match version {
+        Some(v) => (true, v),
+        None => (false, &unnamed),
+    };
     let started = Instant::now();
     match url {
         DbUrl::Postgres { options, .. } => {
@@ -70,11 +80,12 @@ pub async fn load(
                 migdiff_sqlexpr::quote_ident(&vt_schema, migdiff_model::Dialect::Postgresql),
                 migdiff_sqlexpr::quote_ident(&version.name, migdiff_model::Dialect::Postgresql)
             );
-            let exists: bool = sqlx::query_scalar("select to_regclass($1) is not null")
-                .bind(&qualified)
-                .fetch_one(&mut conn)
-                .await
-                .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;
+            let exists: bool = read_versions
+                && sqlx::query_scalar("select to_regclass($1) is not null")
+                    .bind(&qualified)
+                    .fetch_one(&mut conn)
+                    .await
+                    .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;
             let versions = if exists {
                 let sql = format!("select version_num from {qualified}");
                 Some(
@@ -115,13 +126,14 @@ pub async fn load(
             let t = Instant::now();
             let (schema, queries) = migdiff_sqlite::introspect(&mut conn, &version.name).await?;
             let introspect_time = t.elapsed();
-            let exists: bool = sqlx::query_scalar(
-                "select count(*) > 0 from sqlite_schema where type = 'table' and name = ?",
-            )
-            .bind(&version.name)
-            .fetch_one(&mut conn)
-            .await
-            .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;
+            let exists: bool = read_versions
+                && sqlx::query_scalar(
+                    "select count(*) > 0 from sqlite_schema where type = 'table' and name = ?",
+                )
+                .bind(&version.name)
+                .fetch_one(&mut conn)
+                .await
+                .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;
             let versions = if exists {
                 let sql = format!(
                     "select version_num from {}",

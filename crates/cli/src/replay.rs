@@ -15,32 +15,93 @@ use migdiff_sandbox::Sandbox;
 
 use crate::error::CliError;
 use crate::live::{self, VersionTable};
-use crate::url::DbUrl;
+use crate::url::{self, DbUrl};
 
 pub struct Runner {
     python: PathBuf,
     project_dir: PathBuf,
     ini: tempfile::NamedTempFile,
     sa_url: String,
+    /// Variables set to the sandbox URL besides the common ones.
+    url_env: Vec<String>,
+    /// env.py needs a Flask application (Flask-Migrate).
+    flask: bool,
+    flask_app: Option<String>,
+}
+
+/// What the project's settings tell the runner.
+pub struct RunnerSettings<'a> {
+    /// The project's own database URL (alembic.ini, else the live URL):
+    /// the sandbox URL keeps its driver (`+asyncpg`, `+aiosqlite`).
+    pub project_url: Option<&'a str>,
+    pub url_env: &'a [String],
+    pub flask_app: Option<&'a str>,
+}
+
+/// The scheme of a SQLAlchemy URL whose backend is `backend`, if
+/// `project_url` is one (its driver kept).
+fn project_scheme<'a>(project_url: Option<&'a str>, backend: &str) -> Option<&'a str> {
+    let scheme = project_url?.split("://").next()?;
+    let base = scheme.split('+').next()?;
+    let base = if base == "postgres" {
+        "postgresql"
+    } else {
+        base
+    };
+    (base == backend).then_some(scheme)
 }
 
 /// The sandbox as a SQLAlchemy URL, keeping the project's driver.
 fn sqlalchemy_url(sandbox: &Sandbox, project_url: Option<&str>) -> String {
     let url = sandbox.url();
     if let Some(path) = url.strip_prefix("sqlite://") {
-        return format!("sqlite:///{path}");
+        let scheme = project_scheme(project_url, "sqlite").unwrap_or("sqlite");
+        return format!("{scheme}:///{path}");
     }
-    let scheme = project_url
-        .and_then(|u| u.split("://").next())
-        .filter(|s| s.starts_with("postgres"))
-        .unwrap_or("postgresql");
-    let scheme = if scheme == "postgres" {
-        "postgresql"
-    } else {
-        scheme
+    let scheme = match project_scheme(project_url, "postgresql") {
+        Some("postgres") | None => "postgresql",
+        Some(s) => s,
     };
     format!("{scheme}://{}", url.split("://").nth(1).unwrap_or(""))
 }
+
+/// Logging for the temporary ini when the project's config has none:
+/// env.py files call `fileConfig()` on it (Alembic's templates do).
+const DEFAULT_LOGGING: &str = "
+[loggers]
+keys = root,sqlalchemy,alembic
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARNING
+handlers = console
+qualname =
+
+[logger_sqlalchemy]
+level = WARNING
+handlers =
+qualname = sqlalchemy.engine
+
+[logger_alembic]
+level = INFO
+handlers =
+qualname = alembic
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %%(levelname)-5.5s [%%(name)s] %%(message)s
+datefmt = %%H:%%M:%%S
+";
 
 impl Runner {
     pub fn new(
@@ -48,8 +109,12 @@ impl Runner {
         project_dir: &Path,
         python: PathBuf,
         sandbox: &Sandbox,
+        settings: &RunnerSettings<'_>,
     ) -> Result<Runner, CliError> {
-        let sa_url = sqlalchemy_url(sandbox, alembic.sqlalchemy_url.as_deref());
+        let sa_url = sqlalchemy_url(
+            sandbox,
+            alembic.sqlalchemy_url.as_deref().or(settings.project_url),
+        );
         let here = alembic
             .source
             .parent()
@@ -58,19 +123,26 @@ impl Runner {
             .to_string();
         let script = alembic.script_location.to_string_lossy().to_string();
         // The project's own ini (logging sections included), with the URL
-        // and paths fixed so it works from a temporary file.
-        let original = if alembic.source.extension().is_some_and(|e| e == "ini") {
-            std::fs::read_to_string(&alembic.source).unwrap_or_default()
+        // and paths fixed so it works from a temporary file. A project
+        // configured in pyproject.toml may keep its logging in an
+        // alembic.ini beside it.
+        let ini_source = if alembic.source.extension().is_some_and(|e| e == "ini") {
+            Some(alembic.source.clone())
         } else {
-            String::new()
+            Some(project_dir.join("alembic.ini")).filter(|p| p.is_file())
         };
+        let original = ini_source
+            .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+            .unwrap_or_default();
         let mut out = String::new();
         let mut in_alembic = false;
         let mut saw_alembic = false;
+        let mut saw_loggers = false;
         for line in original.lines() {
             let t = line.trim();
             if t.starts_with('[') {
                 in_alembic = t == "[alembic]";
+                saw_loggers |= t == "[loggers]";
                 out.push_str(line);
                 out.push('\n');
                 if in_alembic {
@@ -92,10 +164,13 @@ impl Runner {
         }
         if !saw_alembic {
             out.push_str(&format!(
-                "[alembic]\nscript_location = {}\nsqlalchemy.url = {}\n",
+                "\n[alembic]\nscript_location = {}\nsqlalchemy.url = {}\n",
                 script.replace('%', "%%"),
                 sa_url.replace('%', "%%")
             ));
+        }
+        if !saw_loggers {
+            out.push_str(DEFAULT_LOGGING);
         }
         let mut ini = tempfile::Builder::new()
             .prefix("migdiff-alembic-")
@@ -109,10 +184,16 @@ impl Runner {
             project_dir: project_dir.to_path_buf(),
             ini,
             sa_url,
+            url_env: settings.url_env.to_vec(),
+            flask: alembic.env_needs_flask_app || settings.flask_app.is_some(),
+            flask_app: settings.flask_app.map(str::to_string),
         })
     }
 
-    /// Runs `python -m alembic -c <temp ini> <args>` in the project folder.
+    /// Runs Alembic's command line (`alembic -c <temp ini> <args>`) in the
+    /// project folder, under the guard. A migration that fails is exit 1
+    /// (the caller decides whether that is a finding); env.py failing
+    /// before any migration ran, or the guard stopping it, is exit 2.
     pub fn alembic(&self, args: &[&str]) -> Result<(), CliError> {
         self.run(args, None)
     }
@@ -125,22 +206,33 @@ impl Runner {
 
     fn run(&self, args: &[&str], steps: Option<usize>) -> Result<(), CliError> {
         let mut cmd = Command::new(&self.python);
-        match steps {
-            Some(_) => cmd.arg("-c").arg(PROGRESS_WRAPPER),
-            None => cmd.args(["-m", "alembic"]),
-        };
+        let config = serde_json::json!({
+            "sandbox_url": self.sa_url,
+            "flask": self.flask,
+            "flask_app": self.flask_app,
+        });
         cmd.arg("-c")
+            .arg(ALEMBIC_RUNNER)
+            .arg("-c")
             .arg(self.ini.path())
             .args(args)
             .current_dir(&self.project_dir)
+            .env("MIGDIFF_RUNNER_CONFIG", config.to_string())
             // env.py files that read the URL from the environment.
             .env("DATABASE_URL", &self.sa_url)
             .env("MIGDIFF_DATABASE_URL", &self.sa_url)
             .env("SQLALCHEMY_DATABASE_URL", &self.sa_url)
+            .env("SQLALCHEMY_DATABASE_URI", &self.sa_url)
             .env("SQLALCHEMY_URL", &self.sa_url)
+            // The project's settings, if it reads its own from the
+            // environment, must not point Alembic at itself.
+            .env_remove("ALEMBIC_CONFIG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        for name in &self.url_env {
+            cmd.env(name, &self.sa_url);
+        }
         let cannot_run = |e: std::io::Error| {
             CliError::usage(format!(
                 "cannot run {} -m alembic: {e}; install Alembic in the project's Python (or set `python` in migdiff.toml)",
@@ -161,6 +253,8 @@ impl Runner {
                 bar
             });
         let mut err = String::new();
+        let mut started = false;
+        let mut stopped: Option<CliError> = None;
         if let Some(stderr) = child.stderr.take() {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
@@ -170,6 +264,18 @@ impl Runner {
                     }
                     continue;
                 }
+                if line == STARTED_MARKER {
+                    started = true;
+                    continue;
+                }
+                if let Some(json) = line.strip_prefix(GUARD_MARKER) {
+                    stopped = Some(guard_error(json));
+                    continue;
+                }
+                if let Some(json) = line.strip_prefix(ENV_MARKER) {
+                    stopped = Some(env_error(json));
+                    continue;
+                }
                 err.push_str(&line);
                 err.push('\n');
             }
@@ -177,6 +283,9 @@ impl Runner {
         let status = child.wait().map_err(cannot_run)?;
         if let Some(bar) = bar {
             bar.finish_and_clear();
+        }
+        if let Some(e) = stopped {
+            return Err(e);
         }
         if status.success() {
             return Ok(());
@@ -195,21 +304,83 @@ impl Runner {
             .into_iter()
             .rev()
             .collect();
-        Err(CliError {
-            message: format!(
-                "`alembic {}` failed in the sandbox:\n{}",
+        if started {
+            Err(CliError {
+                message: format!(
+                    "`alembic {}` failed in the throwaway database:\n{}",
+                    args.join(" "),
+                    tail.join("\n")
+                ),
+                code: 1,
+            })
+        } else {
+            Err(CliError::usage(format!(
+                "`alembic {}` failed before any migration ran (the project's env.py or its configuration):\n{}",
                 args.join(" "),
                 tail.join("\n")
-            ),
-            code: 1,
-        })
+            )))
+        }
     }
 }
 
-/// Runs Alembic's command line with a marker line after each migration.
-const PROGRESS_WRAPPER: &str = include_str!("alembic_progress.py");
-/// The marker, as one line of stderr.
+/// What the guard reports when env.py reaches for another database.
+#[derive(serde::Deserialize)]
+struct GuardReport {
+    url: String,
+    how: String,
+    #[serde(rename = "where")]
+    location: Option<String>,
+    env: Vec<String>,
+    sandbox: String,
+}
+
+fn guard_error(json: &str) -> CliError {
+    let Ok(r) = serde_json::from_str::<GuardReport>(&json) else {
+        return CliError::usage(format!(
+            "the project's env.py tried to connect to a database other than the throwaway one; the run was stopped before anything was sent ({json})"
+        ));
+    };
+    let mut origin = vec![r.how.clone()];
+    if let Some(w) = &r.location {
+        origin.push(format!("at {w}"));
+    }
+    if !r.env.is_empty() {
+        let vars: Vec<String> = r.env.iter().map(|v| format!("${v}")).collect();
+        origin.push(format!("the value of {}", vars.join(", ")));
+    }
+    let fix = match r.env.first() {
+        Some(var) => format!(
+            "If that variable names the database env.py migrates, add it to migdiff.toml so that migdiff points it at the throwaway database: sandbox_url_env = [\"{var}\"]"
+        ),
+        None => "Make env.py take its URL from config.get_main_option(\"sqlalchemy.url\") or $DATABASE_URL, or name the environment variable it reads in migdiff.toml: sandbox_url_env = [\"YOUR_DATABASE_URL\"]".to_string(),
+    };
+    CliError::usage(format!(
+        "the project's env.py tried to connect to {} ({}); migdiff runs migrations only in its throwaway database ({}), so it stopped the run before anything was sent. {fix}",
+        r.url,
+        origin.join(", "),
+        r.sandbox,
+    ))
+}
+
+fn env_error(json: &str) -> CliError {
+    #[derive(serde::Deserialize)]
+    struct EnvReport {
+        message: String,
+        hint: String,
+    }
+    match serde_json::from_str::<EnvReport>(json) {
+        Ok(r) => CliError::usage(format!("{}; {}", r.message, r.hint)),
+        Err(_) => CliError::usage(format!("the project's env.py could not start: {json}")),
+    }
+}
+
+/// Runs Alembic's command line under the guard, with progress markers.
+const ALEMBIC_RUNNER: &str = include_str!("alembic_runner.py");
+/// The runner's marker lines on stderr.
 const STEP_MARKER: &str = "\0migdiff-step";
+const STARTED_MARKER: &str = "\0migdiff-migrations-started";
+const GUARD_MARKER: &str = "\0migdiff-guard ";
+const ENV_MARKER: &str = "\0migdiff-env-error ";
 /// Shorter chains finish before a bar would help.
 const PROGRESS_FROM_STEPS: usize = 10;
 
@@ -233,7 +404,7 @@ pub async fn read(
     version: &VersionTable,
 ) -> Result<(Schema, Vec<String>), CliError> {
     let url = crate::url::parse(sandbox.url(), Path::new("/"))?;
-    let l = live::load(&url, &[], version).await?;
+    let l = live::load(&url, &[], Some(version)).await?;
     Ok((l.schema, l.versions.unwrap_or_default()))
 }
 
@@ -249,25 +420,65 @@ impl Steps {
     {
         let t = Instant::now();
         let r = f.await;
+        self.print(name, if r.is_ok() { "ok" } else { "FAILED" }, t);
+        r
+    }
+
+    /// A comparison step: differences found, or anything left unverified,
+    /// is marked as such, never "ok".
+    pub async fn run_compare<F, D, U>(&self, name: &str, f: F) -> Result<(Vec<D>, Vec<U>), CliError>
+    where
+        F: std::future::Future<Output = Result<(Vec<D>, Vec<U>), CliError>>,
+    {
+        let t = Instant::now();
+        let r = f.await;
+        let mark = match &r {
+            Ok((d, _)) if !d.is_empty() => "DIFFERS",
+            Ok((_, u)) if !u.is_empty() => "UNVERIFIED",
+            Ok(_) => "ok",
+            Err(_) => "FAILED",
+        };
+        self.print(name, mark, t);
+        r
+    }
+
+    fn print(&self, name: &str, mark: &str, started: Instant) {
         if !self.quiet {
-            let mark = if r.is_ok() { "ok" } else { "FAILED" };
             println!(
-                "  {name:<48} {mark:>6}  {:>8.0} ms",
-                t.elapsed().as_secs_f64() * 1000.0
+                "  {name:<48} {mark:>10}  {:>8.0} ms",
+                started.elapsed().as_secs_f64() * 1000.0
             );
         }
-        r
     }
 }
 
-/// Whether the sandbox URL reached env.py: after an upgrade the sandbox's
-/// version table must hold the revision.
-pub fn check_injected(versions: &[String], rev: &str, sa_url_hint: &str) -> Result<(), CliError> {
-    if versions.iter().any(|v| v == rev) {
+/// Whether the migrations ran in the sandbox: after an upgrade its version
+/// table must hold exactly the expected revisions, else the project's
+/// env.py ran them somewhere else (exit 2, never a drift report).
+pub fn check_injected(
+    versions: &[String],
+    expected: &[&str],
+    sa_url_hint: &str,
+) -> Result<(), CliError> {
+    let mut have: Vec<&str> = versions.iter().map(String::as_str).collect();
+    let mut want = expected.to_vec();
+    have.sort_unstable();
+    want.sort_unstable();
+    if have == want {
         return Ok(());
     }
+    let shown = |v: &[&str]| {
+        if v.is_empty() {
+            "no revision".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
     Err(CliError::usage(format!(
-        "after `alembic upgrade {rev}` the sandbox is not at {rev}: the project's env.py did not use the sandbox URL ({sa_url_hint}). Make env.py read config.get_main_option(\"sqlalchemy.url\") or $DATABASE_URL"
+        "after `alembic upgrade` the throwaway database is at {} instead of {}: the project's env.py did not run the migrations on the throwaway URL ({}). Make env.py read config.get_main_option(\"sqlalchemy.url\") or $DATABASE_URL, or name the variable it reads in migdiff.toml (sandbox_url_env)",
+        shown(&have),
+        shown(&want),
+        url::mask(sa_url_hint)
     )))
 }
 

@@ -30,6 +30,15 @@ pub struct FileSettings {
     pub dev_url: Option<String>,
     /// Sandbox provider: auto, server, cluster or docker.
     pub sandbox: Option<String>,
+    /// Environment variables the project's env.py (or application) reads
+    /// its database URL from: set to the throwaway database's URL in every
+    /// Alembic process migdiff starts.
+    #[serde(default)]
+    pub sandbox_url_env: Vec<String>,
+    /// The Flask application for a Flask-Migrate env.py, as `flask --app`
+    /// takes it (`module`, `module:app`, `module:create_app()`); default:
+    /// `$FLASK_APP`, `.flaskenv`/`.env`, then `wsgi.py` / `app.py`.
+    pub flask_app: Option<String>,
 }
 
 impl FileSettings {
@@ -59,6 +68,12 @@ impl FileSettings {
             python: self.python.or(lower.python),
             dev_url: self.dev_url.or(lower.dev_url),
             sandbox: self.sandbox.or(lower.sandbox),
+            sandbox_url_env: if self.sandbox_url_env.is_empty() {
+                lower.sandbox_url_env
+            } else {
+                self.sandbox_url_env
+            },
+            flask_app: self.flask_app.or(lower.flask_app),
         }
     }
 }
@@ -80,6 +95,23 @@ fn read_migdiff_toml(path: &Path) -> Result<FileSettings, CliError> {
         .map_err(|e| CliError::usage(format!("{}: {}", path.display(), e.to_string().trim_end())))
 }
 
+/// `[tool.migdiff]` of the project folder's pyproject.toml, for layouts
+/// whose Alembic config lives elsewhere (Flask-Migrate's migrations/).
+fn project_pyproject_migdiff(dir: &Path) -> Result<Option<toml::Table>, CliError> {
+    let path = dir.join("pyproject.toml");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let doc: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| CliError::usage(format!("{}: {e}", path.display())))?;
+    Ok(doc
+        .get("tool")
+        .and_then(|t| t.get("migdiff"))
+        .and_then(|t| t.as_table())
+        .cloned())
+}
+
 /// Loads the project in `dir`. `config` is `--config`: an `alembic.ini`,
 /// a `pyproject.toml` or a `migdiff.toml`.
 pub fn load(
@@ -97,15 +129,22 @@ pub fn load(
         Some(p) if p.file_name().is_some_and(|n| n == "migdiff.toml") => {
             (None, Some(p.to_path_buf()))
         }
-        Some(p) => (Some(p.to_path_buf()), None),
-        None => (None, Some(dir.join("migdiff.toml")).filter(|p| p.exists())),
+        // migdiff's own settings apply whichever Alembic config is named.
+        _ => (
+            config.map(Path::to_path_buf),
+            Some(dir.join("migdiff.toml")).filter(|p| p.exists()),
+        ),
     };
     let alembic = alembic_config::load(alembic_file.as_deref(), dir)?;
     let mut file = match &migdiff_file {
         Some(p) => read_migdiff_toml(p)?,
         None => FileSettings::default(),
     };
-    if let Some(table) = alembic.as_ref().and_then(|a| a.pyproject_migdiff.clone()) {
+    let pyproject_migdiff = match alembic.as_ref().and_then(|a| a.pyproject_migdiff.clone()) {
+        Some(table) => Some(table),
+        None => project_pyproject_migdiff(dir)?,
+    };
+    if let Some(table) = pyproject_migdiff {
         let lower: FileSettings =
             toml::Value::Table(table)
                 .try_into()

@@ -384,7 +384,9 @@ impl FromStr for Provider {
             "auto" => Ok(Provider::Auto),
             "server" => Ok(Provider::Server),
             "cluster" => Ok(Provider::Cluster),
-            "docker" => Ok(Provider::Docker),
+            "docker" if cfg!(feature = "docker") => Ok(Provider::Docker),
+            // Named but not built in: refused up front, never a fallback.
+            "docker" => Err(SandboxError::NoDockerFeature.to_string()),
             other => Err(format!(
                 "unknown sandbox provider `{other}`; use auto, server, cluster or docker"
             )),
