@@ -206,9 +206,11 @@ const FLASK_MIGRATE_INI: &str = "migrations/alembic.ini";
 /// [tool.alembic]` in `dir`, then Flask-Migrate's `migrations/alembic.ini`.
 /// `Ok(None)` when there is no Alembic project there.
 pub fn load(explicit: Option<&Path>, dir: &Path) -> Result<Option<AlembicConfig>, ConfigError> {
+    // Relative to the folder migdiff runs in, so `%(here)s` is a full path.
     let chosen = explicit
         .map(Path::to_path_buf)
-        .or_else(|| std::env::var_os("ALEMBIC_CONFIG").map(PathBuf::from));
+        .or_else(|| std::env::var_os("ALEMBIC_CONFIG").map(PathBuf::from))
+        .map(|p| dir.join(p));
     if chosen.is_none() && !dir.join("alembic.ini").exists() {
         if let Some(found) = load_from(None, dir)? {
             return Ok(Some(found));

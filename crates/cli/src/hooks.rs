@@ -111,7 +111,10 @@ fn run_one(hook: &PostWriteHook, path: &Path, python: &Path) -> Result<i32, Stri
             let entry = required(hook, "entrypoint")?;
             let mut c = Command::new(python);
             c.arg("-c").arg(CONSOLE_SCRIPT).arg(entry);
-            (c, format!("Could not find entrypoint console_scripts.{entry}"))
+            (
+                c,
+                format!("Could not find entrypoint console_scripts.{entry}"),
+            )
         }
         "exec" => {
             let exe = required(hook, "executable")?;
@@ -125,7 +128,11 @@ fn run_one(hook: &PostWriteHook, path: &Path, python: &Path) -> Result<i32, Stri
         }
         other => return Err(format!("No formatter with name '{other}' registered")),
     };
-    let options = hook.options.get("options").map(String::as_str).unwrap_or("");
+    let options = hook
+        .options
+        .get("options")
+        .map(String::as_str)
+        .unwrap_or("");
     cmd.args(arguments(options, &path.to_string_lossy())?);
     if let Some(cwd) = hook.options.get("cwd") {
         cmd.current_dir(cwd);

@@ -855,8 +855,7 @@ async fn autogenerate(
     let shown = path.canonicalize().unwrap_or(path);
     let _ = writeln!(out, "Generating {} ...  done", shown.display());
     if !alembic.post_write_hooks.is_empty() {
-        let python =
-            sqlalchemy::find_python(ctx.project.file.python.as_deref(), &ctx.project.dir);
+        let python = sqlalchemy::find_python(ctx.project.file.python.as_deref(), &ctx.project.dir);
         hooks::run(&alembic.post_write_hooks, &shown, &python, ctx.global.quiet)?;
     }
     Ok((0, Some((shown, rev_id))))

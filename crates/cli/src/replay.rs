@@ -335,7 +335,7 @@ struct GuardReport {
 }
 
 fn guard_error(json: &str) -> CliError {
-    let Ok(r) = serde_json::from_str::<GuardReport>(&json) else {
+    let Ok(r) = serde_json::from_str::<GuardReport>(json) else {
         return CliError::usage(format!(
             "the project's env.py tried to connect to a database other than the throwaway one; the run was stopped before anything was sent ({json})"
         ));
