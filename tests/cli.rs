@@ -60,6 +60,11 @@ fn check_exit_codes_clean_drift_not_at_head() {
     let o = cmd(dir, &["--schema", "more.sql", "check"]);
     assert_eq!(o.code, 3, "{}{}", o.stdout, o.stderr);
     assert!(o.stderr.contains("not up to date"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("migdiff check --replay") && !o.stderr.contains("once it lands"),
+        "{}",
+        o.stderr
+    );
     let o = cmd(
         dir,
         &["--schema", "more.sql", "autogenerate", "-m", "again"],
@@ -398,4 +403,100 @@ fn a_database_version_the_graph_does_not_know_is_exit_2() {
     let o = cmd(project.path(), &["--schema", "s.sql", "check"]);
     assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
     assert!(o.stderr.contains("deadbeef0000"), "{}", o.stderr);
+}
+
+/// A role that may not read the version table can still run the gate
+/// when there is no Alembic project, or the table is excluded.
+#[test]
+fn the_version_table_is_not_read_without_a_reason() {
+    let db = PgDb::new();
+    let role = format!("migdiff_ro_{}", &db.name[13..25]);
+    db.exec(&format!(
+        "CREATE TABLE t (id integer PRIMARY KEY); CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); \
+         CREATE ROLE {role} LOGIN; GRANT SELECT ON t TO {role}; REVOKE ALL ON alembic_version FROM {role};"
+    ));
+    let url = db.url.replacen("postgres@", &format!("{role}@"), 1);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.sql"),
+        "CREATE TABLE t (id integer PRIMARY KEY);",
+    )
+    .unwrap();
+    let o = cmd(
+        dir.path(),
+        &[
+            "--url",
+            &url,
+            "--schema",
+            "s.sql",
+            "check",
+            "--exclude-table",
+            "alembic_version",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = cmd(
+        dir.path(),
+        &[
+            "--url",
+            &url,
+            "--schema",
+            "s.sql",
+            "--exclude-table",
+            "alembic_version",
+            "check",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    // With a project whose filters leave the table out, too.
+    let project = alembic_project(&url);
+    std::fs::write(
+        project.path().join("s.sql"),
+        "CREATE TABLE t (id integer PRIMARY KEY);",
+    )
+    .unwrap();
+    let o = cmd(
+        project.path(),
+        &[
+            "--schema",
+            "s.sql",
+            "check",
+            "--exclude-table",
+            "alembic_version",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    drop(db);
+    exec_pg(
+        &format!("{}/postgres", pg_base()),
+        &format!("DROP ROLE IF EXISTS {role}"),
+    );
+}
+
+/// `--sandbox docker` in a build without the feature is refused at once,
+/// never a silent fallback to another provider.
+#[cfg(not(feature = "docker"))]
+#[test]
+fn a_docker_sandbox_without_the_feature_is_refused() {
+    let db = PgDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.sql"),
+        "CREATE TABLE t (id integer PRIMARY KEY);",
+    )
+    .unwrap();
+    let o = cmd(
+        dir.path(),
+        &[
+            "--url",
+            &db.url,
+            "--schema",
+            "s.sql",
+            "--sandbox",
+            "docker",
+            "check",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("--features docker"), "{}", o.stderr);
 }

@@ -362,3 +362,38 @@ fn a_long_chain_shows_a_progress_bar_on_a_terminal() {
     assert!(seen.contains("12/12 revisions"), "{seen}");
     assert!(seen.contains("No drift"), "{seen}");
 }
+
+/// `verify` leaves excluded tables out on the throwaway side too, and a
+/// comparison that finds differences is never marked "ok".
+#[test]
+fn verify_honours_exclude_table_and_marks_differences() {
+    let db = SqliteDb::new();
+    let p = project(&db.url);
+    let dir = p.path();
+    std::fs::write(
+        dir.join("migrations/versions/l1_legacy.py"),
+        "from alembic import op\nimport sqlalchemy as sa\nrevision = 'l1'\ndown_revision = None\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    op.create_table('t', sa.Column('id', sa.Integer(), nullable=False), sa.PrimaryKeyConstraint('id'))\n    op.create_table('legacy_audit', sa.Column('id', sa.Integer(), nullable=False), sa.PrimaryKeyConstraint('id'))\n\ndef downgrade():\n    op.drop_table('legacy_audit')\n    op.drop_table('t')\n",
+    )
+    .unwrap();
+    let o = md(dir, &["--schema", "v1.sql", "verify"]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    let compare = o
+        .stdout
+        .lines()
+        .find(|l| l.contains("compare with the declared schema"))
+        .unwrap_or_default()
+        .to_string();
+    assert!(compare.contains("DIFFERS"), "{}", o.stdout);
+    assert!(o.stdout.contains("legacy_audit"), "{}", o.stdout);
+    let o = md(
+        dir,
+        &[
+            "--schema",
+            "v1.sql",
+            "--exclude-table",
+            "legacy_*",
+            "verify",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}
