@@ -84,12 +84,14 @@ fn table(dialect: Dialect) -> impl Strategy<Value = Table> {
             t.columns[0].nullable = false;
             t.primary_key = Some(PrimaryKey {
                 name: Some(format!("pk {tname}")),
+                auto_name: false,
                 columns: vec![first.clone()],
             });
             if with_check && t.columns[0].data_type.is_integer() {
                 let col = migdiff_sqlexpr::quote_ident(&first, dialect);
                 t.checks.push(CheckConstraint {
                     name: Some(format!("ck_{tname}")),
+                    auto_name: false,
                     // Model expressions are canonical (both readers normalize
                     // them); SQLite folds the case of every name.
                     expr: migdiff_sqlexpr::normalize_expr(&format!("{col} > 0"), dialect)
@@ -99,6 +101,7 @@ fn table(dialect: Dialect) -> impl Strategy<Value = Table> {
             if with_unique && t.columns.len() > 1 {
                 t.uniques.push(UniqueConstraint {
                     name: Some(format!("uq_{tname}")),
+                    auto_name: false,
                     columns: vec![t.columns[1].name.clone()],
                     nulls_not_distinct: false,
                     deferrable: false,

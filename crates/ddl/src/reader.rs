@@ -905,6 +905,7 @@ impl Reader {
             match c {
                 TableConstraint::PrimaryKey(pk) => {
                     let columns = self.index_columns(&pk.columns, origin)?;
+                    let auto_name = pk.name.is_none();
                     let name = match pk.name {
                         Some(n) => Some(self.ident(&n)),
                         None if pg => Some(choose_name(
@@ -923,10 +924,15 @@ impl Reader {
                             origin.reference(format!("table {tname} declares two primary keys"))
                         );
                     }
-                    table.primary_key = Some(m::PrimaryKey { name, columns });
+                    table.primary_key = Some(m::PrimaryKey {
+                        name,
+                        columns,
+                        auto_name,
+                    });
                 }
                 TableConstraint::Unique(u) => {
                     let columns = self.index_columns(&u.columns, origin)?;
+                    let auto_name = u.name.is_none();
                     let name = match u.name {
                         Some(n) => Some(self.ident(&n)),
                         None if pg => Some(choose_name(
@@ -943,6 +949,7 @@ impl Reader {
                     let (d, i) = deferrable(&u.characteristics);
                     table.uniques.push(m::UniqueConstraint {
                         name,
+                        auto_name,
                         columns,
                         nulls_not_distinct: matches!(
                             u.nulls_distinct,
@@ -954,6 +961,7 @@ impl Reader {
                 }
                 TableConstraint::Check(c) => {
                     let expr = normalize_parsed(&c.expr, self.dialect);
+                    let auto_name = c.name.is_none();
                     let name = match c.name {
                         Some(n) => Some(self.ident(&n)),
                         None if pg => {
@@ -968,12 +976,17 @@ impl Reader {
                         }
                         None => None,
                     };
-                    table.checks.push(m::CheckConstraint { name, expr });
+                    table.checks.push(m::CheckConstraint {
+                        name,
+                        expr,
+                        auto_name,
+                    });
                 }
                 TableConstraint::ForeignKey(fk) => {
                     let columns = self.idents(&fk.columns);
                     let ref_table = self.object_name(&fk.foreign_table);
                     let ref_columns = self.idents(&fk.referred_columns);
+                    let auto_name = fk.name.is_none();
                     let name = match fk.name {
                         Some(n) => Some(self.ident(&n)),
                         None if pg => Some(choose_name(
@@ -987,6 +1000,7 @@ impl Reader {
                     let (d, i) = deferrable(&fk.characteristics);
                     table.foreign_keys.push(m::ForeignKey {
                         name,
+                        auto_name,
                         columns,
                         ref_table,
                         ref_columns,

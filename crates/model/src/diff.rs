@@ -103,7 +103,9 @@ fn rebuild_dependent_foreign_keys(current: &Schema, target: &Schema, ops: &mut V
                 let readd = target.tables.get(&table.name).and_then(|t| {
                     t.foreign_keys
                         .iter()
-                        .find(|f| f.name == fk.name && f.signature() == fk.signature())
+                        .find(|f| {
+                            (f.auto_name || f.name == fk.name) && f.signature() == fk.signature()
+                        })
                 });
                 if let Some(f) = readd {
                     let exists = ops.iter().any(|o| {
@@ -263,6 +265,11 @@ fn columns_equal(a: &Column, b: &Column) -> bool {
         && a.comment == b.comment
 }
 
+/// The name a constraint is matched by: none when the database chose it.
+fn given_name(name: &Option<String>, auto_name: bool) -> Option<&String> {
+    name.as_ref().filter(|_| !auto_name)
+}
+
 /// Pairs items of two lists: by name when both sides carry one, otherwise by
 /// a signature. Returns (only in old, matched pairs, only in new).
 fn match_items<'a, T, S: PartialEq>(
@@ -357,7 +364,12 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
 
     match (&old.primary_key, &new.primary_key) {
         (Some(a), Some(b)) => {
-            let names_differ = a.name.is_some() && b.name.is_some() && a.name != b.name;
+            // Only names the user wrote are compared (see `auto_name`).
+            let names_differ = a.name.is_some()
+                && b.name.is_some()
+                && !a.auto_name
+                && !b.auto_name
+                && a.name != b.name;
             if a.columns != b.columns || names_differ {
                 ops.push(Op::DropPrimaryKey {
                     table: t.clone(),
@@ -383,7 +395,7 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
     let (removed, pairs, added) = match_items(
         &old.foreign_keys,
         &new.foreign_keys,
-        |f| f.name.as_ref(),
+        |f| given_name(&f.name, f.auto_name),
         |f| {
             (
                 f.columns.clone(),
@@ -422,7 +434,7 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
     let (removed, pairs, added) = match_items(
         &old.uniques,
         &new.uniques,
-        |u| u.name.as_ref(),
+        |u| given_name(&u.name, u.auto_name),
         |u| u.columns.clone(),
     );
     for u in removed {
@@ -457,7 +469,7 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
     let (removed, pairs, added) = match_items(
         &old.checks,
         &new.checks,
-        |c| c.name.as_ref(),
+        |c| given_name(&c.name, c.auto_name),
         |c| c.expr.clone(),
     );
     for c in removed {

@@ -202,6 +202,11 @@ pub struct Generated {
 pub struct PrimaryKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// Declared without a name: `name` is the one the database will give
+    /// it (PostgreSQL's `orders_user_id_fkey`). Such a constraint is matched
+    /// by its definition, as Alembic matches unnamed constraints; only names
+    /// the user wrote (or a naming convention made) are compared.
+    pub auto_name: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -264,6 +269,12 @@ impl FkMatch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForeignKey {
     pub name: Option<String>,
+    /// Declared without a name: `name` is the one the database will give
+    /// it (PostgreSQL's `orders_user_id_fkey`). Such a constraint is matched
+    /// by its definition, as Alembic matches unnamed constraints; only names
+    /// the user wrote (or a naming convention made) are compared.
+    pub auto_name: bool,
+
     pub columns: Vec<String>,
     pub ref_table: ObjectName,
     pub ref_columns: Vec<String>,
@@ -293,6 +304,12 @@ impl ForeignKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UniqueConstraint {
     pub name: Option<String>,
+    /// Declared without a name: `name` is the one the database will give
+    /// it (PostgreSQL's `orders_user_id_fkey`). Such a constraint is matched
+    /// by its definition, as Alembic matches unnamed constraints; only names
+    /// the user wrote (or a naming convention made) are compared.
+    pub auto_name: bool,
+
     pub columns: Vec<String>,
     pub nulls_not_distinct: bool,
     pub deferrable: bool,
@@ -302,6 +319,12 @@ pub struct UniqueConstraint {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckConstraint {
     pub name: Option<String>,
+    /// Declared without a name: `name` is the one the database will give
+    /// it (PostgreSQL's `orders_user_id_fkey`). Such a constraint is matched
+    /// by its definition, as Alembic matches unnamed constraints; only names
+    /// the user wrote (or a naming convention made) are compared.
+    pub auto_name: bool,
+
     /// Normalized boolean expression, without the outer `CHECK (...)`.
     pub expr: String,
 }

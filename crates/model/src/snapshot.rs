@@ -105,6 +105,10 @@ struct PrimaryKeyDoc {
     /// The name came from a naming convention (rendered `op.f(...)`).
     #[serde(default, skip_serializing_if = "is_false")]
     convention: bool,
+    /// Declared without a name: `name` is the one the database gives it,
+    /// matched by definition, never by that name.
+    #[serde(default, skip_serializing_if = "is_false")]
+    auto_name: bool,
     columns: Vec<String>,
 }
 
@@ -169,6 +173,10 @@ struct ForeignKeyDoc {
     /// The name came from a naming convention (rendered `op.f(...)`).
     #[serde(default, skip_serializing_if = "is_false")]
     convention: bool,
+    /// Declared without a name: `name` is the one the database gives it,
+    /// matched by definition, never by that name.
+    #[serde(default, skip_serializing_if = "is_false")]
+    auto_name: bool,
     columns: Vec<String>,
     ref_schema: String,
     ref_table: String,
@@ -193,6 +201,10 @@ struct UniqueDoc {
     /// The name came from a naming convention (rendered `op.f(...)`).
     #[serde(default, skip_serializing_if = "is_false")]
     convention: bool,
+    /// Declared without a name: `name` is the one the database gives it,
+    /// matched by definition, never by that name.
+    #[serde(default, skip_serializing_if = "is_false")]
+    auto_name: bool,
     columns: Vec<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     nulls_not_distinct: bool,
@@ -210,6 +222,10 @@ struct CheckDoc {
     /// The name came from a naming convention (rendered `op.f(...)`).
     #[serde(default, skip_serializing_if = "is_false")]
     convention: bool,
+    /// Declared without a name: `name` is the one the database gives it,
+    /// matched by definition, never by that name.
+    #[serde(default, skip_serializing_if = "is_false")]
+    auto_name: bool,
     expr: String,
 }
 
@@ -314,6 +330,7 @@ pub fn to_toml_with_hints(
             sqlite_autoincrement: t.sqlite_autoincrement,
             primary_key: t.primary_key.as_ref().map(|p| PrimaryKeyDoc {
                 convention: convention(&p.name),
+                auto_name: p.auto_name,
                 name: p.name.clone(),
                 columns: p.columns.clone(),
             }),
@@ -353,6 +370,7 @@ pub fn to_toml_with_hints(
                 .iter()
                 .map(|f| ForeignKeyDoc {
                     convention: convention(&f.name),
+                    auto_name: f.auto_name,
                     name: f.name.clone(),
                     columns: f.columns.clone(),
                     ref_schema: f.ref_table.schema.clone(),
@@ -371,6 +389,7 @@ pub fn to_toml_with_hints(
                 .iter()
                 .map(|u| UniqueDoc {
                     convention: convention(&u.name),
+                    auto_name: u.auto_name,
                     name: u.name.clone(),
                     columns: u.columns.clone(),
                     nulls_not_distinct: u.nulls_not_distinct,
@@ -383,6 +402,7 @@ pub fn to_toml_with_hints(
                 .iter()
                 .map(|c| CheckDoc {
                     convention: convention(&c.name),
+                    auto_name: c.auto_name,
                     name: c.name.clone(),
                     expr: c.expr.clone(),
                 })
@@ -513,6 +533,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
                 PrimaryKey {
                     name: p.name,
                     columns: p.columns,
+                    auto_name: p.auto_name,
                 }
             });
             for c in t.columns {
@@ -564,6 +585,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
                 convention(f.convention, &f.name);
                 table.foreign_keys.push(ForeignKey {
                     name: f.name,
+                    auto_name: f.auto_name,
                     columns: f.columns,
                     ref_table: ObjectName::new(f.ref_schema, f.ref_table),
                     ref_columns: f.ref_columns,
@@ -578,6 +600,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
                 convention(u.convention, &u.name);
                 table.uniques.push(UniqueConstraint {
                     name: u.name,
+                    auto_name: u.auto_name,
                     columns: u.columns,
                     nulls_not_distinct: u.nulls_not_distinct,
                     deferrable: u.deferrable,
@@ -588,6 +611,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
                 convention(c.convention, &c.name);
                 table.checks.push(CheckConstraint {
                     name: c.name,
+                    auto_name: c.auto_name,
                     expr: c.expr,
                 });
             }

@@ -19,6 +19,7 @@ fn table(t: &str, cols: &[&str]) -> Table {
 fn fk(col: &str, to: &str) -> ForeignKey {
     ForeignKey {
         name: Some(format!("fk_{col}_{to}")),
+        auto_name: false,
         columns: vec![col.into()],
         ref_table: name(to),
         ref_columns: vec!["id".into()],
@@ -126,10 +127,12 @@ fn constraints_and_indexes() {
     let mut t = table("t", &["id", "v"]);
     t.primary_key = Some(PrimaryKey {
         name: Some("t_pkey".into()),
+        auto_name: false,
         columns: vec!["id".into()],
     });
     t.uniques.push(UniqueConstraint {
         name: Some("uq".into()),
+        auto_name: false,
         columns: vec!["v".into()],
         nulls_not_distinct: false,
         deferrable: false,
@@ -137,6 +140,7 @@ fn constraints_and_indexes() {
     });
     t.checks.push(CheckConstraint {
         name: Some("ck".into()),
+        auto_name: false,
         expr: "v > 0".into(),
     });
     t.indexes.push(Index {
@@ -269,6 +273,7 @@ fn primary_key_change_rebuilds_dependent_foreign_keys() {
     let mut p = table("p", &["id", "b"]);
     p.primary_key = Some(PrimaryKey {
         name: Some("p_pkey".into()),
+        auto_name: false,
         columns: vec!["id".into()],
     });
     let mut c = table("c", &["id", "p_id"]);
@@ -277,10 +282,12 @@ fn primary_key_change_rebuilds_dependent_foreign_keys() {
     let mut p2 = p.clone();
     p2.primary_key = Some(PrimaryKey {
         name: Some("p_pkey".into()),
+        auto_name: false,
         columns: vec!["id".into(), "b".into()],
     });
     p2.uniques.push(UniqueConstraint {
         name: Some("p_id_key".into()),
+        auto_name: false,
         columns: vec!["id".into()],
         nulls_not_distinct: false,
         deferrable: false,
@@ -356,6 +363,7 @@ fn snapshot_keeps_model_hints() {
     let mut t = table("book", &["id", "author_id"]);
     t.primary_key = Some(PrimaryKey {
         name: Some("pk_book".into()),
+        auto_name: false,
         columns: vec!["id".into()],
     });
     t.foreign_keys.push(fk("author_id", "author"));

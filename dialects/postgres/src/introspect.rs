@@ -414,6 +414,7 @@ pub async fn introspect_on(
             PendingConstraint::Primary(name) => {
                 b.table.primary_key = Some(PrimaryKey {
                     name: Some(name),
+                    auto_name: false,
                     columns,
                 })
             }
@@ -595,6 +596,7 @@ fn constraint_row(row: PgRow) -> Result<Option<ConstraintRow>, PgError> {
         "p" => PendingConstraint::Primary(name),
         "u" => PendingConstraint::Unique(UniqueConstraint {
             name: Some(name),
+            auto_name: false,
             columns: Vec::new(),
             nulls_not_distinct: row.get(13),
             deferrable: row.get(10),
@@ -602,6 +604,7 @@ fn constraint_row(row: PgRow) -> Result<Option<ConstraintRow>, PgError> {
         }),
         "f" => PendingConstraint::Foreign(ForeignKey {
             name: Some(name),
+            auto_name: false,
             columns: Vec::new(),
             ref_table: ObjectName::new(row.get::<String, _>(4), row.get::<String, _>(5)),
             ref_columns: row.get::<Option<Vec<String>>, _>(6).unwrap_or_default(),
@@ -619,6 +622,7 @@ fn constraint_row(row: PgRow) -> Result<Option<ConstraintRow>, PgError> {
             let def: String = row.get(12);
             PendingConstraint::Check(CheckConstraint {
                 name: Some(name),
+                auto_name: false,
                 expr: normalize_expr(check_body(&def), Dialect::Postgresql)?,
             })
         }

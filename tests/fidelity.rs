@@ -1,0 +1,69 @@
+//! Revisions as the models spell them, constraints matched as Alembic
+//! matches them, and no false drift: each case against a real database and
+//! real Alembic.
+
+// A test that meets an unexpected error should stop right there.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+
+fn md(dir: &std::path::Path, args: &[&str]) -> Output {
+    let venv = python().parent().unwrap().parent().unwrap().to_path_buf();
+    let mut c = migdiff(dir);
+    c.env("VIRTUAL_ENV", venv).args(args);
+    run(c)
+}
+
+/// A database whose constraints an old migration named differently: the
+/// declared schema does not name them, so they match by definition.
+#[test]
+fn unnamed_constraints_match_by_definition() {
+    let db = PgDb::new();
+    db.exec(
+        "CREATE TABLE users (id integer NOT NULL, email varchar(200) NOT NULL, \
+           CONSTRAINT users_pk_legacy PRIMARY KEY (id), CONSTRAINT uq_legacy_email UNIQUE (email)); \
+         CREATE TABLE orders (id integer NOT NULL, user_id integer NOT NULL, qty integer NOT NULL, \
+           CONSTRAINT orders_pk_legacy PRIMARY KEY (id), \
+           CONSTRAINT fk_legacy_orders_users FOREIGN KEY (user_id) REFERENCES users (id), \
+           CONSTRAINT ck_legacy_qty CHECK (qty > 0));",
+    );
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(
+        dir.join("schema.sql"),
+        "CREATE TABLE users (id integer NOT NULL, email varchar(200) NOT NULL, PRIMARY KEY (id), UNIQUE (email));\n\
+         CREATE TABLE orders (id integer NOT NULL, user_id integer NOT NULL REFERENCES users (id), qty integer NOT NULL CHECK (qty > 0), PRIMARY KEY (id));\n",
+    )
+    .unwrap();
+    let o = md(dir, &["--schema", "schema.sql", "check"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+
+    // The same from SQLAlchemy models without names.
+    std::fs::write(
+        dir.join("shop_models.py"),
+        "import sqlalchemy as sa\nmetadata = sa.MetaData()\n\
+         sa.Table('users', metadata, sa.Column('id', sa.Integer, primary_key=True, autoincrement=False), sa.Column('email', sa.String(200), nullable=False, unique=True))\n\
+         sa.Table('orders', metadata, sa.Column('id', sa.Integer, primary_key=True, autoincrement=False), sa.Column('user_id', sa.Integer, sa.ForeignKey('users.id'), nullable=False), sa.Column('qty', sa.Integer, nullable=False), sa.CheckConstraint('qty > 0'))\n",
+    )
+    .unwrap();
+    let o = md(dir, &["--schema", "sqlalchemy:shop_models:metadata", "check"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+
+    // A name the user wrote is compared.
+    std::fs::write(
+        dir.join("named.sql"),
+        "CREATE TABLE users (id integer NOT NULL, email varchar(200) NOT NULL, PRIMARY KEY (id), UNIQUE (email));\n\
+         CREATE TABLE orders (id integer NOT NULL, user_id integer NOT NULL, qty integer NOT NULL CHECK (qty > 0), PRIMARY KEY (id), \
+           CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id));\n",
+    )
+    .unwrap();
+    let o = md(dir, &["--schema", "named.sql", "check"]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("fk_orders_user") && o.stdout.contains("fk_legacy_orders_users"),
+        "{}",
+        o.stdout
+    );
+}
