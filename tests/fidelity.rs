@@ -48,7 +48,10 @@ fn unnamed_constraints_match_by_definition() {
          sa.Table('orders', metadata, sa.Column('id', sa.Integer, primary_key=True, autoincrement=False), sa.Column('user_id', sa.Integer, sa.ForeignKey('users.id'), nullable=False), sa.Column('qty', sa.Integer, nullable=False), sa.CheckConstraint('qty > 0'))\n",
     )
     .unwrap();
-    let o = md(dir, &["--schema", "sqlalchemy:shop_models:metadata", "check"]);
+    let o = md(
+        dir,
+        &["--schema", "sqlalchemy:shop_models:metadata", "check"],
+    );
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 
     // A name the user wrote is compared.
@@ -66,4 +69,88 @@ fn unnamed_constraints_match_by_definition() {
         "{}",
         o.stdout
     );
+}
+
+/// SQLAlchemy models with `Computed(...)` (no `persisted=`), `%` in a
+/// comment, a CHECK and a default, and columns added out of alphabetical
+/// order: the revision runs under Alembic, keeps the models' column order,
+/// and the database then checks clean (no `%%`, no exit 2).
+#[test]
+fn models_with_computed_percent_and_column_order_round_trip() {
+    for dialect in [
+        migdiff_model::Dialect::Postgresql,
+        migdiff_model::Dialect::Sqlite,
+    ] {
+        let db = TestDb::new(dialect);
+        let project = alembic_project(db.url());
+        let dir = project.path();
+        let models = |extra: &str| {
+            format!(
+                "import sqlalchemy as sa\nmetadata = sa.MetaData()\n\
+                 sa.Table('items', metadata,\n\
+                 \x20   sa.Column('id', sa.Integer, primary_key=True),\n\
+                 \x20   sa.Column('price', sa.Numeric(10, 2), nullable=False),\n\
+                 \x20   sa.Column('qty', sa.Integer, nullable=False),\n\
+                 \x20   sa.Column('total', sa.Numeric(12, 2), sa.Computed('price * qty')),\n\
+                 \x20   sa.Column('note', sa.String(50), server_default='50% done', comment='50% done'),\n\
+                 \x20   sa.CheckConstraint(\"note LIKE '%done'\", name='ck_items_note'),\n{extra})\n"
+            )
+        };
+        std::fs::write(dir.join("m1.py"), models("")).unwrap();
+        let o = md(
+            dir,
+            &[
+                "--schema",
+                "sqlalchemy:m1:metadata",
+                "autogenerate",
+                "-m",
+                "items",
+                "--rev-id",
+                "r1",
+            ],
+        );
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+        let text = std::fs::read_to_string(dir.join("migrations/versions/r1_items.py")).unwrap();
+        assert!(!text.contains("%%"), "{text}");
+        let o = alembic(dir, &["upgrade", "head"]);
+        assert_eq!(o.code, 0, "{dialect}: {}", o.stderr);
+        let o = md(dir, &["--schema", "sqlalchemy:m1:metadata", "check"]);
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+
+        std::fs::write(
+            dir.join("m2.py"),
+            models("    sa.Column('zeta', sa.Text),\n    sa.Column('alpha', sa.Text),\n    sa.Column('mid', sa.Text),\n"),
+        )
+        .unwrap();
+        let o = md(
+            dir,
+            &[
+                "--schema",
+                "sqlalchemy:m2:metadata",
+                "autogenerate",
+                "-m",
+                "more",
+                "--rev-id",
+                "r2",
+            ],
+        );
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+        let text = std::fs::read_to_string(dir.join("migrations/versions/r2_more.py")).unwrap();
+        let at = |c: &str| text.find(&format!("sa.Column('{c}'")).unwrap();
+        assert!(
+            at("zeta") < at("alpha") && at("alpha") < at("mid"),
+            "{text}"
+        );
+        let (up, down) = text.split_once("def downgrade").unwrap();
+        assert!(
+            up.contains("zeta") && down.find("'mid'") < down.find("'zeta'"),
+            "{text}"
+        );
+        let o = alembic(dir, &["upgrade", "head"]);
+        assert_eq!(o.code, 0, "{dialect}: {}\n{text}", o.stderr);
+        let o = md(dir, &["--schema", "sqlalchemy:m2:metadata", "check"]);
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+        let o = alembic(dir, &["downgrade", "base"]);
+        assert_eq!(o.code, 0, "{dialect}: {}", o.stderr);
+    }
 }

@@ -807,6 +807,33 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
                 i += 1;
                 continue;
             };
+            // Alembic's batch rebuild cannot copy a table with a generated
+            // column (SQLite reflects the expression as empty, and the copy
+            // inserts into the column), so adding and dropping columns of
+            // such a table, which SQLite's ALTER TABLE does itself, stays
+            // outside a batch block.
+            let has_generated = ctx
+                .state
+                .tables
+                .get(&table)
+                .is_some_and(|t| t.columns.iter().any(|c| c.generated.is_some()));
+            let block_end = (i..ops.len())
+                .find(|&k| !(batchable(&ops[k]) && ops[k].table() == Some(&table)))
+                .unwrap_or(ops.len());
+            if has_generated
+                && ops[i..block_end]
+                    .iter()
+                    .all(|o| matches!(o, Op::AddColumn { .. } | Op::DropColumn { .. }))
+            {
+                for o in &ops[i..block_end] {
+                    let out = ctx.op_lines(o);
+                    emitted += out.len();
+                    lines.extend(out);
+                    migdiff_model::apply(&mut ctx.state, o);
+                }
+                i = block_end;
+                continue;
+            }
             let mut j = i;
             let mut inner: Vec<String> = Vec::new();
             ctx.prefix = "batch_op";

@@ -170,7 +170,9 @@ def compile_ddl(sa, metadatas, dialect_url, tables):
     def executor(sql, *a, **k):
         out.append(str(sql.compile(dialect=engine.dialect)).strip() + ";")
 
-    engine = sa.create_mock_engine(dialect_url, executor)
+    # The named paramstyle: with format-style drivers (psycopg2) the DDL
+    # compiler doubles every `%`, and `50% done` would be stored as `50%% done`.
+    engine = sa.create_mock_engine(dialect_url, executor, paramstyle="named")
     for md in metadatas:
         subset = None if tables is None else [t for t in md.tables.values() if t in tables]
         md.create_all(engine, checkfirst=False, tables=subset)

@@ -221,7 +221,10 @@ fn parse_one(path: &str, raw: &RawStatement, dialect: Dialect) -> Result<Parsed,
     {
         return Ok(Parsed::Targeted);
     }
-    let text = reorder_identity_options(&strip_sequence_name(raw.text));
+    let mut text = reorder_identity_options(&strip_sequence_name(raw.text));
+    if dialect == Dialect::Postgresql {
+        text = stored_by_default(text);
+    }
     let d = sql_dialect(dialect);
     Parser::new(d.as_ref())
         .try_with_sql(&text)
@@ -334,6 +337,129 @@ fn clean_message(message: &str) -> String {
 
 /// `SEQUENCE NAME x` inside an identity's options (pg_dump writes it) is
 /// not something sqlparser reads; the name is PostgreSQL's default anyway.
+/// `GENERATED ALWAYS AS (expr)` without `STORED`: what SQLAlchemy 2.1
+/// compiles for `Computed("expr")` when it does not know the server
+/// version. Before PostgreSQL 18 a generated column can only be stored (and
+/// SQLAlchemy adds `STORED` when it runs against such a server), so it is
+/// read as stored; sqlparser's PostgreSQL dialect insists on the keyword.
+fn stored_by_default(text: String) -> String {
+    const KEY: &[&str] = &["GENERATED", "ALWAYS", "AS"];
+    let bytes = text.as_bytes();
+    let mut inserts: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            // Quoted text and identifiers never hold the clause.
+            quote @ (b'\'' | b'"') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            c if c.is_ascii_alphabetic() && (i == 0 || !is_word_byte(bytes[i - 1])) => {
+                if let Some(open) =
+                    after_words(bytes, i, KEY).filter(|&p| bytes.get(p) == Some(&b'('))
+                {
+                    if let Some(close) = matching_paren(bytes, open) {
+                        let next = skip_space(bytes, close + 1);
+                        let word_end = next
+                            + bytes[next..]
+                                .iter()
+                                .take_while(|b| is_word_byte(**b))
+                                .count();
+                        let word = &text[next..word_end];
+                        if !word.eq_ignore_ascii_case("STORED")
+                            && !word.eq_ignore_ascii_case("VIRTUAL")
+                        {
+                            inserts.push(close + 1);
+                        }
+                        i = close + 1;
+                        continue;
+                    }
+                }
+                while i < bytes.len() && is_word_byte(bytes[i]) {
+                    i += 1;
+                }
+                continue;
+            }
+            _ => i += 1,
+        }
+    }
+    if inserts.is_empty() {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 7 * inserts.len());
+    let mut from = 0;
+    for at in inserts {
+        out.push_str(&text[from..at]);
+        out.push_str(" STORED");
+        from = at;
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    while at < bytes.len() && bytes[at].is_ascii_whitespace() {
+        at += 1;
+    }
+    at
+}
+
+/// Where the text after the keywords `words` (starting at `at`) begins.
+fn after_words(bytes: &[u8], mut at: usize, words: &[&str]) -> Option<usize> {
+    for (n, w) in words.iter().enumerate() {
+        if n > 0 {
+            let next = skip_space(bytes, at);
+            if next == at {
+                return None;
+            }
+            at = next;
+        }
+        let end = at + w.len();
+        if end > bytes.len()
+            || !bytes[at..end].eq_ignore_ascii_case(w.as_bytes())
+            || bytes.get(end).is_some_and(|b| is_word_byte(*b))
+        {
+            return None;
+        }
+        at = end;
+    }
+    Some(skip_space(bytes, at))
+}
+
+/// The `)` closing the `(` at `open`, skipping quoted text.
+fn matching_paren(bytes: &[u8], open: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            quote @ (b'\'' | b'"') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 fn strip_sequence_name(text: &str) -> String {
     if !contains_ignore_case(text, "SEQUENCE NAME ") {
         return text.to_string();
@@ -1455,4 +1581,21 @@ fn with_sequence_defaults(mut s: m::Sequence) -> m::Sequence {
     s.max_value = filled.max_value;
     s.cache = filled.cache;
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stored_by_default;
+
+    #[test]
+    fn generated_columns_without_a_mode_are_stored() {
+        assert_eq!(
+            stored_by_default(
+                "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * (2)), c text)".into()
+            ),
+            "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * (2)) STORED, c text)"
+        );
+        let kept = "CREATE TABLE t (a int, b int generated always as (a + 1) stored, i int GENERATED ALWAYS AS IDENTITY, s text DEFAULT 'GENERATED ALWAYS AS (x)')";
+        assert_eq!(stored_by_default(kept.into()), kept);
+    }
 }

@@ -101,11 +101,9 @@ fn rebuild_dependent_foreign_keys(current: &Schema, target: &Schema, ops: &mut V
                     key: fk.clone(),
                 });
                 let readd = target.tables.get(&table.name).and_then(|t| {
-                    t.foreign_keys
-                        .iter()
-                        .find(|f| {
-                            (f.auto_name || f.name == fk.name) && f.signature() == fk.signature()
-                        })
+                    t.foreign_keys.iter().find(|f| {
+                        (f.auto_name || f.name == fk.name) && f.signature() == fk.signature()
+                    })
                 });
                 if let Some(f) = readd {
                     let exists = ops.iter().any(|o| {

@@ -32,10 +32,13 @@ fn phase(op: &Op) -> u8 {
     }
 }
 
+/// The order inside a table's phase. Added and altered columns keep the
+/// order the diff emits them in, which is the declared table's column order
+/// (the sort is stable): a revision lists them as the models do.
 fn sub_name(op: &Op) -> String {
     match op {
-        Op::AddColumn { column, .. } | Op::DropColumn { column, .. } => column.name.clone(),
-        Op::AlterColumn(a) => a.to.name.clone(),
+        Op::AddColumn { .. } | Op::AlterColumn(_) => String::new(),
+        Op::DropColumn { column, .. } => column.name.clone(),
         _ => op.object_path(),
     }
 }
