@@ -361,23 +361,21 @@ fn stored_by_default(text: String) -> String {
             c if c.is_ascii_alphabetic() && (i == 0 || !is_word_byte(bytes[i - 1])) => {
                 if let Some(open) =
                     after_words(bytes, i, KEY).filter(|&p| bytes.get(p) == Some(&b'('))
+                    && let Some(close) = matching_paren(bytes, open)
                 {
-                    if let Some(close) = matching_paren(bytes, open) {
-                        let next = skip_space(bytes, close + 1);
-                        let word_end = next
-                            + bytes[next..]
-                                .iter()
-                                .take_while(|b| is_word_byte(**b))
-                                .count();
-                        let word = &text[next..word_end];
-                        if !word.eq_ignore_ascii_case("STORED")
-                            && !word.eq_ignore_ascii_case("VIRTUAL")
-                        {
-                            inserts.push(close + 1);
-                        }
-                        i = close + 1;
-                        continue;
+                    let next = skip_space(bytes, close + 1);
+                    let word_end = next
+                        + bytes[next..]
+                            .iter()
+                            .take_while(|b| is_word_byte(**b))
+                            .count();
+                    let word = &text[next..word_end];
+                    if !word.eq_ignore_ascii_case("STORED") && !word.eq_ignore_ascii_case("VIRTUAL")
+                    {
+                        inserts.push(close + 1);
                     }
+                    i = close + 1;
+                    continue;
                 }
                 while i < bytes.len() && is_word_byte(bytes[i]) {
                     i += 1;
