@@ -154,3 +154,38 @@ fn models_with_computed_percent_and_column_order_round_trip() {
         assert_eq!(o.code, 0, "{dialect}: {}", o.stderr);
     }
 }
+
+/// An empty schema that exists already is not created again.
+#[test]
+fn an_existing_empty_schema_is_not_created_again() {
+    let db = PgDb::new();
+    db.exec("CREATE SCHEMA audit;");
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(
+        dir.join("schema.sql"),
+        "CREATE SCHEMA audit;\nCREATE TABLE audit.log (id integer NOT NULL, PRIMARY KEY (id));\n",
+    )
+    .unwrap();
+    let o = md(
+        dir,
+        &[
+            "--schema",
+            "schema.sql",
+            "autogenerate",
+            "-m",
+            "log",
+            "--rev-id",
+            "a1",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let text = std::fs::read_to_string(dir.join("migrations/versions/a1_log.py")).unwrap();
+    assert!(!text.contains("CREATE SCHEMA"), "{text}");
+    let o = alembic(dir, &["upgrade", "head"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = md(dir, &["--schema", "schema.sql", "check"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = alembic(dir, &["downgrade", "base"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}

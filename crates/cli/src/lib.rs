@@ -390,8 +390,10 @@ fn renderer(dialect: Dialect) -> &'static dyn DialectRender {
     }
 }
 
-/// Schemas that hold nothing are not compared (Alembic ignores schemas).
-fn drop_empty_schemas(schema: &mut Schema) {
+/// Schemas that hold nothing are not compared (Alembic ignores schemas),
+/// except those in `declared`: an existing empty schema the declared side
+/// also has is not created again.
+fn drop_empty_schemas(schema: &mut Schema, declared: &BTreeSet<String>) {
     let used: BTreeSet<String> = schema
         .tables
         .keys()
@@ -399,7 +401,9 @@ fn drop_empty_schemas(schema: &mut Schema) {
         .chain(schema.sequences.keys())
         .map(|n| n.schema.clone())
         .collect();
-    schema.schemas.retain(|s| used.contains(s));
+    schema
+        .schemas
+        .retain(|s| used.contains(s) || declared.contains(s));
 }
 
 struct Comparison {
@@ -451,7 +455,7 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     }
     ctx.filter(&mut live.schema);
     ctx.filter(&mut declared);
-    drop_empty_schemas(&mut live.schema);
+    drop_empty_schemas(&mut live.schema, &declared.schemas);
     let mut unverified = Vec::new();
     if let DbUrl::Postgres { options, .. } = &url {
         let t = Instant::now();
@@ -571,7 +575,7 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
                 let url = ctx.url()?;
                 let mut live = live::load(&url, &ctx.include_schemas(), None).await?;
                 ctx.filter(&mut live.schema);
-                drop_empty_schemas(&mut live.schema);
+                drop_empty_schemas(&mut live.schema, &BTreeSet::new());
                 snapshot::to_toml(&live.schema, url.dialect())?
             };
             match output {
@@ -967,10 +971,8 @@ impl Ctx {
 
 fn differences(a: &Schema, b: &Schema) -> Vec<Op> {
     let mut a = a.clone();
-    drop_empty_schemas(&mut a);
-    let mut b = b.clone();
-    drop_empty_schemas(&mut b);
-    diff(&a, &b, &DiffOptions::default())
+    drop_empty_schemas(&mut a, &b.schemas);
+    diff(&a, b, &DiffOptions::default())
 }
 
 /// The declared schema with expressions PostgreSQL rewrites settled on the
@@ -1158,7 +1160,7 @@ async fn replay_check(ctx: &Ctx, format: CheckFormat, show_diff: bool) -> Result
     let head_ids: Vec<&str> = heads.iter().map(|r| r.id.as_str()).collect();
     replay::check_injected(&versions, &head_ids, replay::sa_url_of(&runner))?;
     ctx.filter(&mut built);
-    drop_empty_schemas(&mut built);
+    drop_empty_schemas(&mut built, &declared.schemas);
     let (declared, unverified) = settle_on_sandbox(&built, &declared, &sandbox).await?;
     drop(sandbox);
     let options = DiffOptions {

@@ -143,8 +143,12 @@ impl AlterColumn {
 pub enum Hazard {
     /// Data is lost: a dropped table or column, a narrowed type, a removed enum value.
     Destructive,
-    /// The table is rewritten or locked for the duration (type change, rebuild).
+    /// The table is rewritten, locked for the duration (type change, rebuild).
     Rewrite,
+    /// Writes to the table wait while an index is built (CREATE INDEX
+    /// without CONCURRENTLY, a new primary key or unique constraint); the
+    /// table is not rewritten.
+    WriteLock,
     /// NOT NULL on an existing table without a default: fails if rows exist.
     NotNullWithoutDefault,
 }
@@ -154,6 +158,7 @@ impl Hazard {
         match self {
             Hazard::Destructive => "destructive",
             Hazard::Rewrite => "rewrite",
+            Hazard::WriteLock => "write_lock",
             Hazard::NotNullWithoutDefault => "not_null_without_default",
         }
     }
@@ -454,7 +459,7 @@ impl Op {
                 }
             }
             Op::AddPrimaryKey { .. } | Op::AddUnique { .. } | Op::CreateIndex { .. } => {
-                out.push(Hazard::Rewrite)
+                out.push(Hazard::WriteLock)
             }
             _ => {}
         }

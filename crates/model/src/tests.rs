@@ -416,3 +416,25 @@ fn snapshot_keeps_model_hints() {
     );
     assert!(snapshot::from_toml_with_hints(&plain).unwrap().2.is_empty());
 }
+
+#[test]
+fn building_an_index_locks_writes_and_rewrites_nothing() {
+    let a = table("t", &["id", "v"]);
+    let mut b = a.clone();
+    b.indexes.push(Index {
+        name: "ix_t_v".into(),
+        unique: false,
+        keys: vec![IndexKey::column("v")],
+        predicate: None,
+        method: "btree".into(),
+        include: Vec::new(),
+        nulls_not_distinct: false,
+    });
+    let mut before = Schema::default();
+    before.tables.insert(a.name.clone(), a);
+    let mut after = Schema::default();
+    after.tables.insert(b.name.clone(), b);
+    let ops = check(&before, &after);
+    assert_eq!(kinds(&ops), vec!["create_index"]);
+    assert_eq!(ops[0].hazards(), vec![Hazard::WriteLock]);
+}
