@@ -189,3 +189,106 @@ fn an_existing_empty_schema_is_not_created_again() {
     let o = alembic(dir, &["downgrade", "base"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
 }
+
+fn alembic_with_models(dir: &std::path::Path, models: &std::path::Path, args: &[&str]) -> Output {
+    let mut c = std::process::Command::new(python());
+    c.args(["-m", "alembic"])
+        .args(args)
+        .current_dir(dir)
+        .env("MODELS_FILE", models);
+    run(c)
+}
+
+/// Names from DDL are final: an env.py whose target_metadata has a naming
+/// convention cannot rename them again (`op.f()`), in the upgrade and in
+/// the downgrade.
+#[test]
+fn names_from_ddl_survive_a_naming_convention() {
+    for dialect in [
+        migdiff_model::Dialect::Postgresql,
+        migdiff_model::Dialect::Sqlite,
+    ] {
+        let db = TestDb::new(dialect);
+        db.exec("CREATE TABLE users (id INTEGER NOT NULL, age INTEGER, PRIMARY KEY (id));");
+        let project = alembic_project(db.url());
+        let dir = project.path();
+        let models = dir.join("conventions.py");
+        std::fs::write(
+            &models,
+            "import sqlalchemy as sa\nmetadata = sa.MetaData(naming_convention={'ck': 'ck_%(table_name)s_%(constraint_name)s', 'uq': 'uq_%(table_name)s_%(column_0_name)s', 'ix': 'ix_%(column_0_label)s'})\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("schema.sql"),
+            "CREATE TABLE users (id INTEGER NOT NULL, age INTEGER, CONSTRAINT ck_users_age_positive CHECK (age > 0), PRIMARY KEY (id));\n",
+        )
+        .unwrap();
+        let o = md(
+            dir,
+            &[
+                "--schema",
+                "schema.sql",
+                "autogenerate",
+                "-m",
+                "ck",
+                "--rev-id",
+                "c1",
+            ],
+        );
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+        let text = std::fs::read_to_string(dir.join("migrations/versions/c1_ck.py")).unwrap();
+        assert!(text.contains("op.f('ck_users_age_positive')"), "{text}");
+        let o = alembic_with_models(dir, &models, &["upgrade", "head"]);
+        assert_eq!(o.code, 0, "{dialect}: {}", o.stderr);
+        let o = md(dir, &["--schema", "schema.sql", "check"]);
+        assert_eq!(
+            o.code, 0,
+            "{dialect}: no double prefix: {}{}",
+            o.stdout, o.stderr
+        );
+        let o = alembic_with_models(dir, &models, &["downgrade", "base"]);
+        assert_eq!(o.code, 0, "{dialect}: {}", o.stderr);
+    }
+}
+
+/// Type changes PostgreSQL cannot cast on its own carry the cast, both ways.
+#[test]
+fn type_changes_without_an_implicit_cast_carry_using() {
+    let db = PgDb::new();
+    db.exec(
+        "CREATE TABLE t (id integer PRIMARY KEY, code varchar(36), doc text, n varchar(10), flag integer, xs integer[]); \
+         INSERT INTO t VALUES (1, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"a\": 1}', '42', 1, '{1,2}');",
+    );
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(
+        dir.join("schema.sql"),
+        "CREATE TABLE t (id integer PRIMARY KEY, code uuid, doc jsonb, n integer, flag boolean, xs bigint[]);\n",
+    )
+    .unwrap();
+    let o = md(
+        dir,
+        &[
+            "--schema",
+            "schema.sql",
+            "autogenerate",
+            "-m",
+            "types",
+            "--rev-id",
+            "t1",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let text = std::fs::read_to_string(dir.join("migrations/versions/t1_types.py")).unwrap();
+    assert!(text.contains("postgresql_using='code::uuid'"), "{text}");
+    assert!(
+        text.contains("postgresql_using='code::character varying(36)'"),
+        "{text}"
+    );
+    let o = alembic(dir, &["upgrade", "head"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = md(dir, &["--schema", "schema.sql", "check"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = alembic(dir, &["downgrade", "base"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}

@@ -98,15 +98,14 @@ impl Ctx<'_> {
         (name.schema != self.default_schema()).then(|| format!("schema={}", s(&name.schema)))
     }
 
-    /// A constraint or index name: reflected names and names a naming
-    /// convention produced are final (`op.f`).
+    /// A constraint or index name: reflected names, names from DDL or a
+    /// database snapshot, and names a naming convention produced are final
+    /// (`op.f`), so the project's convention cannot apply twice. A name
+    /// SQLAlchemy models give by hand renders as they spell it.
     fn name(&self, name: &str, style: TypeStyle) -> String {
-        let final_name = match style {
-            TypeStyle::Reflected => true,
-            TypeStyle::Declared => self
-                .opts
-                .hints
-                .is_some_and(|h| h.final_names.contains(name)),
+        let final_name = match (style, self.opts.hints) {
+            (TypeStyle::Reflected, _) | (TypeStyle::Declared, None) => true,
+            (TypeStyle::Declared, Some(h)) => !h.from_models || h.final_names.contains(name),
         };
         if final_name {
             format!("{}.f({})", self.prefix, s(name))
@@ -472,6 +471,13 @@ impl Ctx<'_> {
                 "type_={}",
                 self.column_type(&a.to, Some(&a.table), new)
             ));
+            if let Some((key, using)) =
+                self.opts
+                    .dialect
+                    .alter_type_using(&a.to.name, &a.from.data_type, &a.to.data_type)
+            {
+                kw.push(format!("{key}={}", s(&using)));
+            }
         }
         if a.nullable_changed() {
             kw.push(format!("nullable={}", py_bool(a.to.nullable)));

@@ -36,7 +36,11 @@ struct ExportedType {
 /// Splits the exporter's output into its DDL and its hints.
 fn split_hints(output: &str, dialect: Dialect) -> Result<(&str, ModelHints), CliError> {
     let Some(at) = output.rfind(HINTS_MARKER) else {
-        return Ok((output, ModelHints::default()));
+        let hints = ModelHints {
+            from_models: true,
+            ..ModelHints::default()
+        };
+        return Ok((output, hints));
     };
     let json = output[at + HINTS_MARKER.len()..].trim();
     let exported: ExportedHints = serde_json::from_str(json).map_err(|e| {
@@ -47,6 +51,7 @@ fn split_hints(output: &str, dialect: Dialect) -> Result<(&str, ModelHints), Cli
     let mut hints = ModelHints {
         final_names: exported.final_names.into_iter().collect(),
         sa_enum: exported.sa_enum,
+        from_models: true,
         ..ModelHints::default()
     };
     for t in exported.column_types {

@@ -19,6 +19,12 @@ pub struct ModelHints {
     /// create_type=False)` (2.1 and later), so the explicit create and drop
     /// of a declared enum type use `sa.Enum` too.
     pub sa_enum: bool,
+    /// The schema came from SQLAlchemy models (directly, or through a
+    /// snapshot written from them): a name they give is final only when a
+    /// naming convention made it. From DDL or a database snapshot every
+    /// name is final as written, and renders as `op.f(...)` so that the
+    /// project's naming convention cannot rename it again.
+    pub from_models: bool,
 }
 
 impl ModelHints {

@@ -39,4 +39,15 @@ pub trait DialectRender {
     fn default_sql(&self, expr: &str) -> String {
         expr.to_string()
     }
+    /// The `alter_column` keyword that converts existing values when a
+    /// column's type changes to one the database cannot cast to on its own
+    /// (`postgresql_using='"code"::uuid'`): its name and Python value.
+    fn alter_type_using(
+        &self,
+        _column: &str,
+        _from: &DataType,
+        _to: &DataType,
+    ) -> Option<(&'static str, String)> {
+        None
+    }
 }

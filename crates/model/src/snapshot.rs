@@ -43,6 +43,9 @@ struct SnapshotDoc {
     /// From SQLAlchemy models: enum types are spelled `sa.Enum`.
     #[serde(default, skip_serializing_if = "is_false")]
     sa_enum: bool,
+    /// Written from SQLAlchemy models: only convention-made names are final.
+    #[serde(default, skip_serializing_if = "is_false")]
+    from_models: bool,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     enums: BTreeMap<String, BTreeMap<String, EnumDoc>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -296,6 +299,7 @@ pub fn to_toml_with_hints(
         dialect,
         schemas: schema.schemas.iter().cloned().collect(),
         sa_enum: hints.sa_enum,
+        from_models: hints.from_models,
         enums: BTreeMap::new(),
         sequences: BTreeMap::new(),
         tables: BTreeMap::new(),
@@ -483,6 +487,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
     };
     let mut hints = ModelHints {
         sa_enum: doc.sa_enum,
+        from_models: doc.from_models,
         ..ModelHints::default()
     };
     let mut convention = |flag: bool, name: &Option<String>| {

@@ -26,4 +26,16 @@ impl DialectRender for Postgres {
     fn render_sql(&self, ops: &[Op], _current: &Schema) -> Vec<String> {
         render::render_sql(ops)
     }
+    fn alter_type_using(
+        &self,
+        column: &str,
+        from: &DataType,
+        to: &DataType,
+    ) -> Option<(&'static str, String)> {
+        render::needs_using(from, to).then(|| {
+            let ty = migdiff_sqlexpr::type_sql(to, Dialect::Postgresql);
+            let col = migdiff_sqlexpr::quote_ident(column, Dialect::Postgresql);
+            ("postgresql_using", format!("{col}::{ty}"))
+        })
+    }
 }

@@ -422,6 +422,37 @@ fn drop_constraint(table: &ObjectName, name: &Option<String>) -> String {
     }
 }
 
+/// Whether `ALTER COLUMN ... TYPE` from `from` to `to` needs a USING
+/// clause: PostgreSQL converts existing values by itself only along an
+/// assignment cast (numbers to wider numbers, text types to text types,
+/// timestamps with and without time zone, a date to a timestamp). Anything
+/// else (varchar to uuid, text to jsonb, integer to boolean, arrays) fails
+/// with "cannot be cast automatically".
+pub fn needs_using(from: &DataType, to: &DataType) -> bool {
+    use DataType::*;
+    let text = |t: &DataType| matches!(t, Text | Varchar { .. } | Char { .. });
+    let number_rank = |t: &DataType| match t {
+        SmallInt => Some(0),
+        Integer => Some(1),
+        BigInt => Some(2),
+        Numeric { .. } => Some(3),
+        Real | Float => Some(4),
+        Double => Some(5),
+        _ => None,
+    };
+    let implicit = match (from, to) {
+        _ if from == to => true,
+        (a, b) if text(a) && text(b) => true,
+        // Every number casts to every other number by assignment.
+        (a, b) if number_rank(a).is_some() && number_rank(b).is_some() => true,
+        (Timestamp { .. }, Timestamp { .. }) | (Time { .. }, Time { .. }) => true,
+        (Date, Timestamp { .. }) | (Interval { .. }, Interval { .. }) => true,
+        (Json, Jsonb) | (Jsonb, Json) => false,
+        _ => false,
+    };
+    !implicit
+}
+
 fn alter_column(a: &AlterColumn) -> Vec<String> {
     let t = &a.table;
     let col = ident(&a.to.name);
