@@ -292,3 +292,57 @@ fn type_changes_without_an_implicit_cast_carry_using() {
     let o = alembic(dir, &["downgrade", "base"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
 }
+
+/// A database created from models with a non-native enum, a partial index,
+/// expressions on varchar columns, literal defaults of every spelling and
+/// a computed column checks clean with no throwaway database at all: the
+/// offline normalization settles them.
+#[test]
+fn models_check_clean_without_a_throwaway_database() {
+    for dialect in [
+        migdiff_model::Dialect::Postgresql,
+        migdiff_model::Dialect::Sqlite,
+    ] {
+        let db = TestDb::new(dialect);
+        let project = alembic_project(db.url());
+        let dir = project.path();
+        std::fs::write(
+            dir.join("jobs.py"),
+            "import sqlalchemy as sa\nmetadata = sa.MetaData()\n\
+             jobs = sa.Table('jobs', metadata,\n\
+             \x20   sa.Column('id', sa.Integer, primary_key=True),\n\
+             \x20   sa.Column('state', sa.Enum('queued', 'done', name='job_state', native_enum=False, create_constraint=True), nullable=False),\n\
+             \x20   sa.Column('email', sa.String(200)),\n\
+             \x20   sa.Column('retries', sa.Integer, server_default='-1'),\n\
+             \x20   sa.Column('urgent', sa.Boolean, server_default='0'),\n\
+             \x20   sa.Column('done', sa.Boolean, server_default=sa.false()),\n\
+             \x20   sa.Column('weight', sa.Float, server_default='7.5'),\n\
+             \x20   sa.Column('price', sa.Numeric(10, 2)),\n\
+             \x20   sa.Column('qty', sa.Integer),\n\
+             \x20   sa.Column('total', sa.Numeric(12, 2), sa.Computed('price * qty')),\n\
+             \x20   sa.CheckConstraint(\"state = 'queued' OR retries >= 0\", name='ck_jobs_retry'),\n\
+             )\n\
+             sa.Index('ix_jobs_queued', jobs.c.id, postgresql_where=sa.text(\"state = 'queued'\"), sqlite_where=sa.text(\"state = 'queued'\"))\n\
+             sa.Index('ix_jobs_email', sa.func.lower(jobs.c.email))\n",
+        )
+        .unwrap();
+        let schema = "sqlalchemy:jobs:metadata";
+        let o = md(dir, &["--schema", schema, "autogenerate", "-m", "jobs"]);
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+        let o = alembic(dir, &["upgrade", "head"]);
+        assert_eq!(o.code, 0, "{dialect}: {}", o.stderr);
+        let o = md(
+            dir,
+            &[
+                "--schema",
+                schema,
+                "--dev-url",
+                "postgresql://postgres@127.0.0.1:1/nowhere",
+                "--sandbox",
+                "server",
+                "check",
+            ],
+        );
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+    }
+}

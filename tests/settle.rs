@@ -87,6 +87,44 @@ fn without_a_scratch_database_it_is_unverified_not_clean() {
         "{}",
         o.stdout
     );
+    // Unverified is not drift: nothing of it is listed as a change.
+    assert_eq!(
+        v["changes"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        o.stdout
+    );
+}
+
+/// Without a scratch database, `diff --format alembic` writes no no-op
+/// `alter_column` for an expression it could not settle.
+#[test]
+fn unsettled_expressions_write_no_ops() {
+    let db = PgDb::new();
+    db.exec(REWRITTEN);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), REWRITTEN).unwrap();
+    let mut c = migdiff(dir.path());
+    c.args([
+        "--url",
+        &db.url,
+        "--dev-url",
+        "postgresql://postgres@127.0.0.1:1/nowhere",
+        "--schema",
+        "s.sql",
+        "diff",
+        "--format",
+        "alembic",
+    ]);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        !o.stdout.contains("alter_column")
+            && !o.stdout.contains("constraint")
+            && o.stdout.contains("pass"),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]

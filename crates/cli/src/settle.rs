@@ -10,7 +10,7 @@
 
 use std::str::FromStr;
 
-use migdiff_model::{Dialect, Schema, Table};
+use migdiff_model::{Dialect, IndexTarget, Schema, Table};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
@@ -41,6 +41,50 @@ fn in_question(live: &Table, declared: &Table) -> bool {
         })
     });
     checks || indexes || columns
+}
+
+/// Gives the declared table the live spelling of exactly the expressions
+/// `in_question` looks at (both sides have them, under the same name).
+fn take_questioned_from(declared: &mut Table, live: &Table) {
+    for c in &mut declared.checks {
+        if let Some(l) = live
+            .checks
+            .iter()
+            .find(|l| l.name.is_some() && l.name == c.name)
+        {
+            c.expr = l.expr.clone();
+        }
+    }
+    for i in &mut declared.indexes {
+        if let Some(l) = live
+            .indexes
+            .iter()
+            .find(|l| l.name == i.name && l.keys.len() == i.keys.len())
+        {
+            // A predicate added or removed is a change, not a spelling.
+            if i.predicate.is_some() && l.predicate.is_some() {
+                i.predicate = l.predicate.clone();
+            }
+            for (k, lk) in i.keys.iter_mut().zip(&l.keys) {
+                if matches!(k.target, IndexTarget::Expression(_))
+                    && matches!(lk.target, IndexTarget::Expression(_))
+                {
+                    k.target = lk.target.clone();
+                }
+            }
+        }
+    }
+    for c in &mut declared.columns {
+        if let Some(l) = live.column(&c.name) {
+            if c.default.is_some() && l.default.is_some() {
+                c.default = l.default.clone();
+            }
+            if c.generated.is_some() && l.generated.is_some() {
+                c.generated = l.generated.clone();
+            }
+        }
+    }
+    declared.canonicalize();
 }
 
 /// Replaces declared expressions by the server's rendering of them.
@@ -100,6 +144,14 @@ pub async fn settle(
     // error here: the tables in question are reported as unverified.
     let sandbox = migdiff_sandbox::postgres(server, Some(live_database), provider).await;
     let Ok(sandbox) = sandbox else {
+        // Unverified is never drift: the expressions in question take the
+        // live spelling, so no op (and no no-op `alter_column`) comes of
+        // them; the tables are reported as unverified instead.
+        for name in &questioned {
+            if let (Some(d), Some(l)) = (declared.tables.get_mut(name), live.tables.get(name)) {
+                take_questioned_from(d, l);
+            }
+        }
         return Ok(unverified());
     };
     let options = PgConnectOptions::from_str(sandbox.url())

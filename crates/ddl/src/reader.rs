@@ -1392,6 +1392,17 @@ impl Reader {
                 }
             }
         }
+        // As PostgreSQL's introspection does: no `::text` on varchar columns.
+        if pg {
+            for table in self.schema.tables.values_mut() {
+                let columns = table.column_types();
+                let columns: Vec<(&str, &DataType)> =
+                    columns.iter().map(|(n, t)| (n.as_str(), t)).collect();
+                table.map_expressions(|e| {
+                    migdiff_sqlexpr::strip_implicit_casts(e, &columns, Dialect::Postgresql)
+                });
+            }
+        }
         // A sequence owned by a column whose default is its nextval() is a serial.
         for (seq, table, column) in std::mem::take(&mut self.owned) {
             let Some(col) = self

@@ -136,6 +136,38 @@ impl Table {
         self.columns.iter_mut().find(|c| c.name == name)
     }
 
+    /// Rewrites every expression of the table that can name its columns:
+    /// CHECK bodies, index expressions and predicates, generated columns.
+    pub fn map_expressions(&mut self, mut f: impl FnMut(&str) -> String) {
+        for c in &mut self.checks {
+            c.expr = f(&c.expr);
+        }
+        for i in &mut self.indexes {
+            if let Some(p) = &i.predicate {
+                i.predicate = Some(f(p));
+            }
+            for k in &mut i.keys {
+                if let IndexTarget::Expression(e) = &k.target {
+                    k.target = IndexTarget::Expression(f(e));
+                }
+            }
+        }
+        for c in &mut self.columns {
+            if let Some(g) = &mut c.generated {
+                g.expr = f(&g.expr);
+            }
+        }
+    }
+
+    /// Each column's name and type (owned: the table is rewritten while
+    /// they are consulted).
+    pub fn column_types(&self) -> Vec<(String, DataType)> {
+        self.columns
+            .iter()
+            .map(|c| (c.name.clone(), c.data_type.clone()))
+            .collect()
+    }
+
     pub fn canonicalize(&mut self) {
         self.foreign_keys
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -96,7 +96,38 @@ pub fn order_ops(ops: Vec<Op>, group_by_table: bool) -> Vec<Op> {
     let (before, after): (Vec<Op>, Vec<Op>) =
         rest.into_iter().partition(|op| phase(op) < first_split);
     let (middle, after): (Vec<Op>, Vec<Op>) = after.into_iter().partition(|op| phase(op) < 14);
+    // Index names (and the indexes behind primary keys and unique
+    // constraints) are unique per schema: when a new object takes a name a
+    // dropped table frees, the dropped tables go first.
+    let reuses_a_name = {
+        let freed: BTreeSet<(String, String)> = dropped.values().flat_map(relation_names).collect();
+        !freed.is_empty()
+            && (created
+                .values()
+                .flat_map(relation_names)
+                .any(|n| freed.contains(&n))
+                || middle
+                    .iter()
+                    .any(|op| created_relation_name(op).is_some_and(|n| freed.contains(&n))))
+    };
     out.extend(before);
+    let mut drops = Vec::new();
+    for name in drop_order_rev.into_iter().rev() {
+        if let Some(mut table) = dropped.remove(&name) {
+            let mut indexes = std::mem::take(&mut table.indexes);
+            indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            for index in indexes {
+                drops.push(Op::DropIndex {
+                    table: name.clone(),
+                    index,
+                });
+            }
+            drops.push(Op::DropTable(table));
+        }
+    }
+    if reuses_a_name {
+        out.append(&mut drops);
+    }
     for name in create_order {
         if let Some(mut table) = created.remove(&name) {
             let mut indexes = std::mem::take(&mut table.indexes);
@@ -111,21 +142,34 @@ pub fn order_ops(ops: Vec<Op>, group_by_table: bool) -> Vec<Op> {
         }
     }
     out.extend(middle);
-    for name in drop_order_rev.into_iter().rev() {
-        if let Some(mut table) = dropped.remove(&name) {
-            let mut indexes = std::mem::take(&mut table.indexes);
-            indexes.sort_by(|a, b| a.name.cmp(&b.name));
-            for index in indexes {
-                out.push(Op::DropIndex {
-                    table: name.clone(),
-                    index,
-                });
-            }
-            out.push(Op::DropTable(table));
-        }
-    }
+    out.extend(drops);
     out.extend(after);
     out
+}
+
+/// The schema-wide relation names a table holds besides its own: its
+/// indexes, and the indexes behind its primary key and unique constraints.
+fn relation_names(table: &Table) -> Vec<(String, String)> {
+    let schema = &table.name.schema;
+    table
+        .indexes
+        .iter()
+        .map(|i| i.name.clone())
+        .chain(table.primary_key.iter().filter_map(|k| k.name.clone()))
+        .chain(table.uniques.iter().filter_map(|u| u.name.clone()))
+        .map(|n| (schema.clone(), n))
+        .collect()
+}
+
+/// The schema-wide relation name an op creates, if any.
+fn created_relation_name(op: &Op) -> Option<(String, String)> {
+    let (table, name) = match op {
+        Op::CreateIndex { table, index } => (table, Some(index.name.clone())),
+        Op::AddPrimaryKey { table, key } => (table, key.name.clone()),
+        Op::AddUnique { table, unique } => (table, unique.name.clone()),
+        _ => return None,
+    };
+    name.map(|n| (table.schema.clone(), n))
 }
 
 /// Existing-table ops group by table; schema-level ops keep their place.

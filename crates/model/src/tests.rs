@@ -438,3 +438,39 @@ fn building_an_index_locks_writes_and_rewrites_nothing() {
     assert_eq!(kinds(&ops), vec!["create_index"]);
     assert_eq!(ops[0].hazards(), vec![Hazard::WriteLock]);
 }
+
+fn index_on(t: &str, col: &str, index: &str) -> Index {
+    let _ = t;
+    Index {
+        name: index.into(),
+        unique: false,
+        keys: vec![IndexKey::column(col)],
+        predicate: None,
+        method: "btree".into(),
+        include: Vec::new(),
+        nulls_not_distinct: false,
+    }
+}
+
+#[test]
+fn a_dropped_table_frees_its_index_name_before_a_new_table_takes_it() {
+    let mut old = table("accounts", &["id", "email"]);
+    old.indexes.push(index_on("accounts", "email", "ix_email"));
+    let mut new = table("users", &["id", "email"]);
+    new.indexes.push(index_on("users", "email", "ix_email"));
+    let ops = check(&schema(vec![old]), &schema(vec![new]));
+    assert_eq!(
+        kinds(&ops),
+        vec!["drop_index", "drop_table", "create_table", "create_index"]
+    );
+    // Without a shared name, drops stay last, as Alembic writes them.
+    let mut old = table("accounts", &["id", "email"]);
+    old.indexes
+        .push(index_on("accounts", "email", "ix_accounts_email"));
+    let new = table("users", &["id", "email"]);
+    let ops = check(&schema(vec![old]), &schema(vec![new]));
+    assert_eq!(
+        kinds(&ops),
+        vec!["create_table", "drop_index", "drop_table"]
+    );
+}

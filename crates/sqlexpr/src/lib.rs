@@ -175,6 +175,9 @@ fn canonical_node(e: &mut Expr, dialect: Dialect) {
     while let Expr::Nested(inner) = e {
         *e = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
     }
+    if let Some(list) = any_of_literals_as_in_list(e) {
+        *e = list;
+    }
     match e {
         Expr::Identifier(i) => fold_ident(i, dialect),
         Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(|i| fold_ident(i, dialect)),
@@ -274,6 +277,58 @@ fn canonical_node(e: &mut Expr, dialect: Dialect) {
     }
 }
 
+/// PostgreSQL stores `x IN ('a', 'b')` as `x = ANY (ARRAY['a', 'b'])`
+/// (and `NOT IN` as `<> ALL (...)`), with casts on the array and its
+/// elements: over a list of literals the two say the same, and the IN list
+/// is the one people write.
+fn any_of_literals_as_in_list(e: &Expr) -> Option<Expr> {
+    let (left, right, negated) = match e {
+        Expr::AnyOp {
+            left,
+            compare_op: sqlparser::ast::BinaryOperator::Eq,
+            right,
+            ..
+        } => (left, right, false),
+        Expr::AllOp {
+            left,
+            compare_op: sqlparser::ast::BinaryOperator::NotEq,
+            right,
+        } => (left, right, true),
+        _ => return None,
+    };
+    let mut array: &Expr = right;
+    loop {
+        match array {
+            Expr::Nested(x) => array = x,
+            Expr::Cast { expr, .. } => array = expr,
+            _ => break,
+        }
+    }
+    let Expr::Array(sqlparser::ast::Array { elem, .. }) = array else {
+        return None;
+    };
+    let mut list = Vec::with_capacity(elem.len());
+    for item in elem {
+        let mut v: &Expr = item;
+        loop {
+            match v {
+                Expr::Nested(x) => v = x,
+                Expr::Cast { expr, .. } if string_literal(expr).is_some() => v = expr,
+                _ => break,
+            }
+        }
+        if string_literal(v).is_none() && number_literal(v).is_none() {
+            return None;
+        }
+        list.push(v.clone());
+    }
+    Some(Expr::InList {
+        expr: left.clone(),
+        list,
+        negated,
+    })
+}
+
 fn number(text: &str) -> Expr {
     Expr::value(Value::Number(text.to_string(), false))
 }
@@ -295,6 +350,112 @@ pub fn canonicalize(mut expr: Expr, dialect: Dialect) -> Expr {
 /// index expressions, partial-index predicates, generated columns).
 pub fn normalize_expr(text: &str, dialect: Dialect) -> Result<String, ExprError> {
     Ok(canonicalize(parse_expr(text, dialect)?, dialect).to_string())
+}
+
+/// `expr` (canonical) without the casts PostgreSQL adds when it stores an
+/// expression over the table's columns: `::text` on a varchar or text
+/// column (`(state)::text = 'queued'`, `lower((email)::text)`), and the
+/// promotion of an integer column to the numeric type of the column it is
+/// computed with (`price * (qty)::numeric`). Both change nothing. Char
+/// columns keep their cast (it drops trailing blanks), and an integer
+/// column combined with anything but a column of the cast's own type keeps
+/// it (`a::numeric / b` is not integer division). `columns` are the table's
+/// columns and types; unreadable text is returned as is.
+pub fn strip_implicit_casts(expr: &str, columns: &[(&str, &DataType)], dialect: Dialect) -> String {
+    if columns.is_empty() || !expr.contains("::") {
+        return expr.to_string();
+    }
+    let Ok(mut parsed) = parse_expr(expr, dialect) else {
+        return expr.to_string();
+    };
+    let type_of = |e: &Expr| -> Option<&DataType> {
+        let mut e = e;
+        while let Expr::Nested(x) = e {
+            e = x;
+        }
+        match e {
+            Expr::Identifier(id) => columns
+                .iter()
+                .find(|(name, _)| *name == id.value)
+                .map(|(_, t)| *t),
+            _ => None,
+        }
+    };
+    // The column inside `(col)::type`, and the type it is cast to.
+    let cast_column = |e: &Expr| -> Option<(Expr, DataType)> {
+        let mut e = e;
+        while let Expr::Nested(x) = e {
+            e = x;
+        }
+        let Expr::Cast {
+            expr: inner,
+            data_type,
+            ..
+        } = e
+        else {
+            return None;
+        };
+        let mut inner: &Expr = inner;
+        while let Expr::Nested(x) = inner {
+            inner = x;
+        }
+        type_of(inner)?;
+        Some((
+            inner.clone(),
+            parse_type_text(&data_type.to_string(), dialect),
+        ))
+    };
+    let mut changed = false;
+    let _ = visit_expressions_mut(&mut parsed, |e| {
+        if let Some((column, target)) = cast_column(e)
+            && target == DataType::Text
+            && matches!(
+                type_of(&column),
+                Some(DataType::Varchar { .. } | DataType::Text)
+            )
+        {
+            *e = column;
+            changed = true;
+        }
+        if let Expr::BinaryOp { left, op, right } = e
+            && matches!(
+                op,
+                sqlparser::ast::BinaryOperator::Plus
+                    | sqlparser::ast::BinaryOperator::Minus
+                    | sqlparser::ast::BinaryOperator::Multiply
+                    | sqlparser::ast::BinaryOperator::Divide
+            )
+        {
+            let promoted = |cast_side: &Expr, other: &Expr| {
+                cast_column(cast_side).filter(|(column, target)| {
+                    type_of(column).is_some_and(DataType::is_integer)
+                        && !target.is_integer()
+                        && type_of(other).is_some_and(|t| same_numeric_kind(t, target))
+                })
+            };
+            if let Some((column, _)) = promoted(left, right) {
+                **left = column;
+                changed = true;
+            } else if let Some((column, _)) = promoted(right, left) {
+                **right = column;
+                changed = true;
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    if !changed {
+        return expr.to_string();
+    }
+    canonicalize(parsed, dialect).to_string()
+}
+
+/// A column of type `column` already has the type `target` an integer is
+/// promoted to (numeric of any precision, or the same float type).
+fn same_numeric_kind(column: &DataType, target: &DataType) -> bool {
+    match (column, target) {
+        (DataType::Numeric { .. }, DataType::Numeric { .. }) => true,
+        (a, b) => a == b && !a.is_integer() && a.is_numeric(),
+    }
 }
 
 /// Canonical text of an already-parsed expression.
@@ -334,7 +495,44 @@ pub fn normalize_default_parsed(expr: &Expr, column_type: &DataType, dialect: Di
             e = inner_e.clone();
         }
     }
+    if let Some(literal) = literal_for_column(&e, column_type, dialect) {
+        e = literal;
+    }
     e.to_string()
+}
+
+/// One spelling for a literal default that means the same value in a
+/// column of this type: `'-1'` and `-1` in a number column; `false`, `'0'`,
+/// `0`, `'f'` in a boolean one (`false`/`true` on PostgreSQL, which stores
+/// them so; `0`/`1` on SQLite, which has no boolean values).
+fn literal_for_column(e: &Expr, column_type: &DataType, dialect: Dialect) -> Option<Expr> {
+    if column_type.is_numeric() {
+        let text = string_literal(e)?.trim();
+        return text.parse::<f64>().is_ok().then(|| number(text));
+    }
+    if *column_type != DataType::Boolean {
+        return None;
+    }
+    let truth = match e {
+        Expr::Value(ValueWithSpan {
+            value: Value::Boolean(b),
+            ..
+        }) => Some(*b),
+        _ => {
+            let text = string_literal(e)
+                .map(str::to_string)
+                .or_else(|| number_literal(e).map(str::to_string))?;
+            match text.trim().to_ascii_lowercase().as_str() {
+                "1" | "t" | "true" | "y" | "yes" | "on" => Some(true),
+                "0" | "f" | "false" | "n" | "no" | "off" => Some(false),
+                _ => None,
+            }
+        }
+    }?;
+    Some(match dialect {
+        Dialect::Postgresql => Expr::value(Value::Boolean(truth)),
+        Dialect::Sqlite => number(if truth { "1" } else { "0" }),
+    })
 }
 
 /// The text inside a string-literal default (`'active'` gives `active`), or
@@ -417,5 +615,45 @@ mod tests {
         assert_eq!(pg("\"Weird\" > 1"), "\"Weird\" > 1");
         assert_eq!(pg("\"order\" > 1"), "\"order\" > 1");
         assert_eq!(pg("\"plain\" > 1"), "plain > 1");
+    }
+
+    #[test]
+    fn any_of_literals_reads_as_an_in_list() {
+        assert_eq!(
+            pg(
+                "(state)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[])"
+            ),
+            "(state::text) IN ('a', 'b')"
+        );
+        assert_eq!(pg("n <> ALL (ARRAY[1, 2])"), "n NOT IN (1, 2)");
+        // Not a list of literals: kept.
+        assert_eq!(pg("n = ANY (tags)"), "n = ANY(tags)");
+    }
+
+    #[test]
+    fn implicit_casts_over_columns_go() {
+        let varchar = DataType::Varchar { length: Some(10) };
+        let ch = DataType::Char { length: Some(3) };
+        let num = DataType::Numeric {
+            precision: Some(10),
+            scale: Some(2),
+        };
+        let cols = [
+            ("state", &varchar),
+            ("code", &ch),
+            ("price", &num),
+            ("qty", &DataType::Integer),
+            ("n", &DataType::Integer),
+        ];
+        let strip = |e: &str| strip_implicit_casts(&pg(e), &cols, Dialect::Postgresql);
+        assert_eq!(
+            strip("((state)::text = 'queued'::text)"),
+            "state = 'queued'"
+        );
+        assert_eq!(strip("lower((state)::text)"), "lower(state)");
+        assert_eq!(strip("price * (qty)::numeric"), "price * qty");
+        // Meaningful casts stay: char to text, integer division made exact.
+        assert_eq!(strip("(code)::text = 'ab'"), "(code::text) = 'ab'");
+        assert_eq!(strip("(qty)::numeric / n"), "(qty::numeric) / n");
     }
 }

@@ -465,6 +465,14 @@ pub async fn introspect_on(
     schema.enums = enums.into_iter().map(|e| (e.name.clone(), e)).collect();
     schema.sequences = sequences.into_iter().map(|s| (s.name.clone(), s)).collect();
     for (_, Building { mut table, .. }) in by_oid {
+        // The `::text` PostgreSQL adds to varchar columns in stored
+        // expressions; the DDL reader drops it the same way.
+        let columns = table.column_types();
+        let columns: Vec<(&str, &DataType)> =
+            columns.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        table.map_expressions(|e| {
+            migdiff_sqlexpr::strip_implicit_casts(e, &columns, Dialect::Postgresql)
+        });
         table.canonicalize();
         schema.tables.insert(table.name.clone(), table);
     }
