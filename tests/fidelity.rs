@@ -346,3 +346,61 @@ fn models_check_clean_without_a_throwaway_database() {
         assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
     }
 }
+
+/// On SQLite, dropping an unnamed unique constraint or foreign key: the
+/// batch block names them by a naming convention and drops them by name;
+/// the script is valid Python, upgrades and downgrades.
+#[test]
+fn sqlite_drops_unnamed_constraints_in_a_batch() {
+    let db = SqliteDb::new();
+    db.exec(
+        "CREATE TABLE t2 (code VARCHAR(5) NOT NULL, PRIMARY KEY (code)); \
+         CREATE TABLE t (id INTEGER NOT NULL, email VARCHAR(20), code VARCHAR(5), PRIMARY KEY (id), UNIQUE (email), FOREIGN KEY (code) REFERENCES t2 (code));",
+    );
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(
+        dir.join("before.sql"),
+        "CREATE TABLE t2 (code VARCHAR(5) NOT NULL, PRIMARY KEY (code));\n\
+         CREATE TABLE t (id INTEGER NOT NULL, email VARCHAR(20), code VARCHAR(5), PRIMARY KEY (id), UNIQUE (email), FOREIGN KEY (code) REFERENCES t2 (code));\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("after.sql"),
+        "CREATE TABLE t2 (code VARCHAR(5) NOT NULL, PRIMARY KEY (code));\n\
+         CREATE TABLE t (id INTEGER NOT NULL, email VARCHAR(20), code VARCHAR(5), PRIMARY KEY (id));\n",
+    )
+    .unwrap();
+    let o = md(
+        dir,
+        &[
+            "--schema",
+            "after.sql",
+            "autogenerate",
+            "-m",
+            "drop",
+            "--rev-id",
+            "d1",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let text = std::fs::read_to_string(dir.join("migrations/versions/d1_drop.py")).unwrap();
+    assert!(!text.contains("drop_constraint(None"), "{text}");
+    let o = alembic(dir, &["upgrade", "head"]);
+    assert_eq!(o.code, 0, "{}\n{text}", o.stderr);
+    let o = md(dir, &["--schema", "after.sql", "check"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = alembic(dir, &["downgrade", "base"]);
+    assert_eq!(o.code, 0, "{}\n{text}", o.stderr);
+    let o = md(
+        dir,
+        &[
+            "--schema",
+            "before.sql",
+            "--exclude-table",
+            "alembic_version",
+            "check",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}

@@ -46,10 +46,12 @@ fn data_type(dialect: Dialect) -> impl Strategy<Value = DataType> {
     }
 }
 
-fn default_for(t: &DataType) -> Option<String> {
+/// A default in its canonical form (SQLite has no boolean values: 1).
+fn default_for(t: &DataType, dialect: Dialect) -> Option<String> {
     match t {
         DataType::Integer | DataType::BigInt | DataType::SmallInt => Some("-7".into()),
         DataType::Text | DataType::Varchar { .. } => Some("'it''s'".into()),
+        DataType::Boolean if dialect == Dialect::Sqlite => Some("1".into()),
         DataType::Boolean => Some("true".into()),
         _ => None,
     }
@@ -76,7 +78,7 @@ fn table(dialect: Dialect) -> impl Strategy<Value = Table> {
                 let mut c = Column::new(n, ty.clone());
                 c.nullable = nullable;
                 if with_default {
-                    c.default = default_for(&ty);
+                    c.default = default_for(&ty, dialect);
                 }
                 t.columns.push(c);
             }

@@ -442,8 +442,15 @@ impl Ctx<'_> {
             ],
         );
         if name.is_none() {
+            // Each line indented alike: inside a batch block a comment line
+            // must not fall out of the `with`.
+            let pad = if self.prefix == "batch_op" {
+                "\n    "
+            } else {
+                "\n"
+            };
             format!(
-                "# WARNING: constraint name is None; this directive will fail as\n# rendered.  Add a name, or use a naming convention; see\n# https://alembic.sqlalchemy.org/en/latest/naming.html\n{line}"
+                "# WARNING: constraint name is None; this directive will fail as{pad}# rendered.  Add a name, or use a naming convention; see{pad}# https://alembic.sqlalchemy.org/en/latest/naming.html{pad}{line}"
             )
         } else {
             line
@@ -840,11 +847,20 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
                 i = block_end;
                 continue;
             }
+            // An unnamed unique or foreign key cannot be dropped or added by
+            // name: the block gives the table a naming convention, so
+            // Alembic's rebuild names the reflected constraints, and uses
+            // the names that convention gives.
+            let mut convention: BTreeSet<&'static str> = BTreeSet::new();
+            let named_ops: Vec<Op> = ops[i..block_end]
+                .iter()
+                .map(|o| name_unnamed(o, &mut convention))
+                .collect();
             let mut j = i;
             let mut inner: Vec<String> = Vec::new();
             ctx.prefix = "batch_op";
             while j < ops.len() && batchable(&ops[j]) && ops[j].table() == Some(&table) {
-                inner.extend(ctx.op_lines(&ops[j]));
+                inner.extend(ctx.op_lines(&named_ops[j - i]));
                 migdiff_model::apply(&mut ctx.state, &ops[j]);
                 j += 1;
             }
@@ -855,8 +871,17 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
                 s(&table.schema)
             };
             if !inner.is_empty() {
+                let naming = if convention.is_empty() {
+                    String::new()
+                } else {
+                    let entries: Vec<String> = convention
+                        .iter()
+                        .map(|k| format!("{}: {}", s(k), s(batch_convention(k))))
+                        .collect();
+                    format!(", naming_convention={{{}}}", entries.join(", "))
+                };
                 lines.push(format!(
-                    "with op.batch_alter_table({}, schema={schema}) as batch_op:",
+                    "with op.batch_alter_table({}, schema={schema}{naming}) as batch_op:",
                     s(&table.name)
                 ));
                 for l in inner {
@@ -900,6 +925,63 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
 
 /// Inside a batch block only the first line of an op moves right; its
 /// continuation lines stay as written (Alembic's printer does the same).
+/// The naming convention a batch block uses to name reflected unnamed
+/// constraints (`uq`, `fk`), as Alembic's documentation recommends.
+fn batch_convention(kind: &str) -> &'static str {
+    match kind {
+        "fk" => "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        _ => "uq_%(table_name)s_%(column_0_N_name)s",
+    }
+}
+
+/// An unnamed unique constraint or foreign key in a batch block, with the
+/// name the batch convention gives it (SQLAlchemy's `column_0_N_name` joins
+/// the column names with `_`): a drop needs a name to find the reflected
+/// constraint, and Alembic's batch rebuild refuses to add one without a
+/// name. `kinds` collects the conventions needed.
+fn name_unnamed(op: &Op, kinds: &mut BTreeSet<&'static str>) -> Op {
+    let uq_name = |table: &ObjectName, u: &UniqueConstraint| {
+        format!("uq_{}_{}", table.name, u.columns.join("_"))
+    };
+    let fk_name = |table: &ObjectName, k: &ForeignKey| {
+        format!(
+            "fk_{}_{}_{}",
+            table.name,
+            k.columns.join("_"),
+            k.ref_table.name
+        )
+    };
+    match op {
+        Op::DropUnique { table, unique } | Op::AddUnique { table, unique }
+            if unique.name.is_none() =>
+        {
+            kinds.insert("uq");
+            let mut unique = unique.clone();
+            unique.name = Some(uq_name(table, &unique));
+            let table = table.clone();
+            if matches!(op, Op::DropUnique { .. }) {
+                Op::DropUnique { table, unique }
+            } else {
+                Op::AddUnique { table, unique }
+            }
+        }
+        Op::DropForeignKey { table, key } | Op::AddForeignKey { table, key }
+            if key.name.is_none() =>
+        {
+            kinds.insert("fk");
+            let mut key = key.clone();
+            key.name = Some(fk_name(table, &key));
+            let table = table.clone();
+            if matches!(op, Op::DropForeignKey { .. }) {
+                Op::DropForeignKey { table, key }
+            } else {
+                Op::AddForeignKey { table, key }
+            }
+        }
+        other => other.clone(),
+    }
+}
+
 fn indent_block(text: &str) -> String {
     format!("    {text}")
 }
