@@ -404,3 +404,41 @@ fn sqlite_drops_unnamed_constraints_in_a_batch() {
     );
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 }
+
+/// Alembic's switches from migdiff.toml, for adopting the gate on an old
+/// database: `compare_type = false`, `compare_server_default = false`, and
+/// columns left out of the comparison.
+#[test]
+fn compare_switches_and_column_excludes() {
+    let db = PgDb::new();
+    db.exec("CREATE TABLE t (id integer PRIMARY KEY, name varchar(20) DEFAULT 'x', legacy text);");
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(
+        dir.join("schema.sql"),
+        "CREATE TABLE t (id integer PRIMARY KEY, name varchar(50) DEFAULT 'y');\n",
+    )
+    .unwrap();
+    let o = md(dir, &["--schema", "schema.sql", "check"]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("varchar(50)") && o.stdout.contains("'y'"),
+        "{}",
+        o.stdout
+    );
+    std::fs::write(dir.join("migdiff.toml"), "compare_type = false\n").unwrap();
+    let o = md(dir, &["--schema", "schema.sql", "check"]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        !o.stdout.contains("varchar(50)") && o.stdout.contains("'y'"),
+        "{}",
+        o.stdout
+    );
+    std::fs::write(
+        dir.join("migdiff.toml"),
+        "compare_type = false\ncompare_server_default = false\nexclude_columns = [\"t.leg*\"]\n",
+    )
+    .unwrap();
+    let o = md(dir, &["--schema", "schema.sql", "check"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}

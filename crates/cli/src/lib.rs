@@ -356,8 +356,31 @@ impl Ctx {
         Ok(out)
     }
 
+    /// How schemas are compared: batch grouping and Alembic's switches.
+    fn diff_options(&self, dialect: Dialect) -> DiffOptions {
+        let file = &self.project.file;
+        DiffOptions {
+            column_renames: Vec::new(),
+            group_by_table: self.batch(dialect),
+            ignore_types: file.compare_type == Some(false),
+            ignore_server_defaults: file.compare_server_default == Some(false),
+        }
+    }
+
     fn filter(&self, schema: &mut Schema) {
         let excludes = self.excludes();
+        let column_globs = &self.project.file.exclude_columns;
+        if !column_globs.is_empty() {
+            for table in schema.tables.values_mut() {
+                let (short, full) = (table.name.name.clone(), table.name.to_string());
+                table.columns.retain(|c| {
+                    !column_globs.iter().any(|g| {
+                        glob_match(g, &format!("{short}.{}", c.name))
+                            || glob_match(g, &format!("{full}.{}", c.name))
+                    })
+                });
+            }
+        }
         let includes = self.include_schemas();
         schema.tables.retain(|n, _| {
             (includes.is_empty() || includes.contains(&n.schema))
@@ -491,7 +514,7 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     let t = Instant::now();
     let options = DiffOptions {
         column_renames: ctx.renames(dialect)?,
-        group_by_table: ctx.batch(dialect),
+        ..ctx.diff_options(dialect)
     };
     let ops = diff(&live.schema, &declared, &options);
     let diff_time = t.elapsed();
@@ -969,10 +992,10 @@ impl Ctx {
     }
 }
 
-fn differences(a: &Schema, b: &Schema) -> Vec<Op> {
+fn differences(a: &Schema, b: &Schema, options: &DiffOptions) -> Vec<Op> {
     let mut a = a.clone();
     drop_empty_schemas(&mut a, &b.schemas);
-    diff(&a, b, &DiffOptions::default())
+    diff(&a, b, options)
 }
 
 /// The declared schema with expressions PostgreSQL rewrites settled on the
@@ -1020,6 +1043,9 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     };
     let is_head = graph.heads().iter().any(|h| h.id == target.id);
     let (dialect, server, live_db) = ctx.dialect_for_sandbox()?;
+    // Alembic's switches apply to the comparison with the declared schema;
+    // a downgrade must restore the parent state exactly.
+    let compare_options = ctx.diff_options(dialect);
     let declared = if is_head {
         ctx.declared_for(dialect)?
     } else {
@@ -1069,7 +1095,7 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
         let (ops, unverified) = steps
             .run_compare("compare with the declared schema", async {
                 let (d, unverified) = settle_on_sandbox(&after, d, &sandbox).await?;
-                Ok((differences(&after, &d), unverified))
+                Ok((differences(&after, &d, &compare_options), unverified))
             })
             .await?;
         failures.extend(
@@ -1093,7 +1119,10 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     ctx.filter(&mut restored);
     let (ops, _) = steps
         .run_compare("compare with the parent state", async {
-            Ok((differences(&restored, &before), Vec::<String>::new()))
+            Ok((
+                differences(&restored, &before, &DiffOptions::default()),
+                Vec::<String>::new(),
+            ))
         })
         .await?;
     failures.extend(
@@ -1163,10 +1192,7 @@ async fn replay_check(ctx: &Ctx, format: CheckFormat, show_diff: bool) -> Result
     drop_empty_schemas(&mut built, &declared.schemas);
     let (declared, unverified) = settle_on_sandbox(&built, &declared, &sandbox).await?;
     drop(sandbox);
-    let options = DiffOptions {
-        column_renames: Vec::new(),
-        group_by_table: ctx.batch(dialect),
-    };
+    let options = ctx.diff_options(dialect);
     let ops = diff(&built, &declared, &options);
     let mut stdout = anstream::stdout();
     match format {

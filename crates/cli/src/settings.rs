@@ -39,6 +39,15 @@ pub struct FileSettings {
     /// takes it (`module`, `module:app`, `module:create_app()`); default:
     /// `$FLASK_APP`, `.flaskenv`/`.env`, then `wsgi.py` / `app.py`.
     pub flask_app: Option<String>,
+    /// Alembic's switches, for adopting the gate on an old database: with
+    /// `false`, column types (server defaults) are not compared. Default:
+    /// migdiff's strict comparison.
+    pub compare_type: Option<bool>,
+    pub compare_server_default: Option<bool>,
+    /// Columns left out of the comparison on both sides (`table.column` or
+    /// `schema.table.column`, globs allowed), like Alembic's include_object.
+    #[serde(default)]
+    pub exclude_columns: Vec<String>,
 }
 
 impl FileSettings {
@@ -74,6 +83,13 @@ impl FileSettings {
                 self.sandbox_url_env
             },
             flask_app: self.flask_app.or(lower.flask_app),
+            compare_type: self.compare_type.or(lower.compare_type),
+            compare_server_default: self.compare_server_default.or(lower.compare_server_default),
+            exclude_columns: if self.exclude_columns.is_empty() {
+                lower.exclude_columns
+            } else {
+                self.exclude_columns
+            },
         }
     }
 }

@@ -11,6 +11,11 @@ pub struct DiffOptions {
     /// Group each table's changes together (SQLite batch mode) instead of
     /// ordering by phase across tables.
     pub group_by_table: bool,
+    /// Alembic's `compare_type = False`: a column's type is not compared.
+    pub ignore_types: bool,
+    /// Alembic's `compare_server_default = False`: server defaults are not
+    /// compared.
+    pub ignore_server_defaults: bool,
 }
 
 /// The ops that turn `current` into `target`, in executable order.
@@ -19,6 +24,13 @@ pub struct DiffOptions {
 /// builds is sorted before it is returned.
 pub fn diff(current: &Schema, target: &Schema, options: &DiffOptions) -> Vec<Op> {
     let mut ops = Vec::new();
+    let adjusted;
+    let target = if options.ignore_types || options.ignore_server_defaults {
+        adjusted = without_ignored_differences(current, target, options);
+        &adjusted
+    } else {
+        target
+    };
 
     for s in target.schemas.difference(&current.schemas) {
         ops.push(Op::CreateSchema(s.clone()));
@@ -59,6 +71,29 @@ pub fn diff(current: &Schema, target: &Schema, options: &DiffOptions) -> Vec<Op>
 
     rebuild_dependent_foreign_keys(current, target, &mut ops);
     order_ops(ops, options.group_by_table)
+}
+
+/// `target` with the live type and default of every existing column whose
+/// comparison is switched off, so no op comes of them.
+fn without_ignored_differences(current: &Schema, target: &Schema, options: &DiffOptions) -> Schema {
+    let mut target = target.clone();
+    for (name, table) in &mut target.tables {
+        let Some(live) = current.tables.get(name) else {
+            continue;
+        };
+        for column in &mut table.columns {
+            let Some(old) = live.column(&column.name) else {
+                continue;
+            };
+            if options.ignore_types {
+                column.data_type = old.data_type.clone();
+            }
+            if options.ignore_server_defaults {
+                column.default = old.default.clone();
+            }
+        }
+    }
+    target
 }
 
 /// A primary key or unique constraint cannot be dropped while a foreign key
