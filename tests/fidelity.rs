@@ -442,3 +442,85 @@ fn compare_switches_and_column_excludes() {
     let o = md(dir, &["--schema", "schema.sql", "check"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 }
+
+/// A primary key whose name changed is renamed in place: the foreign keys
+/// pointing at it are not rebuilt. A real key change reports the FK
+/// rebuilds it forces under it, not as drift of their own.
+#[test]
+fn primary_key_renames_and_forced_rebuilds() {
+    let db = PgDb::new();
+    db.exec(
+        "CREATE TABLE users (id integer NOT NULL, org integer NOT NULL, CONSTRAINT users_pk_old PRIMARY KEY (id)); \
+         CREATE TABLE orders (id integer PRIMARY KEY, user_id integer, CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id));",
+    );
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    let schema = |pk: &str| {
+        format!(
+            "CREATE TABLE users (id integer NOT NULL, org integer NOT NULL, CONSTRAINT pk_users PRIMARY KEY ({pk}));\n\
+             CREATE TABLE orders (id integer PRIMARY KEY, user_id integer, CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id));\n"
+        )
+    };
+    std::fs::write(dir.join("renamed.sql"), schema("id")).unwrap();
+    let o = md(dir, &["--schema", "renamed.sql", "check"]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("1 change")
+            && o.stdout
+                .contains("rename primary key public.users.users_pk_old to pk_users"),
+        "{}",
+        o.stdout
+    );
+    let o = md(
+        dir,
+        &[
+            "--schema",
+            "renamed.sql",
+            "autogenerate",
+            "-m",
+            "pk",
+            "--rev-id",
+            "p1",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let text = std::fs::read_to_string(dir.join("migrations/versions/p1_pk.py")).unwrap();
+    assert!(
+        text.contains("RENAME CONSTRAINT") && !text.contains("fk_orders_user"),
+        "{text}"
+    );
+    let o = alembic(dir, &["upgrade", "head"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = md(dir, &["--schema", "renamed.sql", "check"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let o = alembic(dir, &["downgrade", "base"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+
+    // A key on other columns: one change, the FK rebuild under it.
+    db.exec("CREATE UNIQUE INDEX ux_users_id ON users (id);");
+    std::fs::write(
+        dir.join("rekeyed.sql"),
+        format!(
+            "{}CREATE UNIQUE INDEX ux_users_id ON users (id);\n",
+            schema("id, org")
+        ),
+    )
+    .unwrap();
+    let o = md(
+        dir,
+        &[
+            "--schema",
+            "rekeyed.sql",
+            "--exclude-table",
+            "alembic_version",
+            "check",
+        ],
+    );
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout
+            .contains("which drops and re-adds foreign key public.orders.fk_orders_user"),
+        "{}",
+        o.stdout
+    );
+}

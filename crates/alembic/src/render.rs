@@ -623,6 +623,23 @@ impl Ctx<'_> {
             Op::DropPrimaryKey { table, key } => {
                 vec![self.drop_constraint(table, &key.name, "primary", old)]
             }
+            Op::RenamePrimaryKey { table, key, to } => {
+                let from = key.name.clone().unwrap_or_default();
+                match self.opts.dialect.rename_constraint_sql(table, &from, to) {
+                    Some(sql) => vec![format!("{}.execute({})", self.prefix, s(&sql))],
+                    // No rename in place (SQLite): drop it and add it back.
+                    None => {
+                        let renamed = PrimaryKey {
+                            name: Some(to.clone()),
+                            ..key.clone()
+                        };
+                        vec![
+                            self.drop_constraint(table, &key.name, "primary", old),
+                            self.create_pk(table, &renamed, new),
+                        ]
+                    }
+                }
+            }
             Op::AddForeignKey { table, key } => vec![self.create_fk(table, key, new)],
             Op::DropForeignKey { table, key } => {
                 vec![self.drop_constraint(table, &key.name, "foreignkey", old)]

@@ -1,5 +1,6 @@
 //! Reports of a diff: human text (colored on a terminal) and versioned JSON.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
@@ -20,6 +21,32 @@ fn marker(op: &Op) -> (&'static str, Style) {
     }
 }
 
+/// Foreign keys dropped and added back unchanged because the key they
+/// point at is rebuilt: by the index of the key's drop, the indexes of the
+/// FK drop and add it forces. They are part of that change, not drift of
+/// their own.
+fn forced_rebuilds(ops: &[Op]) -> BTreeMap<usize, Vec<usize>> {
+    let mut out: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (d, drop) in ops.iter().enumerate() {
+        let Op::DropForeignKey { table, key } = drop else {
+            continue;
+        };
+        let add = ops.iter().position(
+            |o| matches!(o, Op::AddForeignKey { table: t, key: k } if t == table && k == key),
+        );
+        let cause = ops.iter().position(|o| match o {
+            Op::DropPrimaryKey { table: t, .. } | Op::DropUnique { table: t, .. } => {
+                *t == key.ref_table
+            }
+            _ => false,
+        });
+        if let (Some(a), Some(c)) = (add, cause) {
+            out.entry(c).or_default().extend([d, a]);
+        }
+    }
+    out
+}
+
 pub fn text(
     out: &mut dyn Write,
     ops: &[Op],
@@ -30,15 +57,21 @@ pub fn text(
         writeln!(out, "No drift: the database matches {what}.")?;
         return Ok(());
     }
+    let forced = forced_rebuilds(ops);
+    let hidden: BTreeSet<usize> = forced.values().flatten().copied().collect();
+    let shown = ops.len() - hidden.len();
     if !ops.is_empty() {
         writeln!(
             out,
             "Drift: {} change{} between the database and {what}:",
-            ops.len(),
-            if ops.len() == 1 { "" } else { "s" }
+            shown,
+            if shown == 1 { "" } else { "s" }
         )?;
     }
-    for op in ops {
+    for (i, op) in ops.iter().enumerate() {
+        if hidden.contains(&i) {
+            continue;
+        }
         let (m, style) = marker(op);
         let hazards: Vec<&str> = op.hazards().iter().map(|h| h.name()).collect();
         let hz = if hazards.is_empty() {
@@ -47,6 +80,15 @@ pub fn text(
             format!("  [{}]", hazards.join(", "))
         };
         writeln!(out, "  {style}{m}{style:#} {}{hz}", op.describe())?;
+        for &f in forced.get(&i).into_iter().flatten() {
+            if let Op::DropForeignKey { .. } = &ops[f] {
+                writeln!(
+                    out,
+                    "      which drops and re-adds foreign key {}",
+                    ops[f].object_path()
+                )?;
+            }
+        }
     }
     for u in unverified {
         writeln!(

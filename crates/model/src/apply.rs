@@ -97,6 +97,12 @@ fn apply_to_table(t: &mut Table, op: &Op) {
             }
         }
         Op::AddPrimaryKey { key, .. } => t.primary_key = Some(key.clone()),
+        Op::RenamePrimaryKey { key, to, .. } => {
+            t.primary_key = Some(PrimaryKey {
+                name: Some(to.clone()),
+                ..key.clone()
+            })
+        }
         Op::DropPrimaryKey { .. } => t.primary_key = None,
         Op::AddForeignKey { key, .. } => t.foreign_keys.push(key.clone()),
         Op::DropForeignKey { key, .. } => t.foreign_keys.retain(|f| f != key),

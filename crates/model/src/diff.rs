@@ -403,7 +403,13 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
                 && !a.auto_name
                 && !b.auto_name
                 && a.name != b.name;
-            if a.columns != b.columns || names_differ {
+            if a.columns == b.columns && names_differ {
+                ops.push(Op::RenamePrimaryKey {
+                    table: t.clone(),
+                    key: a.clone(),
+                    to: b.name.clone().unwrap_or_default(),
+                });
+            } else if a.columns != b.columns {
                 ops.push(Op::DropPrimaryKey {
                     table: t.clone(),
                     key: a.clone(),

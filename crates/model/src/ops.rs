@@ -57,6 +57,14 @@ pub enum Op {
         table: ObjectName,
         key: PrimaryKey,
     },
+    /// The same primary key under another name: renamed in place where the
+    /// database can (PostgreSQL's `RENAME CONSTRAINT`), so the foreign keys
+    /// that point at it stay.
+    RenamePrimaryKey {
+        table: ObjectName,
+        key: PrimaryKey,
+        to: String,
+    },
     AddForeignKey {
         table: ObjectName,
         key: ForeignKey,
@@ -209,6 +217,17 @@ impl Op {
             }),
             Op::AddPrimaryKey { table, key } => Op::DropPrimaryKey { table, key },
             Op::DropPrimaryKey { table, key } => Op::AddPrimaryKey { table, key },
+            Op::RenamePrimaryKey { table, key, to } => {
+                let from = key.name.clone().unwrap_or_default();
+                Op::RenamePrimaryKey {
+                    table,
+                    key: PrimaryKey {
+                        name: Some(to),
+                        ..key
+                    },
+                    to: from,
+                }
+            }
             Op::AddForeignKey { table, key } => Op::DropForeignKey { table, key },
             Op::DropForeignKey { table, key } => Op::AddForeignKey { table, key },
             Op::AddUnique { table, unique } => Op::DropUnique { table, unique },
@@ -237,6 +256,7 @@ impl Op {
             | Op::DropColumn { table, .. }
             | Op::AddPrimaryKey { table, .. }
             | Op::DropPrimaryKey { table, .. }
+            | Op::RenamePrimaryKey { table, .. }
             | Op::AddForeignKey { table, .. }
             | Op::DropForeignKey { table, .. }
             | Op::AddUnique { table, .. }
@@ -272,6 +292,7 @@ impl Op {
             Op::AlterColumn(_) => "alter_column",
             Op::AddPrimaryKey { .. } => "add_primary_key",
             Op::DropPrimaryKey { .. } => "drop_primary_key",
+            Op::RenamePrimaryKey { .. } => "rename_primary_key",
             Op::AddForeignKey { .. } => "add_foreign_key",
             Op::DropForeignKey { .. } => "drop_foreign_key",
             Op::AddUnique { .. } => "add_unique_constraint",
@@ -303,9 +324,9 @@ impl Op {
                 sub(table, &column.name)
             }
             Op::AlterColumn(a) => sub(&a.table, &a.to.name),
-            Op::AddPrimaryKey { table, key } | Op::DropPrimaryKey { table, key } => {
-                opt(table, &key.name)
-            }
+            Op::AddPrimaryKey { table, key }
+            | Op::DropPrimaryKey { table, key }
+            | Op::RenamePrimaryKey { table, key, .. } => opt(table, &key.name),
             Op::AddForeignKey { table, key } | Op::DropForeignKey { table, key } => {
                 opt(table, &key.name)
             }
@@ -386,6 +407,7 @@ impl Op {
                 format!("add primary key {path} ({})", key.columns.join(", "))
             }
             Op::DropPrimaryKey { .. } => format!("remove primary key {path}"),
+            Op::RenamePrimaryKey { to, .. } => format!("rename primary key {path} to {to}"),
             Op::AddForeignKey { key, .. } => format!(
                 "add foreign key {path} ({}) → {} ({})",
                 key.columns.join(", "),

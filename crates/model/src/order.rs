@@ -21,7 +21,7 @@ fn phase(op: &Op) -> u8 {
         Op::DropColumn { .. } => 7,
         Op::AddColumn { .. } => 8,
         Op::AlterColumn(_) => 9,
-        Op::AddPrimaryKey { .. } => 10,
+        Op::AddPrimaryKey { .. } | Op::RenamePrimaryKey { .. } => 10,
         Op::AddUnique { .. } | Op::AddCheck { .. } | Op::CreateIndex { .. } => 11,
         Op::SetTableComment { .. } => 12,
         Op::AddForeignKey { .. } => 13,

@@ -1,4 +1,4 @@
-use crate::model::{Dialect, Schema};
+use crate::model::{Dialect, ObjectName, Schema};
 use crate::ops::Op;
 use crate::types::DataType;
 
@@ -38,6 +38,10 @@ pub trait DialectRender {
     /// A canonical default expression as it is written after `DEFAULT`.
     fn default_sql(&self, expr: &str) -> String {
         expr.to_string()
+    }
+    /// SQL that renames a constraint in place, where the database can.
+    fn rename_constraint_sql(&self, _table: &ObjectName, _from: &str, _to: &str) -> Option<String> {
+        None
     }
     /// The `alter_column` keyword that converts existing values when a
     /// column's type changes to one the database cannot cast to on its own

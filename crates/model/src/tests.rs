@@ -474,3 +474,25 @@ fn a_dropped_table_frees_its_index_name_before_a_new_table_takes_it() {
         vec!["create_table", "drop_index", "drop_table"]
     );
 }
+
+#[test]
+fn a_primary_key_under_another_name_is_renamed() {
+    let pk = |n: &str| PrimaryKey {
+        name: Some(n.into()),
+        columns: vec!["id".into()],
+        auto_name: false,
+    };
+    let mut a = table("t", &["id"]);
+    a.primary_key = Some(pk("t_pk_old"));
+    let mut b = a.clone();
+    b.primary_key = Some(pk("pk_t"));
+    let ops = check(&schema(vec![a.clone()]), &schema(vec![b]));
+    assert_eq!(kinds(&ops), vec!["rename_primary_key"]);
+    // A name the database chose is not compared at all.
+    let mut c = a.clone();
+    c.primary_key = Some(PrimaryKey {
+        auto_name: true,
+        ..pk("t_pkey")
+    });
+    assert!(check(&schema(vec![a]), &schema(vec![c])).is_empty());
+}

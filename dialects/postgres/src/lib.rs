@@ -10,7 +10,9 @@ pub use introspect::{
 };
 pub use render::{create_table_sql, index_sql, render_sql};
 
-use migdiff_model::{DataType, Dialect, DialectRender, Op, PythonType, Schema, TypeStyle};
+use migdiff_model::{
+    DataType, Dialect, DialectRender, ObjectName, Op, PythonType, Schema, TypeStyle,
+};
 
 /// The PostgreSQL dialect for the dialect-neutral renderers.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,6 +27,9 @@ impl DialectRender for Postgres {
     }
     fn render_sql(&self, ops: &[Op], _current: &Schema) -> Vec<String> {
         render::render_sql(ops)
+    }
+    fn rename_constraint_sql(&self, table: &ObjectName, from: &str, to: &str) -> Option<String> {
+        Some(render::rename_constraint_sql(table, from, to))
     }
     fn alter_type_using(
         &self,

@@ -220,6 +220,15 @@ fn sequence_options(s: &Sequence) -> String {
     o
 }
 
+/// `ALTER TABLE ... RENAME CONSTRAINT`: the constraint (and the index
+/// behind a primary key) keeps everything but its name.
+pub fn rename_constraint_sql(table: &ObjectName, from: &str, to: &str) -> String {
+    alter(
+        table,
+        format!("RENAME CONSTRAINT {} TO {}", ident(from), ident(to)),
+    )
+}
+
 fn alter(table: &ObjectName, what: String) -> String {
     format!("ALTER TABLE {} {what}", qualified(table))
 }
@@ -371,6 +380,11 @@ pub fn render_sql(ops: &[Op]) -> Vec<String> {
             Op::AddPrimaryKey { table, key } => {
                 out.push(alter(table, format!("ADD {}", pk_sql(key))))
             }
+            Op::RenamePrimaryKey { table, key, to } => out.push(rename_constraint_sql(
+                table,
+                key.name.as_deref().unwrap_or_default(),
+                to,
+            )),
             Op::DropPrimaryKey { table, key } => out.push(alter(
                 table,
                 format!(
