@@ -312,7 +312,7 @@ fn rename_by_hint() {
     let b = schema(vec![table("t", &["id", "new"])]);
     let opts = DiffOptions {
         column_renames: vec![(name("t"), "old".into(), "new".into())],
-        group_by_table: false,
+        ..DiffOptions::default()
     };
     let ops = diff(&a, &b, &opts);
     assert_eq!(kinds(&ops), vec!["rename_column"]);
@@ -347,8 +347,8 @@ fn group_by_table_keeps_each_tables_changes_together() {
         &a,
         &b,
         &DiffOptions {
-            column_renames: vec![],
             group_by_table: true,
+            ..DiffOptions::default()
         },
     );
     let tables: Vec<String> = ops
