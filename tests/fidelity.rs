@@ -524,3 +524,93 @@ fn primary_key_renames_and_forced_rebuilds() {
         o.stdout
     );
 }
+
+/// An index's options for every dialect the models give, not only the
+/// live database's: one migrations folder often serves several databases.
+/// A snapshot written from the models keeps them.
+#[test]
+fn every_dialects_index_options_are_rendered() {
+    for dialect in [
+        migdiff_model::Dialect::Postgresql,
+        migdiff_model::Dialect::Sqlite,
+    ] {
+        let db = TestDb::new(dialect);
+        let project = alembic_project(db.url());
+        let dir = project.path();
+        std::fs::write(
+            dir.join("multi.py"),
+            "import sqlalchemy as sa\nmetadata = sa.MetaData()\n\
+             jobs = sa.Table('jobs', metadata, sa.Column('id', sa.Integer, primary_key=True), sa.Column('state', sa.String(10)), sa.Column('name', sa.String(40)))\n\
+             sa.Index('ix_jobs_queued', jobs.c.id, postgresql_where=jobs.c.state == 'queued', sqlite_where=jobs.c.state == 'queued')\n\
+             sa.Index('ix_jobs_name', jobs.c.name, postgresql_ops={'name': 'varchar_pattern_ops'}, mysql_length={'name': 10})\n",
+        )
+        .unwrap();
+        let schema = "sqlalchemy:multi:metadata";
+        let o = md(
+            dir,
+            &[
+                "--schema",
+                schema,
+                "autogenerate",
+                "-m",
+                "jobs",
+                "--rev-id",
+                "m1",
+            ],
+        );
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+        let path = dir.join("migrations/versions/m1_jobs.py");
+        let text = std::fs::read_to_string(&path).unwrap();
+        for kw in [
+            "postgresql_where=",
+            "sqlite_where=",
+            "mysql_length={'name': 10}",
+        ] {
+            assert!(text.contains(kw), "{dialect}: {kw}\n{text}");
+        }
+        assert!(
+            text.contains("sa.text(\"state = 'queued'\")"),
+            "{dialect}: {text}"
+        );
+        let o = alembic(dir, &["upgrade", "head"]);
+        assert_eq!(o.code, 0, "{dialect}: {}", o.stderr);
+        let o = md(dir, &["--schema", schema, "check"]);
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+        assert_eq!(alembic(dir, &["downgrade", "base"]).code, 0);
+
+        // The snapshot of the models renders the same revision.
+        let o = md(
+            dir,
+            &[
+                "--schema",
+                schema,
+                "snapshot",
+                "--declared",
+                "-o",
+                "models.toml",
+            ],
+        );
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+        std::fs::remove_file(&path).unwrap();
+        let o = md(
+            dir,
+            &[
+                "--schema",
+                "models.toml",
+                "autogenerate",
+                "-m",
+                "jobs",
+                "--rev-id",
+                "m1",
+            ],
+        );
+        assert_eq!(o.code, 0, "{dialect}: {}{}", o.stdout, o.stderr);
+        let again = std::fs::read_to_string(&path).unwrap();
+        let body = |t: &str| {
+            t.split_once("def upgrade")
+                .map(|(_, b)| b.to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(body(&again), body(&text), "{dialect}");
+    }
+}

@@ -384,6 +384,15 @@ fn an_env_py_with_its_own_variable_never_touches_the_canary() {
     );
     assert_eq!(pg_tables(&pg_canary), 0);
 
+    // The graph as Alembic prints it (Alembic pointed at the live database).
+    let live_env = [("APP_DATABASE_URL", live.url.as_str())];
+    for cmd in ["heads", "history", "current"] {
+        let theirs = listing(&tool(dir, "alembic", &[cmd], &live_env));
+        let mine = md(dir, &["--url", &live.url, cmd], &env);
+        assert_eq!(mine.stdout, theirs, "{cmd}: {}", mine.stderr);
+    }
+    assert!(sqlite_tables(&canary).is_empty(), "the canary got a table");
+
     // Named in migdiff.toml, the variable points at the throwaway database.
     std::fs::write(
         dir.join("migdiff.toml"),
@@ -561,8 +570,21 @@ fn post_write_hooks_run_in_order_and_the_revision_passes_lint() {
         "ruff format --check",
     );
     ok(&tool(dir, "black", &["--check", &f], &[]), "black --check");
-    // And Alembic still runs it.
+    for cmd in ["heads", "history"] {
+        let theirs = listing(&tool(dir, "alembic", &[cmd], &[]));
+        assert_eq!(md(dir, &[cmd], &[]).stdout, theirs, "{cmd}");
+    }
+    // And Alembic still runs it; the database then matches.
     ok(&alembic(dir, &["upgrade", "head"]), "upgrade");
+    ok(&md(dir, &["--schema", "schema.sql", "check"], &[]), "check");
+    ok(
+        &md(dir, &["--schema", "schema.sql", "verify"], &[]),
+        "verify",
+    );
+    ok(
+        &md(dir, &["--schema", "schema.sql", "check", "--replay"], &[]),
+        "check --replay",
+    );
     ok(&alembic(dir, &["downgrade", "base"]), "downgrade");
 }
 

@@ -319,6 +319,20 @@ fn no_python_with_alembic_is_exit_2() {
     let o = md(dir, &["--schema", "v1.sql", "check", "--replay"]);
     assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
     assert!(o.stderr.contains("/nonexistent/python"), "{}", o.stderr);
+    // migdiff.toml applies when -c names the Alembic config too.
+    let o = md(
+        dir,
+        &[
+            "-c",
+            "alembic.ini",
+            "--schema",
+            "v1.sql",
+            "check",
+            "--replay",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("/nonexistent/python"), "{}", o.stderr);
 }
 
 /// On a terminal, replaying a long chain shows a progress bar counting

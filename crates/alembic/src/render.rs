@@ -422,6 +422,17 @@ impl Ctx<'_> {
         if let Some(p) = &i.predicate {
             a.push(Some(format!("{d}_where=sa.text({})", s(p))));
         }
+        // The models' options for the other dialects the folder serves.
+        if style == TypeStyle::Declared
+            && let Some(other) = self
+                .opts
+                .hints
+                .and_then(|h| h.index_kwargs.get(&(table.clone(), i.name.clone())))
+        {
+            for (key, code) in other {
+                a.push(Some(format!("{key}={code}")));
+            }
+        }
         self.call("create_index", a)
     }
 

@@ -22,6 +22,16 @@ struct ExportedHints {
     column_types: Vec<ExportedType>,
     #[serde(default)]
     sa_enum: bool,
+    #[serde(default)]
+    index_kwargs: Vec<ExportedIndexKwargs>,
+}
+
+#[derive(serde::Deserialize)]
+struct ExportedIndexKwargs {
+    schema: Option<String>,
+    table: String,
+    index: String,
+    kwargs: Vec<(String, String)>,
 }
 
 #[derive(serde::Deserialize)]
@@ -54,6 +64,14 @@ fn split_hints(output: &str, dialect: Dialect) -> Result<(&str, ModelHints), Cli
         from_models: true,
         ..ModelHints::default()
     };
+    for i in exported.index_kwargs {
+        let schema = i
+            .schema
+            .unwrap_or_else(|| dialect.default_schema().to_string());
+        hints
+            .index_kwargs
+            .insert((ObjectName::new(schema, i.table), i.index), i.kwargs);
+    }
     for t in exported.column_types {
         let schema = t
             .schema

@@ -124,11 +124,56 @@ def type_hint(sa, column_type, native_types, sa_enum):
 SIMPLE = (str, int, float, bool, type(None))
 
 
-def hints(sa, metadatas, native_types):
+def python_literal(value):
+    """repr() of a plain value (str, number, list, dict of them), else None."""
+    if isinstance(value, SIMPLE):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        items = [python_literal(v) for v in value]
+        if None in items:
+            return None
+        return ("[%s]" if isinstance(value, list) else "(%s,)" if len(items) == 1 else "(%s)") % ", ".join(items)
+    if isinstance(value, dict):
+        items = [(python_literal(k), python_literal(v)) for k, v in value.items()]
+        if any(k is None or v is None for k, v in items):
+            return None
+        return "{%s}" % ", ".join(f"{k}: {v}" for k, v in items)
+    return None
+
+
+def other_dialect_kwargs(sa, index, target):
+    """The index's options for dialects other than `target`, as Python
+    source the way Alembic renders them: SQL expressions as sa.text() of
+    their SQL for that dialect, plain values as literals. One migrations
+    folder often serves several databases; each keeps its options."""
+    out = []
+    for key, value in sorted(index.dialect_kwargs.items()):
+        dialect_name = key.split("_", 1)[0]
+        if dialect_name == target or value is None:
+            continue
+        if isinstance(value, sa.sql.ClauseElement):
+            try:
+                module = importlib.import_module("sqlalchemy.dialects." + dialect_name)
+                sql = str(value.compile(
+                    dialect=module.dialect(),
+                    compile_kwargs={"literal_binds": True, "include_table": False},
+                ))
+            except Exception:
+                continue
+            out.append([key, "sa.text(%r)" % sql])
+        else:
+            code = python_literal(value)
+            if code is not None:
+                out.append([key, code])
+    return out
+
+
+def hints(sa, metadatas, native_types, target):
     sa_enum = native_types and sa_enum_create_type(sa)
     conv = sa.sql.elements.conv
     final_names = set()
     column_types = []
+    index_kwargs = []
     # repr() of a type inspects its constructor's signature: slow enough to
     # matter for 10,000 columns, and most columns share a few spellings.
     memo = {}
@@ -140,6 +185,12 @@ def hints(sa, metadatas, native_types):
             for item in named:
                 if isinstance(item.name, conv):
                     final_names.add(str(item.name))
+            for index in table.indexes:
+                kwargs = other_dialect_kwargs(sa, index, target) if index.dialect_kwargs else []
+                if kwargs and index.name:
+                    index_kwargs.append(
+                        {"schema": table.schema, "table": table.name, "index": str(index.name), "kwargs": kwargs}
+                    )
             for column in table.columns:
                 column_type = column.type
                 state = vars(column_type)
@@ -160,6 +211,7 @@ def hints(sa, metadatas, native_types):
         "final_names": sorted(final_names),
         "column_types": column_types,
         "sa_enum": sa_enum,
+        "index_kwargs": index_kwargs,
     }
 
 
@@ -252,7 +304,8 @@ def main():
         metadatas.append(md)
     out = compile_in_two(sa, metadatas, dialect_url)
     native_types = dialect_url.startswith("postgresql")
-    out.append(HINTS_MARKER + json.dumps(hints(sa, metadatas, native_types)))
+    target = dialect_url.split(":", 1)[0].split("+", 1)[0]
+    out.append(HINTS_MARKER + json.dumps(hints(sa, metadatas, native_types, target)))
     sys.stdout.write("\n\n".join(out) + "\n")
     sys.stdout.flush()
 

@@ -25,6 +25,10 @@ pub struct ModelHints {
     /// name is final as written, and renders as `op.f(...)` so that the
     /// project's naming convention cannot rename it again.
     pub from_models: bool,
+    /// An index's options for other dialects than the database's, as
+    /// Python source (`sqlite_where=sa.text("state = 'queued'")`), by table
+    /// and index name: Alembic renders every dialect's options.
+    pub index_kwargs: BTreeMap<(ObjectName, String), Vec<(String, String)>>,
 }
 
 impl ModelHints {

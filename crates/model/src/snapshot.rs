@@ -249,6 +249,10 @@ struct IndexDoc {
     include: Vec<String>,
     #[serde(default, skip_serializing_if = "is_false")]
     nulls_not_distinct: bool,
+    /// From SQLAlchemy models: the index's options for other dialects, as
+    /// Python source (`sqlite_where = "sa.text('...')"`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    other_dialects: BTreeMap<String, String>,
 }
 
 fn btree() -> String {
@@ -415,6 +419,11 @@ pub fn to_toml_with_hints(
                 .indexes
                 .iter()
                 .map(|i| IndexDoc {
+                    other_dialects: hints
+                        .index_kwargs
+                        .get(&(n.clone(), i.name.clone()))
+                        .map(|kw| kw.iter().cloned().collect())
+                        .unwrap_or_default(),
                     convention: hints.final_names.contains(&i.name),
                     name: i.name.clone(),
                     unique: i.unique,
@@ -490,6 +499,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
         from_models: doc.from_models,
         ..ModelHints::default()
     };
+    let mut index_kwargs: Vec<((ObjectName, String), Vec<(String, String)>)> = Vec::new();
     let mut convention = |flag: bool, name: &Option<String>| {
         if let (true, Some(n)) = (flag, name) {
             hints.final_names.insert(n.clone());
@@ -622,6 +632,12 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
             }
             for i in t.indexes {
                 convention(i.convention, &Some(i.name.clone()));
+                if !i.other_dialects.is_empty() {
+                    index_kwargs.push((
+                        (name.clone(), i.name.clone()),
+                        i.other_dialects.into_iter().collect(),
+                    ));
+                }
                 let mut keys = Vec::new();
                 for k in i.keys {
                     let target = match (k.column, k.expr) {
@@ -659,5 +675,6 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
             schema.tables.insert(name, table);
         }
     }
+    hints.index_kwargs.extend(index_kwargs);
     Ok((doc.dialect, schema, hints))
 }
