@@ -28,8 +28,11 @@ pub struct ModelHints {
     /// An index's options for other dialects than the database's, as
     /// Python source (`sqlite_where=sa.text("state = 'queued'")`), by table
     /// and index name: Alembic renders every dialect's options.
-    pub index_kwargs: BTreeMap<(ObjectName, String), Vec<(String, String)>>,
+    pub index_kwargs: BTreeMap<(ObjectName, String), DialectKwargs>,
 }
+
+/// Dialect options as (keyword, Python source) pairs.
+pub type DialectKwargs = Vec<(String, String)>;
 
 impl ModelHints {
     pub fn is_empty(&self) -> bool {

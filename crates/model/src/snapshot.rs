@@ -499,7 +499,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
         from_models: doc.from_models,
         ..ModelHints::default()
     };
-    let mut index_kwargs: Vec<((ObjectName, String), Vec<(String, String)>)> = Vec::new();
+    let mut index_kwargs: Vec<((ObjectName, String), crate::hints::DialectKwargs)> = Vec::new();
     let mut convention = |flag: bool, name: &Option<String>| {
         if let (true, Some(n)) = (flag, name) {
             hints.final_names.insert(n.clone());
