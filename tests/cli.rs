@@ -500,3 +500,23 @@ fn a_docker_sandbox_without_the_feature_is_refused() {
     assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
     assert!(o.stderr.contains("--features docker"), "{}", o.stderr);
 }
+
+/// A string or comment left open in a statement migdiff skips must not
+/// swallow the statements after it: exit 2, located where it opens.
+#[test]
+fn an_unterminated_literal_never_hides_what_follows() {
+    let db = SqliteDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    for (script, at) in [
+        ("SET search_path = 'oops;\nCREATE TABLE t (a int);\n", "s.sql:1:19"),
+        ("SELECT 'x;\nCREATE TABLE t (a int);\n", "s.sql:1:8"),
+        ("COMMENT ON SCHEMA public IS 'x;\nCREATE TABLE t (a int);\n", "s.sql:1:29"),
+        ("SET x = E'  '';\nCREATE TABLE t (a int);\n", "s.sql:1:10"),
+        ("CREATE TABLE t (a int);\n/* open\n", "s.sql:2:1"),
+    ] {
+        std::fs::write(dir.path().join("s.sql"), script).unwrap();
+        let o = cmd(dir.path(), &["--url", &db.url, "--schema", "s.sql", "check"]);
+        assert_eq!(o.code, 2, "{script}: {}{}", o.stdout, o.stderr);
+        assert!(o.stderr.contains(at) && o.stderr.contains("unterminated"), "{script}: {}", o.stderr);
+    }
+}

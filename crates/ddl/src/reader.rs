@@ -195,7 +195,21 @@ pub fn read_schema(files: &[SourceFile], dialect: Dialect) -> Result<m::Schema, 
         table_origins: BTreeMap::new(),
     };
     for file in files {
-        let raws = split_statements(&file.text);
+        let raws = split_statements(&file.text).map_err(|open| DdlError::Parse {
+            path: file.path.clone(),
+            line: open.line,
+            column: open.column,
+            message: format!(
+                "unterminated {}: everything after it would be read as part of it",
+                open.what
+            ),
+            first_line: file
+                .text
+                .lines()
+                .nth(open.line - 1)
+                .map(|l| l.chars().take(120).collect())
+                .unwrap_or_default(),
+        })?;
         read_statements(&mut reader, &file.path, &raws)?;
     }
     reader.finish()

@@ -10,13 +10,27 @@ pub struct RawStatement<'a> {
     pub column: usize,
 }
 
+/// A string, quoted name, comment or dollar quote that the script never
+/// closes: it would swallow every statement after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unterminated {
+    /// What is left open (`string literal`, `comment`, ...).
+    pub what: &'static str,
+    /// Where it opens (1-based line and column, in characters).
+    pub line: usize,
+    pub column: usize,
+}
+
 /// Splits on `;` outside strings, quoted names, comments and dollar quotes.
-/// psql meta-commands (lines starting with `\`) are dropped.
+/// psql meta-commands (lines starting with `\`) are dropped. A string,
+/// quoted name, comment or dollar quote left open is an error: PostgreSQL
+/// and SQLite refuse it, and everything after it would be read as part of
+/// it (a skipped `SET x = 'oops;` must not hide the tables that follow).
 ///
 /// Works on bytes: every delimiter is ASCII, and in UTF-8 no byte of a
 /// multi-byte character equals an ASCII one. A statement is the slice from
 /// its first character to its `;`, so nothing is copied.
-pub fn split_statements(script: &str) -> Vec<RawStatement<'_>> {
+pub fn split_statements(script: &str) -> Result<Vec<RawStatement<'_>>, Unterminated> {
     let bytes = script.as_bytes();
     let n = bytes.len();
     let mut out = Vec::new();
@@ -47,6 +61,8 @@ pub fn split_statements(script: &str) -> Vec<RawStatement<'_>> {
                 start = Some((i, cursor.line, cursor.column));
             }
         }
+        let (line, column) = (cursor.line, cursor.column);
+        let open = |what: &'static str| Unterminated { what, line, column };
         i = match c {
             '-' if next == Some(b'-') => cursor.pass(bytes, i, find_byte(bytes, i, b'\n')),
             '/' if next == Some(b'*') => {
@@ -66,6 +82,9 @@ pub fn split_statements(script: &str) -> Vec<RawStatement<'_>> {
                         j += 1;
                     }
                 }
+                if depth > 0 {
+                    return Err(open("comment (/* without */)"));
+                }
                 cursor.pass(bytes, i, j.min(n))
             }
             '\'' | '"' | '`' => {
@@ -76,6 +95,7 @@ pub fn split_statements(script: &str) -> Vec<RawStatement<'_>> {
                     && matches!(before.next(), Some('e' | 'E'))
                     && !before.next().is_some_and(char::is_alphanumeric);
                 let mut j = i + 1;
+                let mut closed = false;
                 while j < n {
                     let d = bytes[j];
                     if backslash && d == b'\\' && j + 1 < n {
@@ -88,8 +108,15 @@ pub fn split_statements(script: &str) -> Vec<RawStatement<'_>> {
                             j += 1;
                             continue;
                         }
+                        closed = true;
                         break;
                     }
+                }
+                if !closed {
+                    return Err(open(match quote {
+                        b'\'' => "string literal (a ' without its closing ')",
+                        _ => "quoted name (a quote without its closing quote)",
+                    }));
                 }
                 // An escape may have stepped into a multi-byte character.
                 cursor.pass(bytes, i, boundary(script, j))
@@ -97,10 +124,10 @@ pub fn split_statements(script: &str) -> Vec<RawStatement<'_>> {
             '$' => match dollar_tag(script, i) {
                 Some(tag_end) => {
                     let tag = &script[i..tag_end];
-                    let end = script[tag_end..]
-                        .find(tag)
-                        .map_or(n, |at| tag_end + at + tag.len());
-                    cursor.pass(bytes, i, end)
+                    let Some(at) = script[tag_end..].find(tag) else {
+                        return Err(open("dollar-quoted string (no closing tag)"));
+                    };
+                    cursor.pass(bytes, i, tag_end + at + tag.len())
                 }
                 None => cursor.pass(bytes, i, i + 1),
             },
@@ -126,7 +153,7 @@ pub fn split_statements(script: &str) -> Vec<RawStatement<'_>> {
             column,
         });
     }
-    out
+    Ok(out)
 }
 
 /// Line and column (in characters) of the next byte to read.
@@ -202,7 +229,8 @@ mod tests {
     fn splits_outside_quotes_and_comments() {
         let s = split_statements(
             "-- c;\nCREATE TABLE \"a;b\" (x text DEFAULT 'q;''r');\n/* ; */ SELECT $$;$$;\n\\restrict abc\nSET x = 1",
-        );
+        )
+        .expect("splits");
         let texts: Vec<String> = s.iter().map(|r| r.text.trim().to_string()).collect();
         assert_eq!(texts.len(), 3, "{texts:?}");
         assert!(texts[0].contains("\"a;b\""));
@@ -214,7 +242,7 @@ mod tests {
     #[test]
     fn columns_count_characters_and_statements_borrow_the_script() {
         let script = "-- é\nCREATE TABLE \"naïve\" (x int);  SELECT 'ü;';\n\tSELECT 1";
-        let s = split_statements(script);
+        let s = split_statements(script).expect("splits");
         let at: Vec<(&str, usize, usize)> = s.iter().map(|r| (r.text, r.line, r.column)).collect();
         assert_eq!(
             at,
@@ -230,7 +258,8 @@ mod tests {
     fn escapes_dollar_quotes_and_nested_comments() {
         let s = split_statements(
             "SELECT E'a\\';b';SELECT 'a\\';SELECT $f$ ; $f$;SELECT $1;/* a /* ; */ ; */SELECT x$y;z$",
-        );
+        )
+        .expect("splits");
         let texts: Vec<&str> = s.iter().map(|r| r.text).collect();
         assert_eq!(
             texts,
@@ -243,5 +272,22 @@ mod tests {
                 "z$",
             ]
         );
+    }
+
+    #[test]
+    fn anything_left_open_is_an_error_where_it_opens() {
+        for (script, what, line, column) in [
+            ("SET search_path = 'oops;\nCREATE TABLE t (a int);", "string", 1, 19),
+            ("CREATE TABLE t (a int);\n/* open", "comment", 2, 1),
+            ("CREATE FUNCTION f() AS $$ body;\nCREATE TABLE t (a int);", "dollar", 1, 24),
+            ("CREATE TABLE \"t (a int);", "quoted name", 1, 14),
+        ] {
+            let e = split_statements(script).expect_err(script);
+            assert!(e.what.contains(what), "{script}: {e:?}");
+            assert_eq!((e.line, e.column), (line, column), "{script}");
+        }
+        // `''` inside a string is a quote, not its end.
+        assert!(split_statements("SET x = E'  '';").is_err());
+        assert_eq!(split_statements("SET x = E'it\\'s';").expect("closed").len(), 1);
     }
 }
