@@ -508,15 +508,28 @@ fn an_unterminated_literal_never_hides_what_follows() {
     let db = SqliteDb::new();
     let dir = tempfile::tempdir().unwrap();
     for (script, at) in [
-        ("SET search_path = 'oops;\nCREATE TABLE t (a int);\n", "s.sql:1:19"),
+        (
+            "SET search_path = 'oops;\nCREATE TABLE t (a int);\n",
+            "s.sql:1:19",
+        ),
         ("SELECT 'x;\nCREATE TABLE t (a int);\n", "s.sql:1:8"),
-        ("COMMENT ON SCHEMA public IS 'x;\nCREATE TABLE t (a int);\n", "s.sql:1:29"),
+        (
+            "COMMENT ON SCHEMA public IS 'x;\nCREATE TABLE t (a int);\n",
+            "s.sql:1:29",
+        ),
         ("SET x = E'  '';\nCREATE TABLE t (a int);\n", "s.sql:1:10"),
         ("CREATE TABLE t (a int);\n/* open\n", "s.sql:2:1"),
     ] {
         std::fs::write(dir.path().join("s.sql"), script).unwrap();
-        let o = cmd(dir.path(), &["--url", &db.url, "--schema", "s.sql", "check"]);
+        let o = cmd(
+            dir.path(),
+            &["--url", &db.url, "--schema", "s.sql", "check"],
+        );
         assert_eq!(o.code, 2, "{script}: {}{}", o.stdout, o.stderr);
-        assert!(o.stderr.contains(at) && o.stderr.contains("unterminated"), "{script}: {}", o.stderr);
+        assert!(
+            o.stderr.contains(at) && o.stderr.contains("unterminated"),
+            "{script}: {}",
+            o.stderr
+        );
     }
 }

@@ -183,6 +183,8 @@ struct Reader {
     /// Names taken per schema, for the names PostgreSQL makes up.
     used_names: BTreeMap<String, BTreeSet<String>>,
     table_origins: BTreeMap<ObjectName, Origin>,
+    /// Index names per schema (PostgreSQL) or database (SQLite): unique.
+    index_names: BTreeSet<(String, String)>,
 }
 
 /// Reads the files (in the order given) into one schema.
@@ -193,6 +195,7 @@ pub fn read_schema(files: &[SourceFile], dialect: Dialect) -> Result<m::Schema, 
         owned: Vec::new(),
         used_names: BTreeMap::new(),
         table_origins: BTreeMap::new(),
+        index_names: BTreeSet::new(),
     };
     for file in files {
         let raws = split_statements(&file.text).map_err(|open| DdlError::Parse {
@@ -924,6 +927,22 @@ impl Reader {
         let mut constraints: Vec<TableConstraint> = Vec::new();
         for cd in &ct.columns {
             let col_name = self.ident(&cd.name);
+            if table.column(&col_name).is_some() {
+                return Err(origin.reference(format!(
+                    "column {col_name} is declared twice in table {name}"
+                )));
+            }
+            // `PRIMRAY KEY (id)` reads as a column of type `KEY(id)`: both
+            // databases take only numbers as a type's arguments.
+            if let ast::DataType::Custom(type_name, args) = &cd.data_type
+                && args.iter().any(|a| a.trim().parse::<f64>().is_err())
+            {
+                return Err(origin.unsupported(format!(
+                    "column {col_name} has type `{type_name}({})`, but a type takes only numbers as arguments; is `{} {type_name}` a misspelled constraint (PRIMARY KEY, FOREIGN KEY, UNIQUE)?",
+                    args.join(", "),
+                    cd.name
+                )));
+            }
             let (data_type, serial) = self.map_type(&cd.data_type);
             let mut column = m::Column::new(col_name.clone(), data_type);
             column.serial = serial;
@@ -1099,6 +1118,20 @@ impl Reader {
                 }
                 TableConstraint::Check(c) => {
                     let expr = normalize_parsed(&c.expr, self.dialect);
+                    let declared = |n: &str| {
+                        table
+                            .columns
+                            .iter()
+                            .any(|col| col.name == n || (!pg && col.name.eq_ignore_ascii_case(n)))
+                    };
+                    if let Some(missing) = migdiff_sqlexpr::referenced_columns(&expr, self.dialect)
+                        .into_iter()
+                        .find(|n| !declared(n))
+                    {
+                        return Err(origin.reference(format!(
+                            "a CHECK constraint of table {tname} names column {missing}, which the table does not have"
+                        )));
+                    }
                     let auto_name = c.name.is_none();
                     let name = match c.name {
                         Some(n) => Some(self.ident(&n)),
@@ -1221,6 +1254,15 @@ impl Reader {
             None => return Err(origin.unsupported("an index needs a name")),
         };
         self.used(&table_name.schema).insert(name.clone());
+        if !self
+            .index_names
+            .insert((table_name.schema.clone(), name.clone()))
+        {
+            return Err(origin.reference(format!(
+                "index {name} is declared twice (index names are unique in schema {})",
+                table_name.schema
+            )));
+        }
         let index = m::Index {
             name,
             unique: ci.unique,

@@ -277,9 +277,19 @@ mod tests {
     #[test]
     fn anything_left_open_is_an_error_where_it_opens() {
         for (script, what, line, column) in [
-            ("SET search_path = 'oops;\nCREATE TABLE t (a int);", "string", 1, 19),
+            (
+                "SET search_path = 'oops;\nCREATE TABLE t (a int);",
+                "string",
+                1,
+                19,
+            ),
             ("CREATE TABLE t (a int);\n/* open", "comment", 2, 1),
-            ("CREATE FUNCTION f() AS $$ body;\nCREATE TABLE t (a int);", "dollar", 1, 24),
+            (
+                "CREATE FUNCTION f() AS $$ body;\nCREATE TABLE t (a int);",
+                "dollar",
+                1,
+                24,
+            ),
             ("CREATE TABLE \"t (a int);", "quoted name", 1, 14),
         ] {
             let e = split_statements(script).expect_err(script);
@@ -288,6 +298,11 @@ mod tests {
         }
         // `''` inside a string is a quote, not its end.
         assert!(split_statements("SET x = E'  '';").is_err());
-        assert_eq!(split_statements("SET x = E'it\\'s';").expect("closed").len(), 1);
+        assert_eq!(
+            split_statements("SET x = E'it\\'s';")
+                .expect("closed")
+                .len(),
+            1
+        );
     }
 }

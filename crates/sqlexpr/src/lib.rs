@@ -559,6 +559,8 @@ pub fn referenced_columns(text: &str, dialect: Dialect) -> Vec<String> {
             Expr::CompoundIdentifier(parts) => parts.last().cloned(),
             _ => None,
         };
+        // CURRENT_DATE and its kind read as names but are values.
+        let name = name.filter(|i| i.quote_style.is_some() || value_keyword(&i.value).is_none());
         if let Some(mut i) = name {
             if i.quote_style.is_none() && dialect == Dialect::Postgresql {
                 i.value = i.value.to_lowercase();
