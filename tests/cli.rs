@@ -533,3 +533,99 @@ fn an_unterminated_literal_never_hides_what_follows() {
         );
     }
 }
+
+/// DDL the databases refuse is refused, never read into something else.
+#[test]
+fn ddl_the_databases_refuse_is_refused() {
+    let db = SqliteDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    for (script, says) in [
+        (
+            "CREATE TABLE t (id int, PRIMRAY KEY (id));",
+            "misspelled constraint",
+        ),
+        (
+            "CREATE TABLE t (id int, id int);",
+            "column id is declared twice",
+        ),
+        (
+            "CREATE TABLE t (id int); CREATE INDEX ix ON t (id); CREATE INDEX ix ON t (id);",
+            "index ix is declared twice",
+        ),
+        (
+            "CREATE TABLE t (id int, CHECK (nope > 0));",
+            "names column nope",
+        ),
+    ] {
+        std::fs::write(dir.path().join("s.sql"), script).unwrap();
+        let o = cmd(
+            dir.path(),
+            &["--url", &db.url, "--schema", "s.sql", "check"],
+        );
+        assert_eq!(o.code, 2, "{script}: {}{}", o.stdout, o.stderr);
+        assert!(
+            o.stderr.contains(says) && o.stderr.contains("s.sql:1"),
+            "{script}: {}",
+            o.stderr
+        );
+    }
+}
+
+/// Revision files: mode as any new file (not 0600), a message with `"""`
+/// and backslashes stays a valid docstring, a revision id cannot leave the
+/// versions folder.
+#[test]
+fn revision_files_are_plain_valid_and_stay_in_versions() {
+    let db = SqliteDb::new();
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(
+        dir.join("s.sql"),
+        "CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id));",
+    )
+    .unwrap();
+    let o = cmd(
+        dir,
+        &[
+            "--schema",
+            "s.sql",
+            "autogenerate",
+            "-m",
+            "../../evil",
+            "--rev-id",
+            "../../evil",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    let message = "say \"\"\" and C:\\new";
+    let o = cmd(
+        dir,
+        &[
+            "--schema",
+            "s.sql",
+            "autogenerate",
+            "-m",
+            message,
+            "--rev-id",
+            "r1",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let file = std::fs::read_dir(dir.join("migrations/versions"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "py"))
+        .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_ne!(mode, 0o600, "{mode:o}");
+    assert!(
+        mode & 0o044 != 0,
+        "readable as Alembic's files are: {mode:o}"
+    );
+    let o = alembic(dir, &["history"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains(message), "{}", o.stdout);
+    let o = cmd(dir, &["history"]);
+    assert!(o.stdout.contains(message), "{}", o.stdout);
+}

@@ -301,6 +301,22 @@ fn async_env_py_end_to_end() {
             ),
             "check --replay",
         );
+        // Drift from the history: exit 1 from both.
+        std::fs::write(
+            dir.join("drift.sql"),
+            "CREATE TABLE accounts (id INTEGER NOT NULL, name VARCHAR(80) NOT NULL, PRIMARY KEY (id));\n",
+        )
+        .expect("drift");
+        for cmd in [&["check", "--replay"][..], &["verify"][..]] {
+            let mut args = vec!["--url", live_url.as_str(), "--schema", "drift.sql"];
+            args.extend_from_slice(cmd);
+            let o = md(dir, &args, &[]);
+            assert_eq!(
+                o.code, 1,
+                "{cmd:?} on {async_url}: {}{}",
+                o.stdout, o.stderr
+            );
+        }
     }
 }
 

@@ -44,7 +44,13 @@ pub fn new_rev_id() -> String {
 }
 
 pub fn check_rev_id(id: &str) -> Result<(), RevisionError> {
-    if id.is_empty() || id.contains(['@', '-', '+', ':']) {
+    // Alembic's reserved characters, and anything that would let the file
+    // name leave the versions folder or break a line.
+    if id.is_empty()
+        || id.starts_with('.')
+        || id.contains(['@', '-', '+', ':', '/', '\\'])
+        || id.chars().any(char::is_control)
+    {
         return Err(RevisionError::BadId(id.to_string()));
     }
     Ok(())
@@ -235,7 +241,16 @@ pub fn render_script(
         many => Value::Tuple(many.to_vec()),
     };
     let vars = BTreeMap::from([
-        ("message".to_string(), Value::Str(rev.message.to_string())),
+        // The stock template puts the message in the module docstring: a
+        // backslash or `"""` in it must not end or change the string.
+        (
+            "message".to_string(),
+            Value::Str(
+                rev.message
+                    .replace('\\', "\\\\")
+                    .replace("\"\"\"", "\\\"\"\""),
+            ),
+        ),
         ("up_revision".to_string(), Value::Str(rev.rev_id.clone())),
         ("down_revision".to_string(), down),
         ("branch_labels".to_string(), Value::None),
@@ -248,8 +263,8 @@ pub fn render_script(
     Ok(template::render(&path, &text, &vars)?)
 }
 
-/// Writes `contents` to `path` atomically (temp file in the same folder,
-/// then a rename that refuses to replace an existing file).
+/// Writes `contents` to `path` atomically: a new file in the same folder,
+/// then a hard link that refuses to replace an existing file.
 pub fn write_new_file(path: &Path, contents: &str) -> Result<(), RevisionError> {
     if path.exists() {
         return Err(RevisionError::Exists {
@@ -261,29 +276,42 @@ pub fn write_new_file(path: &Path, contents: &str) -> Result<(), RevisionError> 
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|source| RevisionError::Write {
-        path: dir.to_path_buf(),
-        source,
-    })?;
-    tmp.write_all(contents.as_bytes())
-        .and_then(|_| tmp.flush())
-        .map_err(|source| RevisionError::Write {
+    // Created like any new file (0666 less the umask, as Alembic's are),
+    // not with a temporary file's private 0600.
+    let tmp_path = dir.join(format!(".migdiff-{}.tmp", uuid::Uuid::new_v4().simple()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp_path)
+        .and_then(|mut f| f.write_all(contents.as_bytes()).and_then(|_| f.flush()));
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&tmp_path);
+        return Err(RevisionError::Write {
             path: path.to_path_buf(),
             source,
-        })?;
-    tmp.persist_noclobber(path).map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+        });
+    }
+    // A hard link never replaces an existing file; the rename fallback is
+    // for file systems without links.
+    let linked = match std::fs::hard_link(&tmp_path, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) if !path.exists() => std::fs::rename(&tmp_path, path),
+        Err(e) => Err(e),
+    };
+    let _ = std::fs::remove_file(&tmp_path);
+    linked.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
             RevisionError::Exists {
                 path: path.to_path_buf(),
             }
         } else {
             RevisionError::Write {
                 path: path.to_path_buf(),
-                source: e.error,
+                source: e,
             }
         }
-    })?;
-    Ok(())
+    })
 }
 
 #[cfg(test)]
