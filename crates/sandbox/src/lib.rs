@@ -236,6 +236,21 @@ pub async fn temp_database(
     })
 }
 
+/// `url` with the password (and connection parameters such as
+/// `sslmode`) of `server`, when it has them.
+fn with_password_of(url: &str, server: &str) -> String {
+    let (Ok(mut out), Ok(from)) = (url::Url::parse(url), url::Url::parse(server)) else {
+        return url.to_string();
+    };
+    if let Some(password) = from.password() {
+        let _ = out.set_password(Some(password));
+    }
+    if out.query().is_none() && from.query().is_some() {
+        out.set_query(from.query());
+    }
+    out.to_string()
+}
+
 fn find_binary(name: &str) -> Option<PathBuf> {
     if let Some(paths) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&paths) {
@@ -425,9 +440,17 @@ pub async fn postgres(
             PgConnectOptions::from_str(&format!("postgres://{rest}")).ok()
         })
         .map(|opts| opts.database("postgres"));
+    // The server's password, for the throwaway database's URL: Alembic
+    // connects with it on a server with password authentication.
+    let keep_password = |mut sandbox: Sandbox| {
+        if let (Sandbox::TempDatabase { url, .. }, Some(server)) = (&mut sandbox, server) {
+            *url = with_password_of(url, server);
+        }
+        sandbox
+    };
     match provider {
         Provider::Server => match &admin {
-            Some(admin) => temp_database(admin, live_database).await,
+            Some(admin) => temp_database(admin, live_database).await.map(keep_password),
             None => Err(SandboxError::TempDatabase {
                 server: "(none)".to_string(),
                 message: "no server: pass --dev-url or a live --url".to_string(),
@@ -444,7 +467,7 @@ pub async fn postgres(
         Provider::Auto => {
             if let Some(admin) = &admin {
                 match temp_database(admin, live_database).await {
-                    Ok(sb) => return Ok(sb),
+                    Ok(sb) => return Ok(keep_password(sb)),
                     Err(SandboxError::LiveDatabase(n)) => {
                         return Err(SandboxError::LiveDatabase(n));
                     }
@@ -544,5 +567,25 @@ mod docker {
             container: Some(Box::new(container)),
             url,
         })
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::with_password_of;
+
+    #[test]
+    fn the_throwaway_url_keeps_the_servers_password_and_parameters() {
+        assert_eq!(
+            with_password_of(
+                "postgres://app@db.internal:5432/migdiff_tmp_1_ab",
+                "postgresql://app:s3cr%40t@db.internal:5432/prod?sslmode=require"
+            ),
+            "postgres://app:s3cr%40t@db.internal:5432/migdiff_tmp_1_ab?sslmode=require"
+        );
+        assert_eq!(
+            with_password_of("postgres://app@h:5432/t", "postgresql://app@h:5432/prod"),
+            "postgres://app@h:5432/t"
+        );
     }
 }
