@@ -396,3 +396,92 @@ fn hostile_names_in_models_round_trip() {
         models_roundtrip(dialect, "hostile_names.py", "metadata", false);
     }
 }
+
+/// The declared-schema cache: a warm run starts no Python and says so;
+/// a change in a file the models module imports indirectly is seen; a
+/// corrupt entry is rebuilt; `--no-cache` and `cache = false` bypass it.
+#[test]
+fn the_models_cache_sees_indirect_changes() {
+    let db = SqliteDb::new();
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    let cache = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.join("shop")).unwrap();
+    std::fs::write(
+        dir.join("shop/__init__.py"),
+        "from shop.tables import metadata\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("shop/tables.py"),
+        "import sqlalchemy as sa\nfrom shop.columns import extra\nmetadata = sa.MetaData()\nsa.Table('items', metadata, sa.Column('id', sa.Integer, primary_key=True), *extra())\n",
+    )
+    .unwrap();
+    let columns = |names: &[&str]| {
+        let cols: Vec<String> = names
+            .iter()
+            .map(|n| format!("sa.Column('{n}', sa.Text)"))
+            .collect();
+        format!(
+            "import sqlalchemy as sa\ndef extra():\n    return [{}]\n",
+            cols.join(", ")
+        )
+    };
+    std::fs::write(dir.join("shop/columns.py"), columns(&["a"])).unwrap();
+    let md = |args: &[&str]| {
+        let mut c = with_models(dir, "sqlalchemy:shop:metadata", args);
+        c.env("XDG_CACHE_HOME", cache.path())
+            .env("PYTHONDONTWRITEBYTECODE", "1");
+        run(c)
+    };
+    let diff = |extra: &[&str]| {
+        let mut args = vec!["--url", db.url.as_str(), "-v", "diff"];
+        args.extend_from_slice(extra);
+        md(&args)
+    };
+    let o = diff(&[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("models cache: miss"), "{}", o.stderr);
+    let o = diff(&[]);
+    assert!(o.stderr.contains("models cache: hit"), "{}", o.stderr);
+    assert!(o.stdout.contains("add table main.items"), "{}", o.stdout);
+
+    // A column added in a module imported two levels down.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(dir.join("shop/columns.py"), columns(&["a", "b_added"])).unwrap();
+    let o = diff(&["--format", "sql"]);
+    assert!(o.stderr.contains("columns.py changed"), "{}", o.stderr);
+    assert!(o.stdout.contains("b_added"), "{}", o.stdout);
+    let o = diff(&["--format", "sql"]);
+    assert!(
+        o.stderr.contains("models cache: hit") && o.stdout.contains("b_added"),
+        "{}{}",
+        o.stdout,
+        o.stderr
+    );
+
+    // A corrupt entry is ignored and rebuilt.
+    for entry in std::fs::read_dir(cache.path().join("migdiff/models")).unwrap() {
+        std::fs::write(entry.unwrap().path(), "{not json").unwrap();
+    }
+    let o = diff(&["--format", "sql"]);
+    assert!(
+        o.stderr.contains("unreadable") && o.stdout.contains("b_added"),
+        "{}{}",
+        o.stdout,
+        o.stderr
+    );
+
+    // Bypassed on request.
+    let mut c = with_models(
+        dir,
+        "sqlalchemy:shop:metadata",
+        &["--url", &db.url, "-v", "--no-cache", "diff"],
+    );
+    c.env("XDG_CACHE_HOME", cache.path());
+    let o = run(c);
+    assert!(!o.stderr.contains("models cache"), "{}", o.stderr);
+    std::fs::write(dir.join("migdiff.toml"), "cache = false\n").unwrap();
+    let o = diff(&[]);
+    assert!(!o.stderr.contains("models cache"), "{}", o.stderr);
+}

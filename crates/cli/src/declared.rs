@@ -13,6 +13,7 @@ use crate::error::CliError;
 pub struct PythonEnv {
     pub python: Option<String>,
     pub sys_path: Vec<PathBuf>,
+    pub cache: crate::sqlalchemy::CacheSettings,
 }
 
 /// A declared schema and, from SQLAlchemy models, what their DDL cannot say.
@@ -43,6 +44,7 @@ pub fn load(
             base,
             py.python.as_deref(),
             &py.sys_path,
+            &py.cache,
         );
     }
     load_files(source, dialect, base)

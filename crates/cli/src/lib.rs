@@ -20,6 +20,7 @@ mod declared;
 mod error;
 mod hooks;
 mod live;
+mod model_cache;
 mod replay;
 mod report;
 mod settings;
@@ -78,6 +79,9 @@ struct Global {
     /// Treat a column as renamed: `table.old=new`. Repeatable.
     #[arg(long = "rename-column", global = true)]
     rename_column: Vec<String>,
+    /// Import SQLAlchemy models afresh instead of using the cached export.
+    #[arg(long = "no-cache", global = true)]
+    no_cache: bool,
     /// Less output.
     #[arg(short, long, global = true)]
     quiet: bool,
@@ -270,6 +274,11 @@ impl Ctx {
                 .as_ref()
                 .map(|a| a.prepend_sys_path.clone())
                 .unwrap_or_default(),
+            cache: sqlalchemy::CacheSettings {
+                enabled: !self.global.no_cache && self.project.file.cache != Some(false),
+                env: self.project.file.cache_env.clone(),
+                verbose: self.global.verbose,
+            },
         }
     }
 

@@ -48,6 +48,12 @@ pub struct FileSettings {
     /// `schema.table.column`, globs allowed), like Alembic's include_object.
     #[serde(default)]
     pub exclude_columns: Vec<String>,
+    /// The declared-schema cache for SQLAlchemy sources (default: on).
+    pub cache: Option<bool>,
+    /// Environment variables that change what the models say, added to
+    /// the cache key.
+    #[serde(default)]
+    pub cache_env: Vec<String>,
 }
 
 impl FileSettings {
@@ -85,6 +91,12 @@ impl FileSettings {
             flask_app: self.flask_app.or(lower.flask_app),
             compare_type: self.compare_type.or(lower.compare_type),
             compare_server_default: self.compare_server_default.or(lower.compare_server_default),
+            cache: self.cache.or(lower.cache),
+            cache_env: if self.cache_env.is_empty() {
+                lower.cache_env
+            } else {
+                self.cache_env
+            },
             exclude_columns: if self.exclude_columns.is_empty() {
                 lower.exclude_columns
             } else {

@@ -12,9 +12,22 @@ use migdiff_model::{Dialect, ObjectName};
 
 use crate::declared::Declared;
 use crate::error::CliError;
+use crate::model_cache;
 
 /// The exporter's last line: what the DDL above it cannot carry.
 const HINTS_MARKER: &str = "-- migdiff-hints: ";
+/// The line before it: the files the export imported (for the cache).
+const DEPS_MARKER: &str = "-- migdiff-deps: ";
+
+/// How `export` uses the declared-schema cache.
+#[derive(Debug, Clone, Default)]
+pub struct CacheSettings {
+    pub enabled: bool,
+    /// Variables besides the import ones that change what the models say.
+    pub env: Vec<String>,
+    /// Say hit or miss, and why, on stderr.
+    pub verbose: bool,
+}
 
 #[derive(serde::Deserialize)]
 struct ExportedHints {
@@ -129,6 +142,7 @@ pub fn export(
     base: &Path,
     python: Option<&str>,
     extra_paths: &[PathBuf],
+    cache: &CacheSettings,
 ) -> Result<Declared, CliError> {
     let spec = source.trim_start_matches("sqlalchemy:");
     let Some((module, attr)) = spec.rsplit_once(':') else {
@@ -141,6 +155,23 @@ pub fn export(
         Dialect::Postgresql => "postgresql://",
         Dialect::Sqlite => "sqlite://",
     };
+    let cache_dir = model_cache::directory().filter(|_| cache.enabled);
+    let key = model_cache::Key::new(spec, url, base, extra_paths, &python, EXPORTER, &cache.env);
+    if let Some(dir) = &cache_dir {
+        match model_cache::lookup(dir, &key) {
+            model_cache::Lookup::Hit { output, files } => {
+                if cache.verbose {
+                    eprintln!("models cache: hit ({files} files unchanged)");
+                }
+                return declared_from(&output, source, dialect);
+            }
+            model_cache::Lookup::Miss(why) => {
+                if cache.verbose {
+                    eprintln!("models cache: miss ({why})");
+                }
+            }
+        }
+    }
     let mut cmd = Command::new(&python);
     cmd.arg("-c")
         .arg(EXPORTER)
@@ -176,7 +207,30 @@ pub fn export(
         )));
     }
     let output = String::from_utf8_lossy(&out.stdout);
-    let (ddl, hints) = split_hints(&output, dialect)?;
+    let (output, files) = split_deps(&output);
+    let declared = declared_from(&output, source, dialect)?;
+    // No file list (an exporter that could not say): nothing to check a
+    // later run against, so nothing is stored.
+    if let Some(dir) = cache_dir.as_ref().filter(|_| !files.is_empty()) {
+        model_cache::store(dir, &key, &files, &output);
+    }
+    Ok(declared)
+}
+
+/// Takes the list of imported files out of the exporter's output.
+fn split_deps(output: &str) -> (String, Vec<String>) {
+    let Some(at) = output.find(DEPS_MARKER) else {
+        return (output.to_string(), Vec::new());
+    };
+    let rest = &output[at + DEPS_MARKER.len()..];
+    let (json, after) = rest.split_once('\n').unwrap_or((rest, ""));
+    let files: Vec<String> = serde_json::from_str(json.trim()).unwrap_or_default();
+    (format!("{}{}", &output[..at], after), files)
+}
+
+/// The declared schema from the exporter's output (DDL, then hints).
+fn declared_from(output: &str, source: &str, dialect: Dialect) -> Result<Declared, CliError> {
+    let (ddl, hints) = split_hints(output, dialect)?;
     let schema = read_schema(
         &[SourceFile {
             path: format!("<DDL of {source}>"),

@@ -20,6 +20,7 @@ import sys
 gc.disable()
 
 HINTS_MARKER = "-- migdiff-hints: "
+DEPS_MARKER = "-- migdiff-deps: "
 NESTED_CALL = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\(")
 
 
@@ -305,6 +306,12 @@ def main():
     out = compile_in_two(sa, metadatas, dialect_url)
     native_types = dialect_url.startswith("postgresql")
     target = dialect_url.split(":", 1)[0].split("+", 1)[0]
+    # Every file the export loaded, for migdiff's cache of this output.
+    files = sorted({
+        f for f in (getattr(m, "__file__", None) for m in list(sys.modules.values()))
+        if isinstance(f, str)
+    })
+    out.append(DEPS_MARKER + json.dumps(files))
     out.append(HINTS_MARKER + json.dumps(hints(sa, metadatas, native_types, target)))
     sys.stdout.write("\n\n".join(out) + "\n")
     sys.stdout.flush()
