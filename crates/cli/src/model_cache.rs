@@ -63,8 +63,9 @@ fn stamp(path: &Path) -> Option<Stamp> {
     Some((meta.len(), mtime.as_nanos()))
 }
 
-/// `$XDG_CACHE_HOME/migdiff/models`, else `~/.cache/migdiff/models`.
-pub fn directory() -> Option<PathBuf> {
+/// migdiff's folder in the user cache: `$XDG_CACHE_HOME/migdiff`, else
+/// `~/.cache/migdiff`.
+pub fn user_cache() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
@@ -73,7 +74,12 @@ pub fn directory() -> Option<PathBuf> {
                 .filter(|v| !v.is_empty())
                 .map(|home| PathBuf::from(home).join(".cache"))
         })?;
-    Some(base.join("migdiff").join("models"))
+    Some(base.join("migdiff"))
+}
+
+/// Where the entries live: `<user cache>/models`.
+pub fn directory() -> Option<PathBuf> {
+    Some(user_cache()?.join("models"))
 }
 
 /// A stable 64-bit FNV-1a hash (file names and the exporter's identity;

@@ -125,15 +125,7 @@ pub fn find_python(configured: Option<&str>, base: &Path) -> PathBuf {
 /// `.pyc` files off (PYTHONDONTWRITEBYTECODE, common in containers):
 /// compiling a large models module is a fifth of its import, every run.
 fn bytecode_cache() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|home| PathBuf::from(home).join(".cache"))
-        })?;
-    Some(base.join("migdiff").join("pycache"))
+    Some(model_cache::user_cache()?.join("pycache"))
 }
 
 pub fn export(
