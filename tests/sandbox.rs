@@ -411,3 +411,66 @@ fn verify_honours_exclude_table_and_marks_differences() {
     );
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 }
+
+/// SIGTERM (what `timeout` and CI cancellation send) during a throwaway
+/// run: the Alembic child is killed, the throwaway database removed, exit
+/// 143.
+#[test]
+fn sigterm_removes_the_throwaway_database() {
+    let db = PgDb::new();
+    let p = project(&db.url);
+    let dir = p.path();
+    let token = format!("migdiff_sigterm_{}", &db.name[13..21]);
+    std::fs::write(
+        dir.join("migrations/versions/s1_slow.py"),
+        format!(
+            "from alembic import op\nrevision = 's1'\ndown_revision = None\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    op.execute(\"select pg_sleep(60) /* {token} */\")\n\ndef downgrade():\n    pass\n"
+        ),
+    )
+    .unwrap();
+    let mut c = migdiff(dir);
+    c.env("PATH", path_with_venv())
+        .args(["--schema", "v1.sql", "check", "--replay"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let admin = format!("{}/postgres", pg_base());
+    let find = |sql: &str| {
+        let o = std::process::Command::new("psql")
+            .args([admin.as_str(), "-Atc", sql])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    };
+    // Wait until the migration runs in its throwaway database.
+    let mut sandbox = String::new();
+    for _ in 0..200 {
+        sandbox = find(&format!(
+            "select datname from pg_stat_activity where query like '%{token}%' and query not like '%pg_stat_activity%'"
+        ));
+        if !sandbox.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        sandbox.starts_with("migdiff_tmp_"),
+        "no throwaway run seen: {sandbox:?}"
+    );
+    let started = std::time::Instant::now();
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(status.code(), Some(143));
+    let left = find(&format!(
+        "select count(*) from pg_database where datname = '{sandbox}'"
+    ));
+    assert_eq!(left, "0", "{sandbox} was left behind");
+}

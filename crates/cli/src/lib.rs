@@ -897,18 +897,33 @@ async fn autogenerate(
     Ok((0, Some((shown, rev_id))))
 }
 
-/// Runs a sandbox command; Ctrl-C drops it (the sandbox cleans up in its
-/// Drop) and exits 130.
+/// Runs a sandbox command. Ctrl-C, SIGTERM (what `timeout`, CI
+/// cancellation and `docker stop` send) and SIGHUP drop it: the Alembic
+/// child is killed and the sandbox removed in their Drop. The exit code is
+/// 128 + the signal's number.
 async fn with_ctrl_c<F>(f: F) -> Result<u8, CliError>
 where
     F: std::future::Future<Output = Result<u8, CliError>>,
 {
+    use tokio::signal::unix::{SignalKind, signal};
+    let stopped = |what: &str, code: u8| CliError {
+        message: format!("{what}; the throwaway database was removed"),
+        code,
+    };
+    let (Ok(mut term), Ok(mut hangup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return tokio::select! {
+            r = f => r,
+            _ = tokio::signal::ctrl_c() => Err(stopped("interrupted", 130)),
+        };
+    };
     tokio::select! {
         r = f => r,
-        _ = tokio::signal::ctrl_c() => Err(CliError {
-            message: "interrupted; the throwaway database was removed".into(),
-            code: 130,
-        }),
+        _ = tokio::signal::ctrl_c() => Err(stopped("interrupted", 130)),
+        _ = term.recv() => Err(stopped("terminated (SIGTERM)", 143)),
+        _ = hangup.recv() => Err(stopped("hung up (SIGHUP)", 129)),
     }
 }
 
@@ -1084,6 +1099,7 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
                 // a finding about the revision.
                 runner
                     .alembic_chain(&["upgrade", &parent], graph.revisions.len())
+                    .await
                     .map_err(|e| CliError::usage(e.message))?;
             }
             replay::read(&sandbox, &vt).await
@@ -1094,7 +1110,7 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     ctx.filter(&mut before);
     let (mut after, versions) = steps
         .run(&format!("upgrade to {}", target.id), async {
-            runner.alembic(&["upgrade", &target.id])?;
+            runner.alembic(&["upgrade", &target.id]).await?;
             replay::read(&sandbox, &vt).await
         })
         .await?;
@@ -1120,7 +1136,7 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     };
     let mut restored = steps
         .run(&format!("downgrade to {down}"), async {
-            runner.alembic(&["downgrade", &down])?;
+            runner.alembic(&["downgrade", &down]).await?;
             replay::read(&sandbox, &vt).await
         })
         .await?
@@ -1142,7 +1158,7 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     // reported with the rest, not instead of it.
     if let Err(e) = steps
         .run(&format!("upgrade to {} again", target.id), async {
-            runner.alembic(&["upgrade", &target.id])
+            runner.alembic(&["upgrade", &target.id]).await
         })
         .await
     {
@@ -1191,6 +1207,7 @@ async fn replay_check(ctx: &Ctx, format: CheckFormat, show_diff: bool) -> Result
         // The history failing to upgrade is an error, not drift.
         runner
             .alembic_chain(&["upgrade", "heads"], graph.revisions.len())
+            .await
             .map_err(|e| CliError::usage(e.message))?;
     }
     let (mut built, versions) = replay::read(&sandbox, &vt).await?;

@@ -4,10 +4,12 @@
 //! The project's real Alembic runs under a temporary config whose
 //! `sqlalchemy.url` points at the sandbox.
 
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
 use std::time::Instant;
+use tokio::io::AsyncBufReadExt;
 
 use migdiff_alembic::config::AlembicConfig;
 use migdiff_model::{Dialect, Schema};
@@ -194,18 +196,20 @@ impl Runner {
     /// project folder, under the guard. A migration that fails is exit 1
     /// (the caller decides whether that is a finding); env.py failing
     /// before any migration ran, or the guard stopping it, is exit 2.
-    pub fn alembic(&self, args: &[&str]) -> Result<(), CliError> {
-        self.run(args, None)
+    pub async fn alembic(&self, args: &[&str]) -> Result<(), CliError> {
+        self.run(args, None).await
     }
 
     /// Like `alembic`, for a command that runs up to `steps` migrations:
     /// a progress bar on a terminal when the chain is long.
-    pub fn alembic_chain(&self, args: &[&str], steps: usize) -> Result<(), CliError> {
-        self.run(args, Some(steps))
+    pub async fn alembic_chain(&self, args: &[&str], steps: usize) -> Result<(), CliError> {
+        self.run(args, Some(steps)).await
     }
 
-    fn run(&self, args: &[&str], steps: Option<usize>) -> Result<(), CliError> {
-        let mut cmd = Command::new(&self.python);
+    /// The child is awaited, never blocked on, and killed if this future is
+    /// dropped (Ctrl-C, SIGTERM): the sandbox it works in is then removed.
+    async fn run(&self, args: &[&str], steps: Option<usize>) -> Result<(), CliError> {
+        let mut cmd = tokio::process::Command::new(&self.python);
         let config = serde_json::json!({
             "sandbox_url": self.sa_url,
             "flask": self.flask,
@@ -229,7 +233,8 @@ impl Runner {
             .env_remove("ALEMBIC_CONFIG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
         for name in &self.url_env {
             cmd.env(name, &self.sa_url);
         }
@@ -256,8 +261,8 @@ impl Runner {
         let mut started = false;
         let mut stopped: Option<CliError> = None;
         if let Some(stderr) = child.stderr.take() {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
+            let mut lines = tokio::io::BufReader::new(stderr).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
                 if line == STEP_MARKER {
                     if let Some(bar) = &bar {
                         bar.inc(1);
@@ -280,7 +285,7 @@ impl Runner {
                 err.push('\n');
             }
         }
-        let status = child.wait().map_err(cannot_run)?;
+        let status = child.wait().await.map_err(cannot_run)?;
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
