@@ -629,3 +629,36 @@ fn revision_files_are_plain_valid_and_stay_in_versions() {
     let o = cmd(dir, &["history"]);
     assert!(o.stdout.contains(message), "{}", o.stdout);
 }
+
+/// A server that accepts the connection and never answers: exit 2 after
+/// the connect timeout, never a hang.
+#[test]
+fn a_silent_server_times_out() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Accept and hold the connections, answering nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(4) {
+            held.push(stream);
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.sql"),
+        "CREATE TABLE t (id integer PRIMARY KEY);",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("migdiff.toml"), "connect_timeout = 1\n").unwrap();
+    let url = format!("postgresql://u@127.0.0.1:{port}/db");
+    let started = std::time::Instant::now();
+    let o = cmd(dir.path(), &["--url", &url, "--schema", "s.sql", "check"]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains("no answer from the server within 1 s"),
+        "{}",
+        o.stderr
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}

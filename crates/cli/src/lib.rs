@@ -253,7 +253,24 @@ impl Ctx {
                 "no database URL: pass --url, set MIGDIFF_DATABASE_URL or DATABASE_URL, or set url in migdiff.toml (or sqlalchemy.url in alembic.ini)",
             ));
         };
-        url::parse(u, &self.project.dir)
+        let mut parsed = url::parse(u, &self.project.dir)?;
+        if let (
+            DbUrl::Postgres {
+                connect_timeout, ..
+            },
+            Some(seconds),
+        ) = (&mut parsed, self.project.file.connect_timeout)
+        {
+            *connect_timeout = std::time::Duration::try_from_secs_f64(seconds)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    CliError::usage(format!(
+                        "connect_timeout = {seconds} in migdiff.toml: give a number of seconds above 0"
+                    ))
+                })?;
+        }
+        Ok(parsed)
     }
 
     fn schema_source(&self) -> Result<String, CliError> {

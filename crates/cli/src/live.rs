@@ -48,9 +48,21 @@ pub async fn load(
     };
     let started = Instant::now();
     match url {
-        DbUrl::Postgres { options, .. } => {
-            let mut conn = migdiff_postgres::connect((**options).clone(), url.display())
+        DbUrl::Postgres {
+            options,
+            connect_timeout,
+            ..
+        } => {
+            let connecting = migdiff_postgres::connect((**options).clone(), url.display());
+            let mut conn = tokio::time::timeout(*connect_timeout, connecting)
                 .await
+                .map_err(|_| {
+                    CliError::usage(format!(
+                        "{}: no answer from the server within {} s; check the host and port (a proxy or firewall that accepts connections and never answers looks like this), or raise connect_timeout in migdiff.toml",
+                        url.display(),
+                        connect_timeout.as_secs_f64()
+                    ))
+                })?
                 .map_err(|e| match e {
                     migdiff_postgres::PgError::Connect { source, .. } => connect_error(url, source),
                     other => CliError::usage(other.to_string()),
@@ -64,9 +76,13 @@ pub async fn load(
             };
             // A second connection lets the server run the catalog queries
             // on two cores; without one, they run one after the other.
-            let mut second = migdiff_postgres::connect((**options).clone(), url.display())
-                .await
-                .ok();
+            let mut second = tokio::time::timeout(
+                *connect_timeout,
+                migdiff_postgres::connect((**options).clone(), url.display()),
+            )
+            .await
+            .ok()
+            .and_then(Result::ok);
             let result = migdiff_postgres::introspect_on(&mut conn, second.as_mut(), &opts)
                 .await
                 .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;

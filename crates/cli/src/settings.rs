@@ -48,6 +48,8 @@ pub struct FileSettings {
     /// `schema.table.column`, globs allowed), like Alembic's include_object.
     #[serde(default)]
     pub exclude_columns: Vec<String>,
+    /// Seconds connecting to the database may take (default 10).
+    pub connect_timeout: Option<f64>,
     /// The declared-schema cache for SQLAlchemy sources (default: on).
     pub cache: Option<bool>,
     /// Environment variables that change what the models say, added to
@@ -92,6 +94,7 @@ impl FileSettings {
             compare_type: self.compare_type.or(lower.compare_type),
             compare_server_default: self.compare_server_default.or(lower.compare_server_default),
             cache: self.cache.or(lower.cache),
+            connect_timeout: self.connect_timeout.or(lower.connect_timeout),
             cache_env: if self.cache_env.is_empty() {
                 lower.cache_env
             } else {

@@ -15,6 +15,8 @@ pub enum DbUrl {
     Postgres {
         options: Box<PgConnectOptions>,
         display: String,
+        /// How long connecting (and the server's startup answer) may take.
+        connect_timeout: std::time::Duration,
     },
     Sqlite {
         path: PathBuf,
@@ -63,6 +65,11 @@ pub fn mask(url: &str) -> String {
     }
 }
 
+/// A server that accepts the connection and never answers must not make
+/// a CI gate hang: connecting gives up after this long (`connect_timeout`
+/// in migdiff.toml changes it).
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Parses `url` (relative SQLite paths against `base`).
 pub fn parse(url: &str, base: &Path) -> Result<DbUrl, CliError> {
     let display = mask(url);
@@ -90,6 +97,7 @@ pub fn parse(url: &str, base: &Path) -> Result<DbUrl, CliError> {
             Ok(DbUrl::Postgres {
                 options: Box::new(options),
                 display,
+                connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             })
         }
         "sqlite" => {
