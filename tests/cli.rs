@@ -662,3 +662,27 @@ fn a_silent_server_times_out() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+/// A PostgreSQL name over 63 bytes is refused (the server would truncate
+/// it, and every check would then report it added and removed).
+#[test]
+fn names_postgresql_would_truncate_are_refused() {
+    let db = PgDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let long = "c".repeat(64);
+    std::fs::write(
+        dir.path().join("s.sql"),
+        format!("CREATE TABLE t (id integer PRIMARY KEY, {long} text);"),
+    )
+    .unwrap();
+    let o = cmd(
+        dir.path(),
+        &["--url", &db.url, "--schema", "s.sql", "check"],
+    );
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains("64 bytes") && o.stderr.contains("s.sql:1"),
+        "{}",
+        o.stderr
+    );
+}

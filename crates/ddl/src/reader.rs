@@ -1505,6 +1505,28 @@ impl Reader {
                 column: 0,
                 first_line: String::new(),
             });
+            // PostgreSQL keeps 63 bytes of a name and drops the rest, so a
+            // longer one would never match what the server reports.
+            if self.dialect == Dialect::Postgresql {
+                let names = std::iter::once(&name.name)
+                    .chain(table.columns.iter().map(|c| &c.name))
+                    .chain(table.indexes.iter().map(|i| &i.name))
+                    .chain(table.primary_key.iter().filter_map(|k| k.name.as_ref()))
+                    .chain(table.foreign_keys.iter().filter_map(|k| k.name.as_ref()))
+                    .chain(table.uniques.iter().filter_map(|k| k.name.as_ref()))
+                    .chain(table.checks.iter().filter_map(|k| k.name.as_ref()));
+                for long in names.filter(|n| n.len() > 63) {
+                    let mut cut = 63;
+                    while !long.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    return Err(origin.reference(format!(
+                        "name `{long}` in table {name} is {} bytes; PostgreSQL keeps 63 and would store `{}`. Shorten it",
+                        long.len(),
+                        &long[..cut]
+                    )));
+                }
+            }
             let has = |c: &String| table.column(c).is_some();
             let missing = |what: &str, c: &String| {
                 origin.reference(format!(
