@@ -1515,7 +1515,7 @@ impl Reader {
                     .chain(table.foreign_keys.iter().filter_map(|k| k.name.as_ref()))
                     .chain(table.uniques.iter().filter_map(|k| k.name.as_ref()))
                     .chain(table.checks.iter().filter_map(|k| k.name.as_ref()));
-                for long in names.filter(|n| n.len() > 63) {
+                if let Some(long) = names.into_iter().find(|n| n.len() > 63) {
                     let mut cut = 63;
                     while !long.is_char_boundary(cut) {
                         cut -= 1;
