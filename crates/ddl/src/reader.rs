@@ -1508,14 +1508,14 @@ impl Reader {
             // PostgreSQL keeps 63 bytes of a name and drops the rest, so a
             // longer one would never match what the server reports.
             if self.dialect == Dialect::Postgresql {
-                let names = std::iter::once(&name.name)
+                let mut names = std::iter::once(&name.name)
                     .chain(table.columns.iter().map(|c| &c.name))
                     .chain(table.indexes.iter().map(|i| &i.name))
                     .chain(table.primary_key.iter().filter_map(|k| k.name.as_ref()))
                     .chain(table.foreign_keys.iter().filter_map(|k| k.name.as_ref()))
                     .chain(table.uniques.iter().filter_map(|k| k.name.as_ref()))
                     .chain(table.checks.iter().filter_map(|k| k.name.as_ref()));
-                if let Some(long) = names.into_iter().find(|n| n.len() > 63) {
+                if let Some(long) = names.find(|n| n.len() > 63) {
                     let mut cut = 63;
                     while !long.is_char_boundary(cut) {
                         cut -= 1;
