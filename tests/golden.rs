@@ -22,7 +22,20 @@ fn renderer(dialect: Dialect) -> &'static dyn DialectRender {
 /// The upgrade and downgrade bodies that turn `live` into `declared`.
 fn revision(dialect: Dialect, live: &str, declared: &str, hints: Option<&ModelHints>) -> String {
     let current = common::parse(live, dialect);
-    let target = common::parse(declared, dialect);
+    let (target, spellings) = migdiff_ddl::read_schema_spelled(
+        &[migdiff_ddl::SourceFile {
+            path: "declared.sql".into(),
+            text: declared.into(),
+        }],
+        dialect,
+    )
+    .unwrap();
+    // As the CLI reads a schema.sql: with the expressions as it writes them.
+    let from_ddl = ModelHints {
+        spellings,
+        ..ModelHints::default()
+    };
+    let hints = hints.or(Some(&from_ddl));
     let batch = dialect == Dialect::Sqlite;
     let ops = diff(
         &current,
@@ -218,6 +231,23 @@ fn hostile_names_round_trip_in_the_text() {
                 "CREATE TABLE \"select\" (id integer NOT NULL, PRIMARY KEY (id));",
                 "CREATE TABLE \"select\" (id integer NOT NULL, \"it's \"\"quoted\"\"\" text, \"back\\slash\" text, \"üñí\" text, PRIMARY KEY (id));\n\
                  CREATE INDEX \"ix '\"\"\"\" x\" ON \"select\" (\"üñí\");",
+                None,
+            )
+        );
+    }
+}
+
+#[test]
+fn expressions_are_spelled_as_declared() {
+    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+        golden!(
+            format!("{dialect}_declared_spelling"),
+            revision(
+                dialect,
+                "CREATE TABLE jobs (id integer NOT NULL, PRIMARY KEY (id));",
+                "CREATE TABLE jobs (id integer NOT NULL, state varchar(10) DEFAULT 'queued', score integer, weight float DEFAULT '7.5', \
+                   CONSTRAINT ck_jobs_score CHECK (score >= 0 AND score < 100), PRIMARY KEY (id));\n\
+                 CREATE INDEX ix_jobs_queued ON jobs (id) WHERE state='queued';",
                 None,
             )
         );

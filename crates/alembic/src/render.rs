@@ -129,6 +129,22 @@ impl Ctx<'_> {
         p.code
     }
 
+    /// A declared expression as the declared source writes it (its
+    /// canonical form otherwise, and for everything read from the database).
+    fn spelling<'b>(&'b self, canonical: &'b str, style: TypeStyle) -> &'b str {
+        match (style, self.opts.hints) {
+            (TypeStyle::Declared, Some(h)) => {
+                h.spellings.get(canonical).map_or(canonical, String::as_str)
+            }
+            _ => canonical,
+        }
+    }
+
+    /// A server default, spelled for `style`.
+    fn default_as(&self, expr: &str, style: TypeStyle) -> String {
+        self.default(self.spelling(expr, style))
+    }
+
     fn default(&self, expr: &str) -> String {
         match literal_default_text(expr, self.dialect()) {
             Some(text) => s(&text),
@@ -182,12 +198,12 @@ impl Ctx<'_> {
         if let Some(g) = &c.generated {
             parts.push(format!(
                 "sa.Computed({}, persisted={})",
-                s(&g.expr),
+                s(self.spelling(&g.expr, style)),
                 py_bool(g.stored)
             ));
         }
         if let Some(d) = &c.default {
-            parts.push(format!("server_default={}", self.default(d)));
+            parts.push(format!("server_default={}", self.default_as(d, style)));
         }
         if let Some(a) = self.autoincrement(c, table, style) {
             parts.push(format!("autoincrement={a}"));
@@ -321,7 +337,7 @@ impl Ctx<'_> {
             out.push(format!("sa.UniqueConstraint({})", a.join(", ")));
         }
         for c in &t.checks {
-            let mut a = vec![s(&c.expr)];
+            let mut a = vec![s(self.spelling(&c.expr, style))];
             if let Some(n) = &c.name {
                 a.push(format!("name={}", self.name(n, style)));
             }
@@ -420,7 +436,10 @@ impl Ctx<'_> {
             a.push(Some("postgresql_nulls_not_distinct=True".into()));
         }
         if let Some(p) = &i.predicate {
-            a.push(Some(format!("{d}_where=sa.text({})", s(p))));
+            a.push(Some(format!(
+                "{d}_where=sa.text({})",
+                s(self.spelling(p, style))
+            )));
         }
         // The models' options for the other dialects the folder serves.
         if style == TypeStyle::Declared
@@ -479,7 +498,7 @@ impl Ctx<'_> {
             kw.push(format!(
                 "server_default={}",
                 match &a.to.default {
-                    Some(d) => self.default(d),
+                    Some(d) => self.default_as(d, new),
                     None => "None".to_string(),
                 }
             ));
@@ -781,7 +800,7 @@ impl Ctx<'_> {
             vec![
                 Some(self.opt_name(&c.name, style)),
                 self.t(table),
-                Some(s(&c.expr)),
+                Some(s(self.spelling(&c.expr, style))),
                 self.schema_arg(table),
             ],
         )

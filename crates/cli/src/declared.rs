@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use migdiff_alembic::ModelHints;
-use migdiff_ddl::{SourceFile, read_schema};
+use migdiff_ddl::{SourceFile, read_schema_spelled};
 use migdiff_model::{Dialect, Schema, snapshot};
 
 use crate::error::CliError;
@@ -22,12 +22,17 @@ pub struct Declared {
     pub hints: ModelHints,
 }
 
-impl Declared {
-    fn plain(schema: Schema) -> Declared {
-        Declared {
-            schema,
-            hints: ModelHints::default(),
-        }
+/// A schema read from DDL, with the expressions as the DDL spells them.
+fn spelled(
+    (schema, spellings): (Schema, std::collections::BTreeMap<String, String>),
+    dialect: Dialect,
+) -> Declared {
+    Declared {
+        schema: with_implied_schemas(schema, dialect),
+        hints: ModelHints {
+            spellings,
+            ..ModelHints::default()
+        },
     }
 }
 
@@ -77,10 +82,7 @@ fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Declared, C
             .iter()
             .map(|f| read_source(f, source))
             .collect::<Result<Vec<_>, _>>()?;
-        return Ok(Declared::plain(with_implied_schemas(
-            read_schema(&sources, dialect)?,
-            dialect,
-        )));
+        return Ok(spelled(read_schema_spelled(&sources, dialect)?, dialect));
     }
     if path.extension().is_some_and(|x| x == "toml") {
         let text = std::fs::read_to_string(&path)
@@ -96,10 +98,7 @@ fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Declared, C
         return Ok(Declared { schema, hints });
     }
     let src = read_source(&path, source)?;
-    Ok(Declared::plain(with_implied_schemas(
-        read_schema(&[src], dialect)?,
-        dialect,
-    )))
+    Ok(spelled(read_schema_spelled(&[src], dialect)?, dialect))
 }
 
 fn read_source(path: &Path, shown: &str) -> Result<SourceFile, CliError> {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use migdiff_alembic::{ModelHints, ModelType};
-use migdiff_ddl::{SourceFile, read_schema};
+use migdiff_ddl::{SourceFile, read_schema_spelled};
 use migdiff_model::{Dialect, ObjectName};
 
 use crate::declared::Declared;
@@ -222,14 +222,15 @@ fn split_deps(output: &str) -> (String, Vec<String>) {
 
 /// The declared schema from the exporter's output (DDL, then hints).
 fn declared_from(output: &str, source: &str, dialect: Dialect) -> Result<Declared, CliError> {
-    let (ddl, hints) = split_hints(output, dialect)?;
-    let schema = read_schema(
+    let (ddl, mut hints) = split_hints(output, dialect)?;
+    let (schema, spellings) = read_schema_spelled(
         &[SourceFile {
             path: format!("<DDL of {source}>"),
             text: ddl.to_string(),
         }],
         dialect,
     )?;
+    hints.spellings = spellings;
     Ok(Declared {
         schema: crate::declared::with_implied_schemas(schema, dialect),
         hints,

@@ -185,10 +185,39 @@ struct Reader {
     table_origins: BTreeMap<ObjectName, Origin>,
     /// Index names per schema (PostgreSQL) or database (SQLite): unique.
     index_names: BTreeSet<(String, String)>,
+    /// Expressions as the DDL writes them, by their canonical form.
+    spellings: std::cell::RefCell<BTreeMap<String, String>>,
+}
+
+/// Remembers how the DDL wrote an expression whose canonical form is
+/// `canonical`, so a revision can spell it that way; returns `canonical`.
+fn spelled(
+    spellings: &std::cell::RefCell<BTreeMap<String, String>>,
+    canonical: String,
+    written: &ast::Expr,
+) -> String {
+    let written = written.to_string();
+    if written != canonical {
+        spellings
+            .borrow_mut()
+            .entry(canonical.clone())
+            .or_insert(written);
+    }
+    canonical
 }
 
 /// Reads the files (in the order given) into one schema.
 pub fn read_schema(files: &[SourceFile], dialect: Dialect) -> Result<m::Schema, DdlError> {
+    read_schema_spelled(files, dialect).map(|(schema, _)| schema)
+}
+
+/// Like `read_schema`, with the expressions (CHECKs, partial-index
+/// predicates, defaults, generated columns) as the files write them, by
+/// their canonical form: the declared spelling a revision uses.
+pub fn read_schema_spelled(
+    files: &[SourceFile],
+    dialect: Dialect,
+) -> Result<(m::Schema, BTreeMap<String, String>), DdlError> {
     let mut reader = Reader {
         dialect,
         schema: m::Schema::default(),
@@ -196,6 +225,7 @@ pub fn read_schema(files: &[SourceFile], dialect: Dialect) -> Result<m::Schema, 
         used_names: BTreeMap::new(),
         table_origins: BTreeMap::new(),
         index_names: BTreeSet::new(),
+        spellings: Default::default(),
     };
     for file in files {
         let raws = split_statements(&file.text).map_err(|open| DdlError::Parse {
@@ -215,7 +245,8 @@ pub fn read_schema(files: &[SourceFile], dialect: Dialect) -> Result<m::Schema, 
         })?;
         read_statements(&mut reader, &file.path, &raws)?;
     }
-    reader.finish()
+    let spellings = reader.spellings.take();
+    reader.finish().map(|schema| (schema, spellings))
 }
 
 /// A statement, classified and (when sqlparser reads it) parsed.
@@ -974,7 +1005,11 @@ impl Reader {
             ColumnOption::Null => column.nullable = true,
             ColumnOption::NotNull => column.nullable = false,
             ColumnOption::Default(e) => {
-                column.default = Some(normalize_default_parsed(e, &column.data_type, self.dialect))
+                column.default = Some(spelled(
+                    &self.spellings,
+                    normalize_default_parsed(e, &column.data_type, self.dialect),
+                    e,
+                ))
             }
             ColumnOption::PrimaryKey(pk) => {
                 let mut pk = pk.clone();
@@ -1011,7 +1046,7 @@ impl Reader {
             } => match generation_expr {
                 Some(e) => {
                     column.generated = Some(m::Generated {
-                        expr: normalize_parsed(e, self.dialect),
+                        expr: spelled(&self.spellings, normalize_parsed(e, self.dialect), e),
                         stored: self.dialect == Dialect::Postgresql
                             || matches!(
                                 generation_expr_mode,
@@ -1117,7 +1152,11 @@ impl Reader {
                     });
                 }
                 TableConstraint::Check(c) => {
-                    let expr = normalize_parsed(&c.expr, self.dialect);
+                    let expr = spelled(
+                        &self.spellings,
+                        normalize_parsed(&c.expr, self.dialect),
+                        &c.expr,
+                    );
                     let declared = |n: &str| {
                         table
                             .columns
@@ -1270,7 +1309,7 @@ impl Reader {
             predicate: ci
                 .predicate
                 .as_ref()
-                .map(|p| normalize_parsed(p, self.dialect)),
+                .map(|p| spelled(&self.spellings, normalize_parsed(p, self.dialect), p)),
             method: ci
                 .using
                 .as_ref()
@@ -1315,8 +1354,11 @@ impl Reader {
                     };
                     match op {
                         AlterColumnOperation::SetDefault { value } => {
-                            column.default =
-                                Some(normalize_default_parsed(&value, &column.data_type, dialect))
+                            column.default = Some(spelled(
+                                &self.spellings,
+                                normalize_default_parsed(&value, &column.data_type, dialect),
+                                &value,
+                            ))
                         }
                         AlterColumnOperation::DropDefault => column.default = None,
                         AlterColumnOperation::SetNotNull => column.nullable = false,

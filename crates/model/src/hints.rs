@@ -29,6 +29,11 @@ pub struct ModelHints {
     /// Python source (`sqlite_where=sa.text("state = 'queued'")`), by table
     /// and index name: Alembic renders every dialect's options.
     pub index_kwargs: BTreeMap<(ObjectName, String), DialectKwargs>,
+    /// Expressions (CHECKs, partial-index predicates, server defaults,
+    /// generated columns) as the declared source writes them, by their
+    /// canonical form: a revision spells them so (`state='queued'`, a
+    /// default `'7.5'`), the comparison uses the canonical form.
+    pub spellings: BTreeMap<String, String>,
 }
 
 /// Dialect options as (keyword, Python source) pairs.

@@ -46,6 +46,9 @@ struct SnapshotDoc {
     /// Written from SQLAlchemy models: only convention-made names are final.
     #[serde(default, skip_serializing_if = "is_false")]
     from_models: bool,
+    /// Expressions as the declared source writes them, by canonical form.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    spellings: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     enums: BTreeMap<String, BTreeMap<String, EnumDoc>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -304,6 +307,7 @@ pub fn to_toml_with_hints(
         schemas: schema.schemas.iter().cloned().collect(),
         sa_enum: hints.sa_enum,
         from_models: hints.from_models,
+        spellings: hints.spellings.clone(),
         enums: BTreeMap::new(),
         sequences: BTreeMap::new(),
         tables: BTreeMap::new(),
@@ -497,6 +501,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
     let mut hints = ModelHints {
         sa_enum: doc.sa_enum,
         from_models: doc.from_models,
+        spellings: doc.spellings,
         ..ModelHints::default()
     };
     let mut index_kwargs: Vec<((ObjectName, String), crate::hints::DialectKwargs)> = Vec::new();
