@@ -686,3 +686,75 @@ fn names_postgresql_would_truncate_are_refused() {
         o.stderr
     );
 }
+
+/// Filters and options that name nothing are refused, never a silent
+/// "no drift".
+#[test]
+fn filters_that_match_nothing_are_refused() {
+    let db = SqliteDb::new();
+    db.exec("CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id));");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.sql"),
+        "CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id));",
+    )
+    .unwrap();
+    let base = ["--url", db.url.as_str(), "--schema", "s.sql"];
+    let run_with = |extra: &[&str]| {
+        let args: Vec<&str> = base.iter().chain(extra.iter()).copied().collect();
+        cmd(dir.path(), &args)
+    };
+    for (extra, says) in [
+        (
+            &["--include-schema", "public", "check"][..],
+            "SQLite has one schema",
+        ),
+        (
+            &["--rename-column", "nope.a=b", "check"][..],
+            "neither column",
+        ),
+        (&["--dialect", "postgresql", "check"][..], "contradicts"),
+        (
+            &["--sandbox", "kubernetes", "check"][..],
+            "unknown sandbox provider",
+        ),
+    ] {
+        let o = run_with(extra);
+        assert_eq!(o.code, 2, "{extra:?}: {}{}", o.stdout, o.stderr);
+        assert!(o.stderr.contains(says), "{extra:?}: {}", o.stderr);
+    }
+    let pg = PgDb::new();
+    pg.exec("CREATE TABLE t (id integer PRIMARY KEY);");
+    std::fs::write(
+        dir.path().join("p.sql"),
+        "CREATE TABLE t (id integer PRIMARY KEY);",
+    )
+    .unwrap();
+    let o = cmd(
+        dir.path(),
+        &[
+            "--url",
+            &pg.url,
+            "--schema",
+            "p.sql",
+            "--include-schema",
+            "pubic",
+            "check",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("pubic"), "{}", o.stderr);
+    let o = cmd(
+        dir.path(),
+        &[
+            "--url",
+            &pg.url,
+            "--schema",
+            "p.sql",
+            "--include-schema",
+            "public",
+            "check",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}

@@ -382,6 +382,49 @@ impl Ctx {
         Ok(out)
     }
 
+    /// Filters and hints that name nothing are mistakes, never a silent
+    /// "no drift": `--include-schema pubic`, a schema on SQLite, a rename of
+    /// a column the database does not have.
+    fn check_filters_match(
+        &self,
+        dialect: Dialect,
+        live: &Schema,
+        declared: &Schema,
+    ) -> Result<(), CliError> {
+        for wanted in self.include_schemas() {
+            if dialect == Dialect::Sqlite && wanted != dialect.default_schema() {
+                return Err(CliError::usage(format!(
+                    "--include-schema {wanted}: SQLite has one schema, `main`; leave the option out"
+                )));
+            }
+            let known = |s: &Schema| {
+                s.schemas.contains(&wanted)
+                    || s.tables.keys().any(|n| n.schema == wanted)
+                    || s.enums.keys().any(|n| n.schema == wanted)
+            };
+            if !known(live) && !known(declared) {
+                return Err(CliError::usage(format!(
+                    "--include-schema {wanted}: no such schema in the database or the declared schema; check the spelling"
+                )));
+            }
+        }
+        for (table, old, new) in self.renames(dialect)? {
+            // Done already (the database has the new name) is fine: a
+            // rename kept in migdiff.toml must not fail every later check.
+            let has = |c: &str| {
+                live.tables
+                    .get(&table)
+                    .is_some_and(|t| t.column(c).is_some())
+            };
+            if !has(&old) && !has(&new) {
+                return Err(CliError::usage(format!(
+                    "rename {table}.{old} -> {new}: the database has neither column in table {table}; check the rename (table.old=new)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// How schemas are compared: batch grouping and Alembic's switches.
     fn diff_options(&self, dialect: Dialect) -> DiffOptions {
         let file = &self.project.file;
@@ -469,7 +512,7 @@ struct Comparison {
 
 async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     let url = ctx.url()?;
-    let dialect = url.dialect();
+    let dialect = ctx.dialect()?;
     let source = ctx.schema_source()?;
     let py = ctx.python_env();
     // Reading the declared schema is client CPU work and introspection
@@ -502,6 +545,7 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     if let Some(graph) = &graph {
         check_at_head(graph, live.versions.as_deref().unwrap_or(&[]))?;
     }
+    ctx.check_filters_match(dialect, &live.schema, &declared)?;
     ctx.filter(&mut live.schema);
     ctx.filter(&mut declared);
     drop_empty_schemas(&mut live.schema, &declared.schemas);
@@ -610,6 +654,9 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
         global: cli.global,
         project,
     };
+    // A misspelled provider is refused whatever the command, not only when
+    // a throwaway database is needed.
+    ctx.sandbox_provider()?;
     let mut stdout = anstream::stdout();
     match cli.command {
         Command::Snapshot { output, declared } => {
@@ -999,10 +1046,18 @@ impl Ctx {
     }
 
     /// The database URL's dialect, else the configured one; for commands
-    /// that never connect.
+    /// that never connect. A configured dialect that contradicts the URL is
+    /// an error.
     fn dialect(&self) -> Result<Dialect, CliError> {
         match self.url() {
-            Ok(u) => Ok(u.dialect()),
+            Ok(u) => match self.configured_dialect()? {
+                Some(d) if d != u.dialect() => Err(CliError::usage(format!(
+                    "--dialect {d} contradicts the database URL {} ({}); leave --dialect out or fix the URL",
+                    u.display(),
+                    u.dialect()
+                ))),
+                _ => Ok(u.dialect()),
+            },
             Err(e) => self.configured_dialect()?.ok_or(e),
         }
     }
