@@ -322,6 +322,8 @@ fn async_env_py_end_to_end() {
 
 fn own_settings_project() -> tempfile::TempDir {
     let p = fixture("own_settings");
+    // Git keeps no empty folder: the versions folder is made here.
+    std::fs::create_dir_all(p.path().join("migrations/versions")).expect("versions");
     let mako =
         venv_dir().join("lib/python3.11/site-packages/alembic/templates/generic/script.py.mako");
     std::fs::copy(mako, p.path().join("migrations/script.py.mako")).expect("mako");
