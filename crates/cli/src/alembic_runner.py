@@ -167,7 +167,7 @@ def _guard_sqlalchemy():
     sqlalchemy.engine.create_engine = create_engine
     try:
         import sqlalchemy.ext.asyncio.engine as async_engine
-    except ImportError:
+    except Exception:  # no asyncio support in this install: nothing to guard
         return
     # create_async_engine and async_engine_from_config build the sync engine
     # through this name.
@@ -191,6 +191,8 @@ def _guard_drivers():
         return sqlite_connect(database, *args, **kwargs)
 
     sqlite3.connect = guarded_sqlite_connect
+    # SQLAlchemy's pysqlite dialect connects through sqlite3.dbapi2.
+    sqlite3.dbapi2.connect = guarded_sqlite_connect
 
     try:
         import aiosqlite
