@@ -758,3 +758,34 @@ fn filters_that_match_nothing_are_refused() {
     );
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 }
+
+/// A TOML snapshot is held to what the DDL path refuses: references to
+/// missing tables or columns, expressions that are not SQL.
+#[test]
+fn snapshots_are_validated() {
+    let db = SqliteDb::new();
+    let dir = tempfile::tempdir().unwrap();
+    let head = "format = 1\ndialect = \"sqlite\"\n\n[[tables.main.t.columns]]\nname = \"id\"\ntype = \"integer\"\nnullable = false\n\n[tables.main.t.primary_key]\ncolumns = [\"id\"]\n";
+    for (extra, says) in [
+        (
+            "\n[[tables.main.t.foreign_keys]]\ncolumns = [\"id\"]\nref_schema = \"main\"\nref_table = \"nope\"\nref_columns = [\"id\"]\n",
+            "table main.nope",
+        ),
+        (
+            "\n[[tables.main.t.indexes]]\nname = \"ix\"\nkeys = [{ column = \"missing\" }]\n",
+            "column missing",
+        ),
+        (
+            "\n[[tables.main.t.check_constraints]]\nname = \"ck\"\nexpr = \"id >\"\n",
+            "not SQL",
+        ),
+    ] {
+        std::fs::write(dir.path().join("s.toml"), format!("{head}{extra}")).unwrap();
+        let o = cmd(
+            dir.path(),
+            &["--url", &db.url, "--schema", "s.toml", "check"],
+        );
+        assert_eq!(o.code, 2, "{extra}: {}{}", o.stdout, o.stderr);
+        assert!(o.stderr.contains(says), "{extra}: {}", o.stderr);
+    }
+}

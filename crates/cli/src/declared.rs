@@ -22,6 +22,33 @@ pub struct Declared {
     pub hints: ModelHints,
 }
 
+/// Every expression a snapshot holds must be SQL migdiff can read (the
+/// DDL path refuses the same mistakes when it parses them).
+fn check_expressions(schema: &Schema, dialect: Dialect) -> Result<(), String> {
+    for (name, table) in &schema.tables {
+        let mut exprs: Vec<(&str, &str)> = Vec::new();
+        exprs.extend(table.checks.iter().map(|c| ("a CHECK", c.expr.as_str())));
+        for c in &table.columns {
+            if let Some(d) = &c.default {
+                exprs.push(("a default", d));
+            }
+            if let Some(g) = &c.generated {
+                exprs.push(("a generated column", &g.expr));
+            }
+        }
+        for i in &table.indexes {
+            if let Some(p) = &i.predicate {
+                exprs.push(("an index predicate", p));
+            }
+        }
+        for (what, text) in exprs {
+            migdiff_sqlexpr::parse_expr(text, dialect)
+                .map_err(|e| format!("table {name}: {what} is not SQL migdiff can read: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
 /// A schema read from DDL, with the expressions as the DDL spells them.
 fn spelled(
     (schema, spellings): (Schema, std::collections::BTreeMap<String, String>),
@@ -95,6 +122,8 @@ fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Declared, C
                 path.display()
             )));
         }
+        check_expressions(&schema, dialect)
+            .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
         return Ok(Declared { schema, hints });
     }
     let src = read_source(&path, source)?;

@@ -681,5 +681,72 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
         }
     }
     hints.index_kwargs.extend(index_kwargs);
+    check_references(&schema)?;
     Ok((doc.dialect, schema, hints))
+}
+
+/// What the DDL reader refuses, a snapshot may not say either: a key,
+/// index or foreign key on a column its table lacks, a foreign key to a
+/// table or columns the snapshot does not have.
+fn check_references(schema: &Schema) -> Result<(), SnapshotError> {
+    for (name, table) in &schema.tables {
+        let invalid = |message: String| SnapshotError::Invalid {
+            table: name.to_string(),
+            message,
+        };
+        let missing = |what: &str, columns: &[String]| {
+            columns.iter().find(|c| table.column(c).is_none()).map(|c| {
+                invalid(format!(
+                    "{what} names column {c}, which the table does not have"
+                ))
+            })
+        };
+        if let Some(pk) = &table.primary_key
+            && let Some(e) = missing("the primary key", &pk.columns)
+        {
+            return Err(e);
+        }
+        for u in &table.uniques {
+            if let Some(e) = missing("a unique constraint", &u.columns) {
+                return Err(e);
+            }
+        }
+        for i in &table.indexes {
+            let columns: Vec<String> = i
+                .keys
+                .iter()
+                .filter_map(|k| match &k.target {
+                    IndexTarget::Column(c) => Some(c.clone()),
+                    IndexTarget::Expression(_) => None,
+                })
+                .chain(i.include.iter().cloned())
+                .collect();
+            if let Some(e) = missing(&format!("index {}", i.name), &columns) {
+                return Err(e);
+            }
+        }
+        for fk in &table.foreign_keys {
+            if let Some(e) = missing("a foreign key", &fk.columns) {
+                return Err(e);
+            }
+            let Some(target) = schema.tables.get(&fk.ref_table) else {
+                return Err(invalid(format!(
+                    "a foreign key points at table {}, which the snapshot does not have",
+                    fk.ref_table
+                )));
+            };
+            if let Some(c) = fk.ref_columns.iter().find(|c| target.column(c).is_none()) {
+                return Err(invalid(format!(
+                    "a foreign key points at column {c} of table {}, which it does not have",
+                    fk.ref_table
+                )));
+            }
+            if fk.columns.len() != fk.ref_columns.len() {
+                return Err(invalid(
+                    "a foreign key's columns and referenced columns differ in number".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
