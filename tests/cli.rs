@@ -556,6 +556,14 @@ fn ddl_the_databases_refuse_is_refused() {
             "CREATE TABLE t (id int, CHECK (nope > 0));",
             "names column nope",
         ),
+        (
+            "CREATE TABLE t (id INTEGER GENERATED ALWAYS AS IDENTITY, PRIMARY KEY (id));",
+            "SQLite has no identity columns",
+        ),
+        (
+            "CREATE TABLE t (a int); CREATE INDEX ix ON t (a FUNCTION);",
+            "SQLite has no operator classes",
+        ),
     ] {
         std::fs::write(dir.path().join("s.sql"), script).unwrap();
         let o = cmd(

@@ -1054,6 +1054,12 @@ impl Reader {
                             ),
                     })
                 }
+                None if self.dialect == Dialect::Sqlite => {
+                    return Err(origin.unsupported(format!(
+                        "column {}: SQLite has no identity columns (GENERATED ... AS IDENTITY); use INTEGER PRIMARY KEY",
+                        column.name
+                    )));
+                }
                 None => {
                     column.identity = Some(identity(
                         matches!(generated_as, GeneratedAs::Always),
@@ -1269,6 +1275,13 @@ impl Reader {
                     m::IndexTarget::Expression(normalize_parsed(other, self.dialect))
                 }
             };
+            if self.dialect == Dialect::Sqlite
+                && let Some(class) = &c.operator_class
+            {
+                return Err(origin.unsupported(format!(
+                    "index key `{e} {class}`: SQLite has no operator classes; is `{class}` a typo?"
+                )));
+            }
             let descending = matches!(c.column.options.sort, Some(OrderBySort::Desc));
             let nulls_first = c.column.options.nulls_first.filter(|n| *n != descending);
             keys.push(m::IndexKey {
