@@ -51,9 +51,9 @@ fn rewritten_expressions_check_clean() {
     );
 }
 
-/// `check` of the rewritten schema against itself, with a dev server that
-/// answers nowhere, plus `extra` global options.
-fn check_with_dev_server_nowhere(extra: &[&str], format: &[&str]) -> Output {
+/// `command` (with `args`) on the rewritten schema against itself, with a
+/// dev server that answers nowhere, plus `extra` global options.
+fn with_dev_server_nowhere(extra: &[&str], command: &str, args: &[&str]) -> Output {
     let db = PgDb::new();
     db.exec(REWRITTEN);
     let dir = tempfile::tempdir().unwrap();
@@ -68,9 +68,14 @@ fn check_with_dev_server_nowhere(extra: &[&str], format: &[&str]) -> Output {
         "s.sql",
     ])
     .args(extra)
-    .arg("check")
-    .args(format);
+    .arg(command)
+    .args(args);
     run(c)
+}
+
+/// `check` of the rewritten schema against itself, with no dev server.
+fn check_with_dev_server_nowhere(extra: &[&str], format: &[&str]) -> Output {
+    with_dev_server_nowhere(extra, "check", format)
 }
 
 #[test]
@@ -100,23 +105,7 @@ fn without_a_scratch_database_it_is_unverified_not_clean() {
 /// `alter_column` for an expression it could not settle.
 #[test]
 fn unsettled_expressions_write_no_ops() {
-    let db = PgDb::new();
-    db.exec(REWRITTEN);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("s.sql"), REWRITTEN).unwrap();
-    let mut c = migdiff(dir.path());
-    c.args([
-        "--url",
-        &db.url,
-        "--dev-url",
-        "postgresql://postgres@127.0.0.1:1/nowhere",
-        "--schema",
-        "s.sql",
-        "diff",
-        "--format",
-        "alembic",
-    ]);
-    let o = run(c);
+    let o = with_dev_server_nowhere(&[], "diff", &["--format", "alembic"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     assert!(
         !o.stdout.contains("alter_column")

@@ -903,13 +903,11 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
                 .iter()
                 .map(|o| name_unnamed(o, &mut convention))
                 .collect();
-            let mut j = i;
             let mut inner: Vec<String> = Vec::new();
             ctx.prefix = "batch_op";
-            while j < ops.len() && batchable(&ops[j]) && ops[j].table() == Some(&table) {
-                inner.extend(ctx.op_lines(&named_ops[j - i]));
-                migdiff_model::apply(&mut ctx.state, &ops[j]);
-                j += 1;
+            for (named, op) in named_ops.iter().zip(&ops[i..block_end]) {
+                inner.extend(ctx.op_lines(named));
+                migdiff_model::apply(&mut ctx.state, op);
             }
             ctx.prefix = "op";
             let schema = if table.schema == ctx.default_schema() {
@@ -937,7 +935,7 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
                 lines.push(String::new());
                 emitted += 1;
             }
-            i = j;
+            i = block_end;
             continue;
         }
         let out = ctx.op_lines(op);

@@ -179,37 +179,35 @@ def _pg_dsn_key(params):
                    params.get("dbname") or params.get("database"), params.get("user"))
 
 
+def _guarded_sqlite(connect, scheme, how):
+    """`connect` (sqlite3's or aiosqlite's), refusing any file but ours."""
+
+    def guarded(database, *args, **kwargs):
+        key = _sqlite_key(database)
+        if not _allowed(key):
+            _refuse(f"{scheme}:///{database}", key, how)
+        return connect(database, *args, **kwargs)
+
+    return guarded
+
+
 def _guard_drivers():
     import sqlite3
 
-    sqlite_connect = sqlite3.connect
-
-    def guarded_sqlite_connect(database, *args, **kwargs):
-        key = _sqlite_key(database)
-        if not _allowed(key):
-            _refuse(f"sqlite:///{database}", key, "sqlite3.connect")
-        return sqlite_connect(database, *args, **kwargs)
-
-    sqlite3.connect = guarded_sqlite_connect
+    guarded = _guarded_sqlite(sqlite3.connect, "sqlite", "sqlite3.connect")
+    sqlite3.connect = guarded
     # SQLAlchemy's pysqlite dialect connects through sqlite3.dbapi2.
-    sqlite3.dbapi2.connect = guarded_sqlite_connect
+    sqlite3.dbapi2.connect = guarded
 
     try:
         import aiosqlite
     except ImportError:
         pass
     else:
-        aiosqlite_connect = aiosqlite.connect
-
-        def guarded_aiosqlite_connect(database, *args, **kwargs):
-            key = _sqlite_key(database)
-            if not _allowed(key):
-                _refuse(f"sqlite+aiosqlite:///{database}", key, "aiosqlite.connect")
-            return aiosqlite_connect(database, *args, **kwargs)
-
-        aiosqlite.connect = guarded_aiosqlite_connect
+        guarded = _guarded_sqlite(aiosqlite.connect, "sqlite+aiosqlite", "aiosqlite.connect")
+        aiosqlite.connect = guarded
         if hasattr(aiosqlite, "core"):
-            aiosqlite.core.connect = guarded_aiosqlite_connect
+            aiosqlite.core.connect = guarded
 
     try:
         import psycopg2

@@ -11,6 +11,8 @@ use std::path::Path;
 use std::process::Command;
 
 use migdiff_alembic::config::PostWriteHook;
+// Hook names appear in messages as Alembic's show them: Python's repr.
+use migdiff_model::py_repr;
 
 use crate::error::CliError;
 
@@ -55,7 +57,7 @@ pub fn run(
     for hook in hooks {
         let name = &hook.name;
         if !quiet {
-            let _ = writeln!(out, "Running post write hook {} ...", py_quote(name));
+            let _ = writeln!(out, "Running post write hook {} ...", py_repr(name));
             let _ = out.flush();
         }
         let result = run_one(hook, path, python);
@@ -67,7 +69,7 @@ pub fn run(
             Ok(status) => {
                 eprintln!(
                     "warning: post write hook {} exited with status {status}; the revision was kept as written: {}",
-                    py_quote(name),
+                    py_repr(name),
                     path.display()
                 );
             }
@@ -82,17 +84,12 @@ pub fn run(
     Ok(())
 }
 
-/// Python's repr of a hook name, as Alembic's messages show it.
-fn py_quote(name: &str) -> String {
-    migdiff_model::py_repr(name)
-}
-
 fn required<'a>(hook: &'a PostWriteHook, key: &str) -> Result<&'a str, String> {
     hook.options.get(key).map(String::as_str).ok_or_else(|| {
         format!(
             "Key {}.{key} is required for post write hook {}",
             hook.name,
-            py_quote(&hook.name)
+            py_repr(&hook.name)
         )
     })
 }
@@ -103,7 +100,7 @@ fn run_one(hook: &PostWriteHook, path: &Path, python: &Path) -> Result<i32, Stri
         format!(
             "Key '{}.type' (or 'type' in toml) is required for post write hook {}",
             hook.name,
-            py_quote(&hook.name)
+            py_repr(&hook.name)
         )
     })?;
     let (mut cmd, what) = match kind.as_str() {
@@ -140,7 +137,7 @@ fn run_one(hook: &PostWriteHook, path: &Path, python: &Path) -> Result<i32, Stri
     let status = cmd.status().map_err(|e| {
         format!(
             "post write hook {} could not start {}: {e}",
-            py_quote(&hook.name),
+            py_repr(&hook.name),
             cmd.get_program().to_string_lossy()
         )
     })?;

@@ -7,8 +7,8 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-
 use std::time::Instant;
+
 use tokio::io::AsyncBufReadExt;
 
 use migdiff_alembic::config::AlembicConfig;

@@ -245,8 +245,7 @@ pub fn read_schema_spelled(
         })?;
         read_statements(&mut reader, &file.path, &raws)?;
     }
-    let spellings = reader.spellings.take();
-    reader.finish().map(|schema| (schema, spellings))
+    reader.finish()
 }
 
 /// A statement, classified and (when sqlparser reads it) parsed.
@@ -1487,7 +1486,7 @@ impl Reader {
         }
     }
 
-    fn finish(mut self) -> Result<m::Schema, DdlError> {
+    fn finish(mut self) -> Result<(m::Schema, BTreeMap<String, String>), DdlError> {
         let pg = self.dialect == Dialect::Postgresql;
         // Enum-typed columns, now that every type is known.
         let names: Vec<ObjectName> = self.schema.tables.keys().cloned().collect();
@@ -1509,8 +1508,17 @@ impl Reader {
                 let columns = table.column_types();
                 let columns: Vec<(&str, &DataType)> =
                     columns.iter().map(|(n, t)| (n.as_str(), t)).collect();
+                let spellings = self.spellings.get_mut();
                 table.map_expressions(|e| {
-                    migdiff_sqlexpr::strip_implicit_casts(e, &columns, Dialect::Postgresql)
+                    let stripped =
+                        migdiff_sqlexpr::strip_implicit_casts(e, &columns, Dialect::Postgresql);
+                    // The written form now belongs to the stripped one.
+                    if stripped != e
+                        && let Some(written) = spellings.get(e).cloned()
+                    {
+                        spellings.entry(stripped.clone()).or_insert(written);
+                    }
+                    stripped
                 });
             }
         }
@@ -1548,7 +1556,7 @@ impl Reader {
             table.canonicalize();
         }
         self.validate()?;
-        Ok(self.schema)
+        Ok((self.schema, self.spellings.into_inner()))
     }
 
     /// Every name a constraint or index uses must exist.
@@ -1728,6 +1736,8 @@ fn with_sequence_defaults(mut s: m::Sequence) -> m::Sequence {
 #[cfg(test)]
 mod tests {
     use super::stored_by_default;
+    use crate::SourceFile;
+    use migdiff_model::Dialect;
 
     #[test]
     fn generated_columns_without_a_mode_are_stored() {
@@ -1739,5 +1749,23 @@ mod tests {
         );
         let kept = "CREATE TABLE t (a int, b int generated always as (a + 1) stored, i int GENERATED ALWAYS AS IDENTITY, s text DEFAULT 'GENERATED ALWAYS AS (x)')";
         assert_eq!(stored_by_default(kept.into()), kept);
+    }
+
+    #[test]
+    fn the_written_form_follows_the_canonical_one_through_cast_removal() {
+        let (schema, spellings) = super::read_schema_spelled(
+            &[SourceFile {
+                path: "s.sql".into(),
+                text: "CREATE TABLE t (s varchar(5), CONSTRAINT ck CHECK (s::text = 'a'));".into(),
+            }],
+            Dialect::Postgresql,
+        )
+        .expect("reads");
+        let check = &schema.tables.values().next().expect("table").checks[0].expr;
+        assert_eq!(check, "s = 'a'");
+        assert_eq!(
+            spellings.get(check).map(String::as_str),
+            Some("s::TEXT = 'a'")
+        );
     }
 }
