@@ -614,3 +614,91 @@ fn every_dialects_index_options_are_rendered() {
         assert_eq!(body(&again), body(&text), "{dialect}");
     }
 }
+
+/// SQLite keeps `TIMESTAMP` as written (the model folds it with DATETIME):
+/// a downgrade re-creates a dropped column and a dropped table with the
+/// type they had, and the SQL output writes it so too.
+#[test]
+fn sqlite_timestamp_comes_back_as_timestamp() {
+    let db = SqliteDb::new();
+    let before = "CREATE TABLE t (id INTEGER NOT NULL, seen_at TIMESTAMP, made DATETIME, PRIMARY KEY (id));\n\
+                  CREATE TABLE log (id INTEGER NOT NULL, at TIMESTAMP NOT NULL, PRIMARY KEY (id));\n";
+    db.exec(before);
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(dir.join("before.sql"), before).unwrap();
+    std::fs::write(
+        dir.join("after.sql"),
+        "CREATE TABLE t (id INTEGER NOT NULL, made DATETIME, PRIMARY KEY (id));\n",
+    )
+    .unwrap();
+    let o = md(
+        dir,
+        &[
+            "--schema",
+            "after.sql",
+            "autogenerate",
+            "-m",
+            "drop",
+            "--rev-id",
+            "t1",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let text = std::fs::read_to_string(dir.join("migrations/versions/t1_drop.py")).unwrap();
+    assert!(
+        text.contains("sa.Column('seen_at', sa.TIMESTAMP(), nullable=True)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sa.Column('at', sa.TIMESTAMP(), nullable=False)"),
+        "{text}"
+    );
+    assert!(!text.contains("DATETIME()"), "{text}");
+    let o = alembic(dir, &["upgrade", "head"]);
+    assert_eq!(o.code, 0, "{}\n{text}", o.stderr);
+    let o = alembic(dir, &["downgrade", "base"]);
+    assert_eq!(o.code, 0, "{}\n{text}", o.stderr);
+    let live = db.schema();
+    for (table, column) in [("t", "seen_at"), ("log", "at")] {
+        let c = live
+            .tables
+            .values()
+            .find(|t| t.name.name == table)
+            .and_then(|t| t.column(column))
+            .unwrap();
+        assert_eq!(
+            c.type_as_written.as_deref(),
+            Some("TIMESTAMP"),
+            "{table}.{column}"
+        );
+    }
+    let o = md(
+        dir,
+        &[
+            "--schema",
+            "before.sql",
+            "--exclude-table",
+            "alembic_version",
+            "check",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    // migdiff's own SQL writes the type as the DDL does.
+    let empty = SqliteDb::new();
+    let o = md(
+        dir,
+        &[
+            "--url",
+            &empty.url,
+            "--schema",
+            "before.sql",
+            "diff",
+            "--format",
+            "sql",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("seen_at TIMESTAMP"), "{}", o.stdout);
+    assert!(o.stdout.contains("at TIMESTAMP NOT NULL"), "{}", o.stdout);
+}

@@ -163,7 +163,14 @@ impl Ctx<'_> {
             }
             return model.code.clone();
         }
-        let code = self.ty(&c.data_type, style);
+        let code = match c.type_as_written.as_deref().and_then(|written| {
+            self.opts
+                .dialect
+                .python_type_as_written(written, &c.data_type, style)
+        }) {
+            Some(p) => p.code,
+            None => self.ty(&c.data_type, style),
+        };
         match &c.collation {
             Some(coll) if c.data_type.is_textual() => with_collation(&code, coll),
             _ => code,
@@ -642,7 +649,7 @@ impl Ctx<'_> {
                 if let Some(c) = col {
                     args.push(Some(format!(
                         "existing_type={}",
-                        self.ty(&c.data_type, old)
+                        self.column_type(&c, Some(table), old)
                     )));
                     args.push(Some(format!("existing_nullable={}", py_bool(c.nullable))));
                 }

@@ -1,7 +1,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use migdiff_model::{self as m, DataType, Dialect, ObjectName};
-use migdiff_sqlexpr::{normalize_default_parsed, normalize_parsed, parse_type_text, sql_dialect};
+use migdiff_sqlexpr::{
+    normalize_default_parsed, normalize_parsed, parse_type_text, sql_dialect, type_as_written,
+};
 use sqlparser::ast::{
     self as ast, AlterColumnOperation, AlterTableOperation, ColumnOption, CommentObject, Expr,
     GeneratedAs, GeneratedExpressionMode, Ident, OrderBySort, ReferentialAction, SchemaName,
@@ -927,14 +929,24 @@ impl Reader {
         Ok(())
     }
 
-    fn map_type(&self, t: &ast::DataType) -> (DataType, bool) {
+    /// A column of type `t`: a PostgreSQL serial is an integer column that
+    /// owns its sequence (and is NOT NULL); the type's text is kept where
+    /// the database keeps it.
+    fn new_column(&self, name: String, t: &ast::DataType) -> m::Column {
         let text = t.to_string();
         let lower = text.to_lowercase();
         let serial = matches!(
             lower.as_str(),
             "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
         ) && self.dialect == Dialect::Postgresql;
-        (parse_type_text(&text, self.dialect), serial)
+        let data_type = parse_type_text(&text, self.dialect);
+        let mut column = m::Column::new(name, data_type);
+        column.type_as_written = type_as_written(&text, &column.data_type, self.dialect);
+        column.serial = serial;
+        if serial {
+            column.nullable = false;
+        }
+        column
     }
 
     fn create_table(
@@ -973,12 +985,7 @@ impl Reader {
                     cd.name
                 )));
             }
-            let (data_type, serial) = self.map_type(&cd.data_type);
-            let mut column = m::Column::new(col_name.clone(), data_type);
-            column.serial = serial;
-            if serial {
-                column.nullable = false;
-            }
+            let mut column = self.new_column(col_name.clone(), &cd.data_type);
             for opt in &cd.options {
                 self.column_option(&mut column, &mut constraints, &cd.name, opt, origin)?;
             }
@@ -1394,9 +1401,8 @@ impl Reader {
                 }
                 AlterTableOperation::AddColumn { column_def, .. } => {
                     let mut constraints = Vec::new();
-                    let (data_type, serial) = self.map_type(&column_def.data_type);
-                    let mut column = m::Column::new(self.ident(&column_def.name), data_type);
-                    column.serial = serial;
+                    let mut column =
+                        self.new_column(self.ident(&column_def.name), &column_def.data_type);
                     for opt in &column_def.options {
                         self.column_option(
                             &mut column,

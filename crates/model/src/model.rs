@@ -193,6 +193,12 @@ pub struct Column {
     pub generated: Option<Generated>,
     pub collation: Option<String>,
     pub comment: Option<String>,
+    /// The type as the table's DDL writes it, where the database keeps
+    /// that text and `data_type` folds it with a synonym: SQLite stores
+    /// `TIMESTAMP` and `DATETIME` as written, both `DataType::Timestamp`.
+    /// Never compared (the synonyms behave the same); renderers spell the
+    /// type with it so a re-created column gets its old declaration back.
+    pub type_as_written: Option<String>,
 }
 
 impl Column {
@@ -207,6 +213,7 @@ impl Column {
             generated: None,
             collation: None,
             comment: None,
+            type_as_written: None,
         }
     }
 }

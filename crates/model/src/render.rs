@@ -33,6 +33,17 @@ pub trait DialectRender {
     fn dialect(&self) -> Dialect;
     /// The SQLAlchemy type expression for a column type.
     fn python_type(&self, data_type: &DataType, style: TypeStyle, schema: &Schema) -> PythonType;
+    /// The SQLAlchemy type for a column whose type the database keeps as
+    /// written (`Column::type_as_written`), where that spelling names
+    /// another SQLAlchemy type than `data_type` alone would.
+    fn python_type_as_written(
+        &self,
+        _written: &str,
+        _data_type: &DataType,
+        _style: TypeStyle,
+    ) -> Option<PythonType> {
+        None
+    }
     /// SQL statements for `ops`, applied in order to `current`.
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String>;
     /// A canonical default expression as it is written after `DEFAULT`.

@@ -138,6 +138,10 @@ struct ColumnDoc {
     collation: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
+    /// The type as the table's DDL writes it, where it differs from `type`'s
+    /// spelling and the database keeps it (SQLite's `TIMESTAMP`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    type_as_written: Option<String>,
     /// The type as the SQLAlchemy model spells it, and the import it needs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     model_type: Option<String>,
@@ -374,6 +378,7 @@ pub fn to_toml_with_hints(
                         }),
                         collation: c.collation.clone(),
                         comment: c.comment.clone(),
+                        type_as_written: c.type_as_written.clone(),
                     }
                 })
                 .collect(),
@@ -462,6 +467,15 @@ pub fn to_toml_with_hints(
             .insert(n.name.clone(), table);
     }
     Ok(toml::to_string(&doc)?)
+}
+
+/// A type name as DDL writes one (`TIMESTAMP`, `NUMERIC(10, 2)`): it is
+/// written into DDL as is, so nothing else may pass.
+fn is_plain_type_text(text: &str) -> bool {
+    !text.trim().is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | ','))
 }
 
 fn parse_type(table: &str, text: &str) -> Result<DataType, SnapshotError> {
@@ -566,6 +580,17 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
                         },
                     );
                 }
+                if let Some(written) = &c.type_as_written
+                    && !is_plain_type_text(written)
+                {
+                    return Err(SnapshotError::Invalid {
+                        table: label,
+                        message: format!(
+                            "column {}: type_as_written {written:?} is not a type name (letters, digits, spaces, `_`, and numbers in parentheses)",
+                            c.name
+                        ),
+                    });
+                }
                 table.columns.push(Column {
                     data_type: parse_type(&label, &c.data_type)?,
                     name: c.name,
@@ -587,6 +612,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
                     }),
                     collation: c.collation,
                     comment: c.comment,
+                    type_as_written: c.type_as_written,
                 });
             }
             for f in t.foreign_keys {

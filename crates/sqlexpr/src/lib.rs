@@ -23,7 +23,7 @@ mod keywords;
 mod types;
 
 pub use keywords::pg_needs_quotes;
-pub use types::{parse_type_text, type_sql};
+pub use types::{parse_type_text, type_as_written, type_sql};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot read SQL expression `{text}`: {message}")]

@@ -118,6 +118,24 @@ pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
     }
 }
 
+/// The type's text as written, when `dialect` keeps that text and it is not
+/// how `data_type` is spelled back: SQLite stores a column's declared type
+/// verbatim, so `TIMESTAMP` stays `TIMESTAMP` though the model folds it with
+/// `DATETIME`. PostgreSQL keeps no spelling (`format_type` is canonical).
+pub fn type_as_written(text: &str, data_type: &DataType, dialect: Dialect) -> Option<String> {
+    if dialect != Dialect::Sqlite {
+        return None;
+    }
+    let squash = |t: &str| {
+        t.chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase()
+    };
+    let text = text.trim();
+    (squash(text) != squash(&type_sql(data_type, dialect))).then(|| text.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +174,21 @@ mod tests {
         );
         assert_eq!(pg("FLOAT"), DataType::Double);
         assert_eq!(pg("inet"), DataType::Other("inet".into()));
+    }
+
+    #[test]
+    fn sqlite_keeps_a_synonym_as_written() {
+        let written = |s| {
+            let t = parse_type_text(s, Dialect::Sqlite);
+            type_as_written(s, &t, Dialect::Sqlite)
+        };
+        assert_eq!(written("TIMESTAMP"), Some("TIMESTAMP".into()));
+        assert_eq!(written("DATETIME"), None);
+        assert_eq!(written("VARCHAR(20)"), None);
+        assert_eq!(written("NUMERIC(10, 2)"), None);
+        assert_eq!(written("INT"), Some("INT".into()));
+        let t = parse_type_text("TIMESTAMP", Dialect::Postgresql);
+        assert_eq!(type_as_written("TIMESTAMP", &t, Dialect::Postgresql), None);
     }
 }
 

@@ -24,6 +24,14 @@ impl DialectRender for Sqlite {
     fn python_type(&self, data_type: &DataType, style: TypeStyle, schema: &Schema) -> PythonType {
         python::python_type(data_type, style, schema)
     }
+    fn python_type_as_written(
+        &self,
+        written: &str,
+        data_type: &DataType,
+        _style: TypeStyle,
+    ) -> Option<PythonType> {
+        python::python_type_as_written(written, data_type)
+    }
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String> {
         render::render_sql(ops, current)
     }

@@ -47,3 +47,31 @@ pub fn python_type(t: &DataType, style: TypeStyle, _schema: &Schema) -> PythonTy
         DataType::Other(_) => PythonType::sa("sa.NullType()"),
     }
 }
+
+/// SQLite keeps a column's declared type as written, and SQLAlchemy reflects
+/// some synonyms as their own types (`TIMESTAMP` as `sa.TIMESTAMP()`, not
+/// the `sa.DATETIME()` of `DataType::Timestamp`): a re-created column must
+/// get the type it had, and a declared one the type its DDL names.
+pub fn python_type_as_written(written: &str, data_type: &DataType) -> Option<PythonType> {
+    let base = written
+        .split('(')
+        .next()
+        .unwrap_or(written)
+        .trim()
+        .to_ascii_uppercase();
+    let code = match (base.as_str(), data_type) {
+        ("TIMESTAMP", DataType::Timestamp { .. }) => "sa.TIMESTAMP()".to_string(),
+        ("DECIMAL", DataType::Numeric { precision, scale }) => format!(
+            "sa.DECIMAL({})",
+            args(&[("precision", *precision), ("scale", *scale)])
+        ),
+        ("NVARCHAR", DataType::Varchar { length }) => {
+            format!("sa.NVARCHAR({})", args(&[("length", *length)]))
+        }
+        ("NCHAR", DataType::Char { length }) => {
+            format!("sa.NCHAR({})", args(&[("length", *length)]))
+        }
+        _ => return None,
+    };
+    Some(PythonType::sa(code))
+}

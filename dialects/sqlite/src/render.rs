@@ -23,7 +23,11 @@ fn named(name: &Option<String>) -> String {
 }
 
 fn column_sql(c: &Column, inline_pk: bool) -> String {
-    let mut s = format!("{} {}", ident(&c.name), type_sql(&c.data_type, D));
+    let ty = match &c.type_as_written {
+        Some(written) => written.clone(),
+        None => type_sql(&c.data_type, D),
+    };
+    let mut s = format!("{} {ty}", ident(&c.name));
     if inline_pk {
         s.push_str(" PRIMARY KEY AUTOINCREMENT");
     }
