@@ -318,7 +318,7 @@ def bench_sqlite(n, runs, migdiff, venv, alembic_max):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tables", type=int, nargs="+", default=[1000, 5000, 10000])
-    ap.add_argument("--sqlite-tables", type=int, nargs="+", default=[1000])
+    ap.add_argument("--sqlite-tables", type=int, nargs="*", default=[1000])
     ap.add_argument("--heavy-tables", type=int, nargs="*", default=[100],
                     help="table counts for the heavy-import case (models importing an application)")
     ap.add_argument("--heavy-modules", type=int, default=300,

@@ -64,6 +64,55 @@ fn providers_create_and_clean_up() {
     assert!(sb.url().starts_with("sqlite:///"));
 }
 
+/// A private cluster whose migdiff was killed (SIGKILL: no cleanup ran) is
+/// stopped and removed by the next run's sweep; a live owner's is kept.
+#[test]
+fn a_dead_runs_private_cluster_is_swept() {
+    let cluster_dir = |sb: &migdiff_sandbox::Sandbox| match sb {
+        migdiff_sandbox::Sandbox::Cluster { dir, .. } => dir.path().to_path_buf(),
+        _ => panic!("not a cluster"),
+    };
+    let alive = block_on(migdiff_sandbox::private_cluster()).unwrap();
+    let orphan = block_on(migdiff_sandbox::private_cluster()).unwrap();
+    let orphan_dir = cluster_dir(&orphan);
+    let orphan_url = orphan.url().replacen("postgres://", "postgresql://", 1);
+    // The owner is a process that has exited, and nothing cleans up after it.
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = gone.id();
+    gone.wait().unwrap();
+    std::fs::write(orphan_dir.join("owner.pid"), dead_pid.to_string()).unwrap();
+    std::mem::forget(orphan);
+
+    let removed = migdiff_sandbox::sweep_clusters(&std::env::temp_dir());
+    assert!(removed >= 1, "removed {removed}");
+    assert!(
+        !orphan_dir.exists(),
+        "the dead run's cluster folder is removed"
+    );
+    let ps = std::process::Command::new("ps")
+        .arg("aux")
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&ps.stdout).contains(&orphan_dir.to_string_lossy().to_string()),
+        "its server is stopped"
+    );
+    let probe = std::process::Command::new("psql")
+        .args([orphan_url.as_str(), "-Atc", "select 1"])
+        .output()
+        .unwrap();
+    assert!(!probe.status.success(), "its port no longer answers");
+    // This process owns the other one: it is still there and answers.
+    let alive_dir = cluster_dir(&alive);
+    assert!(alive_dir.exists());
+    exec_pg(
+        &alive.url().replacen("postgres://", "postgresql://", 1),
+        "select 1",
+    );
+    drop(alive);
+    assert!(!alive_dir.exists());
+}
+
 /// `--sandbox docker` on a machine without a Docker daemon (DOCKER_HOST
 /// points at a socket that does not exist): exit 2 and what to do, whether
 /// or not the binary has the `docker` feature.
@@ -473,4 +522,72 @@ fn sigterm_removes_the_throwaway_database() {
         "select count(*) from pg_database where datname = '{sandbox}'"
     ));
     assert_eq!(left, "0", "{sandbox} was left behind");
+}
+
+/// SIGTERM while a private cluster replays the migrations: the cluster's
+/// server is stopped and its folder removed, exit 143.
+#[test]
+fn sigterm_stops_the_private_cluster() {
+    let db = PgDb::new();
+    let p = project(&db.url);
+    let dir = p.path();
+    std::fs::write(
+        dir.join("migrations/versions/s1_slow.py"),
+        "from alembic import op\nrevision = 's1'\ndown_revision = None\nbranch_labels = None\ndepends_on = None\n\ndef upgrade():\n    op.execute(\"select pg_sleep(60)\")\n\ndef downgrade():\n    pass\n",
+    )
+    .unwrap();
+    let mut c = migdiff(dir);
+    c.env("PATH", path_with_venv())
+        .args([
+            "--schema",
+            "v1.sql",
+            "--sandbox",
+            "cluster",
+            "check",
+            "--replay",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let processes = || {
+        let o = std::process::Command::new("ps")
+            .args(["-eo", "args"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    // The cluster's folder, from its server's command line, once the
+    // migration's statement runs there.
+    let mut cluster = None;
+    for _ in 0..300 {
+        let ps = processes();
+        // A cluster's backend has no cluster name in its title, unlike the
+        // system server's (`postgres: 15/main: ...`).
+        let sleeping = ps
+            .lines()
+            .any(|l| l.starts_with("postgres: postgres postgres") && l.contains("SELECT"));
+        cluster = ps
+            .split_whitespace()
+            .find(|w| w.contains("migdiff-cluster-") && w.ends_with("/data"))
+            .map(|w| w.trim_end_matches("/data").to_string());
+        if cluster.is_some() && sleeping {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let cluster = cluster.expect("no private cluster seen");
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143));
+    assert!(
+        !std::path::Path::new(&cluster).exists(),
+        "{cluster} was left behind"
+    );
+    assert!(
+        !processes().contains(&cluster),
+        "the cluster's server still runs"
+    );
 }

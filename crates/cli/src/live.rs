@@ -24,6 +24,7 @@ pub struct VersionTable {
     pub name: String,
 }
 
+/// A PostgreSQL server that refused or failed the connection.
 fn connect_error(url: &DbUrl, e: impl std::fmt::Display) -> CliError {
     CliError::usage(format!(
         "cannot connect to {}: {e}. Check that the server is running, and the URL, user and password (from --url, MIGDIFF_DATABASE_URL, DATABASE_URL, migdiff.toml or alembic.ini).",
@@ -137,7 +138,12 @@ pub async fn load(
                 .disable_statement_logging()
                 .connect()
                 .await
-                .map_err(|e| connect_error(url, e))?;
+                .map_err(|e| {
+                    CliError::usage(format!(
+                        "cannot open the SQLite database {}: {e}. Check that the file is a SQLite database and readable by this user.",
+                        path.display()
+                    ))
+                })?;
             let connect_time = started.elapsed();
             let t = Instant::now();
             let (schema, queries) = migdiff_sqlite::introspect(&mut conn, &version.name).await?;

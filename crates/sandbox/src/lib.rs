@@ -4,7 +4,9 @@
 //! `initdb`/`pg_ctl`; a SQLite file in a temporary folder. A sandbox is
 //! cleaned up when dropped (success, error, or Ctrl-C through the caller's
 //! signal handler), stale `migdiff_tmp_*` databases older than an hour are
-//! swept, and a provider never hands out the live URL's own database.
+//! swept, private clusters whose migdiff process died (SIGKILL, a crash)
+//! are stopped and removed by the next run that starts one, and a provider
+//! never hands out the live URL's own database.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -298,15 +300,94 @@ fn free_port() -> Result<u16, SandboxError> {
     Ok(l.local_addr()?.port())
 }
 
+/// A private cluster lives in a temporary folder with this prefix, which
+/// holds [`CLUSTER_OWNER`]: the pid of the migdiff process that started it.
+const CLUSTER_PREFIX: &str = "migdiff-cluster-";
+const CLUSTER_OWNER: &str = "owner.pid";
+
+fn process_alive(pid: u32) -> bool {
+    if Path::new("/proc/self").exists() {
+        return Path::new(&format!("/proc/{pid}")).exists();
+    }
+    Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_or(true, |s| s.success())
+}
+
+/// Stops and removes the private clusters under `parent` (the system's
+/// temporary folder in use) whose owning process is gone: the cleanup a
+/// killed run could not do. A folder without an owner file is left alone
+/// for an hour (a run may be between creating it and writing the file).
+/// Returns how many were removed.
+pub fn sweep_clusters(parent: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let is_cluster = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(CLUSTER_PREFIX));
+        if !is_cluster || !dir.is_dir() {
+            continue;
+        }
+        let owner = std::fs::read_to_string(dir.join(CLUSTER_OWNER))
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok());
+        let dead = match owner {
+            Some(pid) => !process_alive(pid),
+            None => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 3600),
+        };
+        if !dead {
+            continue;
+        }
+        let data = dir.join("data");
+        if data.join("postmaster.pid").exists()
+            && let Some(pg_ctl) = find_binary("pg_ctl")
+        {
+            let as_user = is_root().then_some("postgres");
+            let _ = run_as(
+                as_user,
+                &pg_ctl,
+                &[
+                    "-D",
+                    &data.to_string_lossy(),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
+            )
+            .output();
+        }
+        if std::fs::remove_dir_all(&dir).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// A private cluster from the local PostgreSQL binaries, on a random port
 /// of 127.0.0.1; as root it runs as the `postgres` user.
 pub async fn private_cluster() -> Result<Sandbox, SandboxError> {
     let (Some(initdb), Some(pg_ctl)) = (find_binary("initdb"), find_binary("pg_ctl")) else {
         return Err(SandboxError::NoBinaries);
     };
-    let dir = tempfile::Builder::new()
-        .prefix("migdiff-cluster-")
-        .tempdir()?;
+    sweep_clusters(&std::env::temp_dir());
+    let dir = tempfile::Builder::new().prefix(CLUSTER_PREFIX).tempdir()?;
+    std::fs::write(
+        dir.path().join(CLUSTER_OWNER),
+        std::process::id().to_string(),
+    )?;
     let as_user = is_root().then(|| "postgres".to_string());
     if let Some(u) = &as_user {
         let _ = Command::new("chown")
