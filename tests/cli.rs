@@ -797,3 +797,121 @@ fn snapshots_are_validated() {
         assert!(o.stderr.contains(says), "{extra}: {}", o.stderr);
     }
 }
+
+/// Messages say what the user can act on: PostgreSQL's words without the
+/// server's source line, no server advice for a SQLite file, the place of
+/// the real cause (an index at its CREATE INDEX, bad bytes at their line
+/// and column, an open dollar quote where it opens), no 200 KB echo.
+#[test]
+fn messages_point_at_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ok.sql"), "CREATE TABLE t (id int);\n").unwrap();
+    // PostgreSQL's own message, without "at line 948".
+    let pg = PgDb::new();
+    let missing_db = format!("{}_missing", pg.url);
+    let o = cmd(d, &["--url", &missing_db, "--schema", "ok.sql", "check"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("does not exist"), "{}", o.stderr);
+    assert!(!o.stderr.contains(" at line "), "{}", o.stderr);
+    // A SQLite file that is not a database: no talk of servers.
+    std::fs::write(
+        d.join("junk.db"),
+        "this is not a database, it is text ".repeat(200),
+    )
+    .unwrap();
+    let junk = format!("sqlite:///{}", d.join("junk.db").display());
+    let o = cmd(d, &["--url", &junk, "--schema", "ok.sql", "check"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(!o.stderr.contains("password"), "{}", o.stderr);
+    let db = SqliteDb::new();
+    let located = |script: &[u8], at: &str, says: &str| {
+        std::fs::write(d.join("s.sql"), script).unwrap();
+        let o = cmd(d, &["--url", &db.url, "--schema", "s.sql", "check"]);
+        assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+        assert!(
+            o.stderr.contains(at) && o.stderr.contains(says),
+            "{at}: {}",
+            o.stderr
+        );
+        o.stderr
+    };
+    located(
+        b"CREATE TABLE t (id int);\n\nCREATE INDEX ix ON t (nope);\n",
+        "s.sql:3",
+        "index ix on table main.t names column nope",
+    );
+    located(
+        b"CREATE TABLE t (id int);\nCREATE TABLE u (name text DEFAULT 'caf\xe9');\n",
+        "s.sql:2:39",
+        "not UTF-8",
+    );
+    let pg_dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        pg_dir.path().join("s.sql"),
+        "CREATE TABLE t (id int);\nCREATE TABLE u (a text DEFAULT $$x);\n\nCREATE TABLE v (b int);\n",
+    )
+    .unwrap();
+    let o = cmd(
+        pg_dir.path(),
+        &["--url", &pg.url, "--schema", "s.sql", "check"],
+    );
+    assert!(
+        o.code == 2 && o.stderr.contains("s.sql:2:32"),
+        "{}",
+        o.stderr
+    );
+    // One generated line of 200 KB with a mistake: the message stays short.
+    let long = format!(
+        "CREATE TABLE t (id int, PRIMRAY KEY (id)); {}\n",
+        "CREATE TABLE x (a int); ".repeat(8000)
+    );
+    let stderr = located(long.as_bytes(), "s.sql:1", "misspelled constraint");
+    assert!(stderr.len() < 2000, "{} bytes of message", stderr.len());
+}
+
+/// libpq's URL forms: a Unix socket (`host=/var/run/postgresql`, empty
+/// host) and no user (the operating-system user, as libpq does), and TLS
+/// (`sslmode=require`).
+#[test]
+fn socket_tls_and_userless_urls_connect() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ok.sql"), "CREATE TABLE t (id int);\n").unwrap();
+    let pg = PgDb::new();
+    let (base, db) = pg.url.rsplit_once('/').unwrap();
+    let port = base.rsplit(':').next().unwrap();
+    let socket_dir = ["/var/run/postgresql", "/run/postgresql", "/tmp"]
+        .into_iter()
+        .find(|s| {
+            std::path::Path::new(s)
+                .join(format!(".s.PGSQL.{port}"))
+                .exists()
+        })
+        .expect("the test server listens on a Unix socket");
+    let user = base.split("://").nth(1).unwrap().split('@').next().unwrap();
+    for url in [
+        format!("postgresql://{user}@/{db}?host={socket_dir}&port={port}"),
+        format!("postgresql+psycopg://{user}@:{port}/{db}?host={socket_dir}"),
+        format!("{}?sslmode=require", pg.url),
+    ] {
+        let o = cmd(d, &["--url", &url, "--schema", "ok.sql", "check"]);
+        assert_eq!(o.code, 1, "{url}: {}{}", o.stdout, o.stderr);
+        assert!(
+            o.stdout.contains("add table public.t"),
+            "{url}: {}",
+            o.stdout
+        );
+    }
+    // No user in the URL: $PGUSER, else the operating-system user.
+    let mut c = migdiff(d);
+    c.env("PGUSER", user).env_remove("USER").args([
+        "--url",
+        &format!("postgresql://{}/{db}", base.split('@').nth(1).unwrap()),
+        "--schema",
+        "ok.sql",
+        "check",
+    ]);
+    let o = run(c);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+}

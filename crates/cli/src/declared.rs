@@ -112,8 +112,7 @@ fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Declared, C
         return Ok(spelled(read_schema_spelled(&sources, dialect)?, dialect));
     }
     if path.extension().is_some_and(|x| x == "toml") {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+        let text = read_text(&path, source)?;
         let (snap_dialect, schema, hints) = snapshot::from_toml_with_hints(&text)
             .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
         if snap_dialect != dialect {
@@ -130,14 +129,31 @@ fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Declared, C
     Ok(spelled(read_schema_spelled(&[src], dialect)?, dialect))
 }
 
-fn read_source(path: &Path, shown: &str) -> Result<SourceFile, CliError> {
-    let text = std::fs::read_to_string(path)
+/// A file's text; bytes that are not UTF-8 are reported where they are
+/// (the file named as the user named it: `shown`).
+fn read_text(path: &Path, shown: &str) -> Result<String, CliError> {
+    let bytes = std::fs::read(path)
         .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        // Columns count characters, as an editor shows them.
+        let column = String::from_utf8_lossy(&good[line_start..]).chars().count() + 1;
+        CliError::usage(format!(
+            "{shown}:{line}:{column}: the file is not UTF-8 (byte 0x{:02x}); save it as UTF-8",
+            e.as_bytes()[good.len()]
+        ))
+    })
+}
+
+fn read_source(path: &Path, shown: &str) -> Result<SourceFile, CliError> {
     let display = if path.ends_with(shown) {
         shown.to_string()
     } else {
         path.display().to_string()
     };
+    let text = read_text(path, &display)?;
     Ok(SourceFile {
         path: display,
         text,

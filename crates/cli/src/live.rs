@@ -24,11 +24,20 @@ pub struct VersionTable {
     pub name: String,
 }
 
-/// A PostgreSQL server that refused or failed the connection.
-fn connect_error(url: &DbUrl, e: impl std::fmt::Display) -> CliError {
+fn pg_error(url: &DbUrl, e: &sqlx::Error) -> CliError {
     CliError::usage(format!(
-        "cannot connect to {}: {e}. Check that the server is running, and the URL, user and password (from --url, MIGDIFF_DATABASE_URL, DATABASE_URL, migdiff.toml or alembic.ini).",
-        url.display()
+        "{}: {}",
+        url.display(),
+        migdiff_postgres::server_error(e)
+    ))
+}
+
+/// A PostgreSQL server that refused or failed the connection.
+fn connect_error(url: &DbUrl, e: &sqlx::Error) -> CliError {
+    CliError::usage(format!(
+        "cannot connect to {}: {}. Check that the server is running, and the URL, user and password (from --url, MIGDIFF_DATABASE_URL, DATABASE_URL, migdiff.toml or alembic.ini).",
+        url.display(),
+        migdiff_postgres::server_error(e)
     ))
 }
 
@@ -65,7 +74,7 @@ pub async fn load(
                     ))
                 })?
                 .map_err(|e| match e {
-                    migdiff_postgres::PgError::Connect { source, .. } => connect_error(url, source),
+                    migdiff_postgres::PgError::Connect { source, .. } => connect_error(url, &source),
                     other => CliError::usage(other.to_string()),
                 })?;
             let connect_time = started.elapsed();
@@ -102,14 +111,14 @@ pub async fn load(
                     .bind(&qualified)
                     .fetch_one(&mut conn)
                     .await
-                    .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;
+                    .map_err(|e| pg_error(url, &e))?;
             let versions = if exists {
                 let sql = format!("select version_num from {qualified}");
                 Some(
                     sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                         .fetch_all(&mut conn)
                         .await
-                        .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?,
+                        .map_err(|e| pg_error(url, &e))?,
                 )
             } else {
                 None

@@ -171,7 +171,12 @@ async fn settle_in(
         .disable_statement_logging()
         .connect()
         .await
-        .map_err(|e| CliError::usage(format!("cannot connect to the scratch database: {e}")))?;
+        .map_err(|e| {
+            CliError::usage(format!(
+                "cannot connect to the scratch database: {}",
+                migdiff_postgres::server_error(&e)
+            ))
+        })?;
     let mut ddl: Vec<String> = Vec::new();
     for s in &declared.schemas {
         ddl.push(format!(
@@ -216,7 +221,8 @@ async fn settle_in(
             .await
             .map_err(|e| {
                 CliError::usage(format!(
-                    "the declared schema does not load into a scratch database: {e}\n    {}",
+                    "the declared schema does not load into a scratch database: {}\n    {}",
+                    migdiff_postgres::server_error(&e),
                     statement.lines().next().unwrap_or("")
                 ))
             })?;

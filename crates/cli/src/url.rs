@@ -70,6 +70,73 @@ pub fn mask(url: &str) -> String {
 /// in migdiff.toml changes it).
 pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// libpq's Unix-socket forms, `postgresql://user@/db?host=/var/run/postgresql`
+/// and `postgresql:///db`, have an empty host, which a URL parser refuses:
+/// the host becomes `localhost` with the socket folder as `host=` (the one
+/// the URL names, else the first of libpq's usual folders that holds the
+/// port's socket; without one, TCP to localhost, as libpq falls back).
+fn with_socket_host(url: &str) -> String {
+    let Some(after) = url.find("://").map(|i| i + 3) else {
+        return url.to_string();
+    };
+    let authority_end = url[after..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| after + i);
+    let authority = &url[after..authority_end];
+    let host_start = authority.rfind('@').map_or(0, |i| i + 1);
+    let host_and_port = &authority[host_start..];
+    if !host_and_port.is_empty() && !host_and_port.starts_with(':') {
+        return url.to_string();
+    }
+    let port = host_and_port.strip_prefix(':').unwrap_or("5432");
+    let query = url.find('?').map(|i| &url[i + 1..]).unwrap_or("");
+    let names_socket = query
+        .split('&')
+        .any(|kv| kv.starts_with("host=") && kv[5..].starts_with(['/', '%']));
+    let mut out = format!(
+        "{}localhost{}",
+        &url[..after + host_start],
+        &url[after + host_start..]
+    );
+    if !names_socket
+        && let Some(dir) = ["/var/run/postgresql", "/run/postgresql", "/tmp"]
+            .into_iter()
+            .find(|d| Path::new(d).join(format!(".s.PGSQL.{port}")).exists())
+    {
+        out.push(if query.is_empty() && !url.contains('?') {
+            '?'
+        } else {
+            '&'
+        });
+        out.push_str("host=");
+        out.push_str(dir);
+    }
+    out
+}
+
+/// Whether the URL's authority names a user (`user@host`).
+fn names_user(url: &str) -> bool {
+    let after = url.find("://").map_or(0, |i| i + 3);
+    let authority = url[after..].split(['/', '?']).next().unwrap_or("");
+    authority.contains('@') && !authority.starts_with('@')
+}
+
+/// The operating-system user, whom libpq connects as when the URL and
+/// `$PGUSER` name nobody (sqlx would say "anonymous" where `$USER` is
+/// unset, as in containers and CI jobs).
+fn os_user() -> Option<String> {
+    for var in ["USER", "LOGNAME"] {
+        if let Ok(u) = std::env::var(var)
+            && !u.is_empty()
+        {
+            return Some(u);
+        }
+    }
+    let out = std::process::Command::new("id").arg("-un").output().ok()?;
+    let name = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !name.is_empty()).then_some(name)
+}
+
 /// Parses `url` (relative SQLite paths against `base`).
 pub fn parse(url: &str, base: &Path) -> Result<DbUrl, CliError> {
     let display = mask(url);
@@ -90,10 +157,15 @@ pub fn parse(url: &str, base: &Path) -> Result<DbUrl, CliError> {
         .to_ascii_lowercase();
     match dialect.as_str() {
         "postgresql" | "postgres" | "pgsql" => {
-            let rest = &url[scheme_end..];
-            let normalized = format!("postgres{rest}");
-            let options =
+            let normalized = with_socket_host(&format!("postgres{}", &url[scheme_end..]));
+            let mut options =
                 PgConnectOptions::from_str(&normalized).map_err(|e| bad(&e.to_string()))?;
+            if !names_user(&normalized)
+                && std::env::var("PGUSER").is_err()
+                && let Some(user) = os_user()
+            {
+                options = options.username(&user);
+            }
             Ok(DbUrl::Postgres {
                 options: Box::new(options),
                 display,
@@ -137,6 +209,30 @@ mod tests {
         );
         assert_eq!(mask("postgresql://u@h/db"), "postgresql://u@h/db");
         assert_eq!(mask("sqlite:///x.db"), "sqlite:///x.db");
+    }
+
+    #[test]
+    fn unix_socket_urls() {
+        let base = Path::new("/base");
+        for url in [
+            "postgresql://u@/db?host=/var/run/postgresql",
+            "postgresql+psycopg://u@/db?host=/var/run/postgresql",
+            "postgresql://u@:5433/db?host=/tmp",
+        ] {
+            match parse(url, base).unwrap() {
+                DbUrl::Postgres { options, .. } => {
+                    assert_eq!(options.get_database(), Some("db"), "{url}");
+                    assert_eq!(options.get_username(), "u", "{url}");
+                    assert!(options.get_socket().is_some(), "{url}");
+                }
+                _ => panic!("{url}"),
+            }
+        }
+        assert_eq!(
+            with_socket_host("postgresql://u@h:5/db?host=/x"),
+            "postgresql://u@h:5/db?host=/x"
+        );
+        assert!(with_socket_host("postgresql:///db").starts_with("postgresql://localhost/db"));
     }
 
     #[test]

@@ -187,6 +187,9 @@ struct Reader {
     table_origins: BTreeMap<ObjectName, Origin>,
     /// Index names per schema (PostgreSQL) or database (SQLite): unique.
     index_names: BTreeSet<(String, String)>,
+    /// Where each CREATE INDEX is, by table and index name: a mistake in
+    /// an index is reported there, not at its table.
+    index_origins: BTreeMap<(ObjectName, String), Origin>,
     /// Expressions as the DDL writes them, by their canonical form.
     spellings: std::cell::RefCell<BTreeMap<String, String>>,
 }
@@ -227,6 +230,7 @@ pub fn read_schema_spelled(
         used_names: BTreeMap::new(),
         table_origins: BTreeMap::new(),
         index_names: BTreeSet::new(),
+        index_origins: BTreeMap::new(),
         spellings: Default::default(),
     };
     for file in files {
@@ -242,7 +246,7 @@ pub fn read_schema_spelled(
                 .text
                 .lines()
                 .nth(open.line - 1)
-                .map(|l| l.chars().take(120).collect())
+                .map(shorten)
                 .unwrap_or_default(),
         })?;
         read_statements(&mut reader, &file.path, &raws)?;
@@ -351,8 +355,20 @@ fn read_statements(reader: &mut Reader, path: &str, raws: &[RawStatement]) -> Re
     })
 }
 
+/// A statement's first line as an error message quotes it: at most
+/// [`QUOTED_CHARS`] characters (a generated file's one 200 KB line must not
+/// fill the terminal).
 fn first_line(text: &str) -> String {
-    text.trim().lines().next().unwrap_or("").trim().to_string()
+    shorten(text.trim().lines().next().unwrap_or("").trim())
+}
+
+const QUOTED_CHARS: usize = 160;
+
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
 }
 
 /// Maps sqlparser's `Line: L, Column: C` inside a statement to the file.
@@ -379,8 +395,8 @@ fn locate(message: &str, raw: &RawStatement) -> (usize, usize) {
 fn clean_message(message: &str) -> String {
     let m = message.trim_start_matches("sql parser error: ");
     match m.rfind(" at Line:") {
-        Some(at) => m[..at].to_string(),
-        None => m.to_string(),
+        Some(at) => shorten(&m[..at]),
+        None => shorten(m),
     }
 }
 
@@ -1321,6 +1337,8 @@ impl Reader {
                 table_name.schema
             )));
         }
+        self.index_origins
+            .insert((table_name.clone(), name.clone()), origin.clone());
         let index = m::Index {
             name,
             unique: ci.unique,
@@ -1617,7 +1635,14 @@ impl Reader {
                     if let m::IndexTarget::Column(c) = &k.target
                         && !has(c)
                     {
-                        return Err(missing(&format!("index {}", i.name), c));
+                        let at = self
+                            .index_origins
+                            .get(&(name.clone(), i.name.clone()))
+                            .unwrap_or(&origin);
+                        return Err(at.reference(format!(
+                            "index {} on table {name} names column {c}, which the table does not have",
+                            i.name
+                        )));
                     }
                 }
             }

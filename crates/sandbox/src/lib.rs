@@ -218,12 +218,12 @@ pub async fn temp_database(
         .disable_statement_logging()
         .connect()
         .await
-        .map_err(|e| err(e.to_string()))?;
+        .map_err(|e| err(migdiff_postgres::server_error(&e)))?;
     let sql = format!("create database \"{name}\" template template0");
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .execute(&mut c)
         .await
-        .map_err(|e| err(e.to_string()))?;
+        .map_err(|e| err(migdiff_postgres::server_error(&e)))?;
     let _ = c.close().await;
     let user = admin.get_username().to_string();
     let url = format!(

@@ -9,13 +9,16 @@ use sqlx::{ConnectOptions, Connection, Row};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PgError {
-    #[error("cannot connect to PostgreSQL at {target}: {source}")]
+    #[error(
+        "cannot connect to PostgreSQL at {target}: {}",
+        crate::server_error(source)
+    )]
     Connect {
         target: String,
         #[source]
         source: sqlx::Error,
     },
-    #[error("catalog query `{query}` failed: {source}")]
+    #[error("catalog query `{query}` failed: {}", crate::server_error(source))]
     Query {
         query: String,
         #[source]

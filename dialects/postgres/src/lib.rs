@@ -1,10 +1,12 @@
 //! PostgreSQL driver: live introspection through a fixed set of set-based
 //! catalog queries, SQL rendering of ops, and Alembic type rendering.
 
+mod error;
 mod introspect;
 mod python;
 mod render;
 
+pub use error::server_error;
 pub use introspect::{
     IntrospectOptions, Introspection, PgError, catalog_queries, connect, introspect, introspect_on,
 };

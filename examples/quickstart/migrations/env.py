@@ -1,7 +1,11 @@
+from logging.config import fileConfig
+
 from sqlalchemy import engine_from_config, pool
 from alembic import context
 
 config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name)
 
 
 def run_migrations_online():
