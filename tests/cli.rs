@@ -564,6 +564,15 @@ fn ddl_the_databases_refuse_is_refused() {
             "CREATE TABLE t (a int); CREATE INDEX ix ON t (a FUNCTION);",
             "SQLite has no operator classes",
         ),
+        ("CREATE TABLE t (id int, COMMENT ON x);", "cannot read"),
+        (
+            "CREATE TABLE t (id int, COMMENT ON);",
+            "a keyword, not a type",
+        ),
+        (
+            "CREATE TABLE t (id int, PRIMRAY KEY);",
+            "a keyword, not a type",
+        ),
     ] {
         std::fs::write(dir.path().join("s.sql"), script).unwrap();
         let o = cmd(
@@ -914,4 +923,44 @@ fn socket_tls_and_userless_urls_connect() {
     ]);
     let o = run(c);
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+}
+
+/// A revision file Python cannot compile (a bad merge left a conflict
+/// marker) fails `heads`, `check` and `autogenerate` with its file, line
+/// and column, as Alembic would fail to load it; nothing is written.
+#[test]
+fn a_revision_with_a_syntax_error_is_exit_2() {
+    let db = SqliteDb::new();
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(
+        dir.join("s.sql"),
+        "CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id));",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("migrations/versions/r1_bad.py"),
+        "\"\"\"bad\"\"\"\nfrom alembic import op\nrevision = 'r1'\ndown_revision = None\n\ndef upgrade():\n<<<<<<< HEAD\n    op.drop_table('a')\n=======\n    pass\n>>>>>>> theirs\n\ndef downgrade():\n    pass\n",
+    )
+    .unwrap();
+    for args in [
+        vec!["heads"],
+        vec!["--schema", "s.sql", "check"],
+        vec!["--schema", "s.sql", "autogenerate", "-m", "next"],
+    ] {
+        let mut c = migdiff(dir);
+        c.env("VIRTUAL_ENV", python().parent().unwrap().parent().unwrap())
+            .args(&args);
+        let o = run(c);
+        assert_eq!(o.code, 2, "{args:?}: {}{}", o.stdout, o.stderr);
+        assert!(
+            o.stderr.contains("r1_bad.py:7:1") && o.stderr.contains("cannot compile"),
+            "{args:?}: {}",
+            o.stderr
+        );
+    }
+    let files = std::fs::read_dir(dir.join("migrations/versions"))
+        .unwrap()
+        .count();
+    assert_eq!(files, 1, "nothing was written");
 }

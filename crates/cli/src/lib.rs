@@ -23,6 +23,7 @@ mod live;
 mod model_cache;
 mod replay;
 mod report;
+mod revision_syntax;
 mod settings;
 mod settle;
 mod sqlalchemy;
@@ -468,10 +469,13 @@ impl Ctx {
         let Some(a) = &self.project.alembic else {
             return Ok(None);
         };
-        Ok(Some(Graph::load(
-            &a.version_locations,
-            a.recursive_version_locations,
-        )?))
+        let graph = Graph::load(&a.version_locations, a.recursive_version_locations)?;
+        let files: Vec<&std::path::Path> =
+            graph.revisions.values().map(|r| r.path.as_path()).collect();
+        let python =
+            sqlalchemy::find_python(self.project.file.python.as_deref(), &self.project.dir);
+        revision_syntax::check(&python, &files)?;
+        Ok(Some(graph))
     }
 }
 

@@ -2,7 +2,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use migdiff_model::{self as m, DataType, Dialect, ObjectName};
 use migdiff_sqlexpr::{
-    normalize_default_parsed, normalize_parsed, parse_type_text, sql_dialect, type_as_written,
+    is_null_default, normalize_default_parsed, normalize_parsed, parse_type_text, sql_dialect,
+    type_as_written,
 };
 use sqlparser::ast::{
     self as ast, AlterColumnOperation, AlterTableOperation, ColumnOption, CommentObject, Expr,
@@ -76,6 +77,53 @@ impl Origin {
             message: message.into(),
         }
     }
+}
+
+/// Keywords that sqlparser takes as a type name after a misspelled or
+/// misplaced word (`COMMENT ON`, `PRIMRAY KEY`); PostgreSQL refuses them
+/// there.
+const NOT_TYPE_NAMES: &[&str] = &[
+    "ON",
+    "KEY",
+    "REFERENCES",
+    "CHECK",
+    "UNIQUE",
+    "PRIMARY",
+    "FOREIGN",
+    "CONSTRAINT",
+    "DEFAULT",
+    "NOT",
+    "NULL",
+    "TABLE",
+    "INDEX",
+    "AS",
+    "BY",
+    "IS",
+    "IN",
+    "TO",
+    "FROM",
+    "WHERE",
+    "AND",
+    "OR",
+    "USING",
+    "WITH",
+    "COLUMN",
+];
+
+/// `NOT NULL NULL` on one column: PostgreSQL refuses it ("conflicting
+/// NULL/NOT NULL declarations"); whichever came last would win here.
+fn refuse_conflicting_nullability(
+    column: &str,
+    options: &[ast::ColumnOptionDef],
+    origin: &Origin,
+) -> Result<(), DdlError> {
+    let has = |want: fn(&ColumnOption) -> bool| options.iter().any(|o| want(&o.option));
+    if has(|o| matches!(o, ColumnOption::Null)) && has(|o| matches!(o, ColumnOption::NotNull)) {
+        return Err(origin.unsupported(format!(
+            "column {column} is declared both NULL and NOT NULL"
+        )));
+    }
+    Ok(())
 }
 
 /// Statements that carry no schema objects of the model: recognized by
@@ -238,10 +286,7 @@ pub fn read_schema_spelled(
             path: file.path.clone(),
             line: open.line,
             column: open.column,
-            message: format!(
-                "unterminated {}: everything after it would be read as part of it",
-                open.what
-            ),
+            message: open.what,
             first_line: file
                 .text
                 .lines()
@@ -945,6 +990,41 @@ impl Reader {
         Ok(())
     }
 
+    /// A bare name in a default expression: a column reference, which
+    /// PostgreSQL refuses (`DEFAULT DEFAULT NULL` reads as one). SQLite
+    /// takes a bare word as a string, except a keyword.
+    fn column_reference_in_default(&self, e: &ast::Expr) -> Option<String> {
+        let mut found = None;
+        let _ = ast::visit_expressions(e, |x| {
+            let word = match x {
+                ast::Expr::Identifier(i)
+                    if i.quote_style.is_none() || self.dialect == Dialect::Postgresql =>
+                {
+                    Some(i.value.clone())
+                }
+                ast::Expr::CompoundIdentifier(parts) => Some(
+                    parts
+                        .iter()
+                        .map(|p| p.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join("."),
+                ),
+                _ => None,
+            };
+            match word {
+                Some(w)
+                    if self.dialect == Dialect::Postgresql
+                        || NOT_TYPE_NAMES.contains(&w.to_ascii_uppercase().as_str()) =>
+                {
+                    found = Some(w);
+                    std::ops::ControlFlow::Break(())
+                }
+                _ => std::ops::ControlFlow::Continue(()),
+            }
+        });
+        found
+    }
+
     /// A column of type `t`: a PostgreSQL serial is an integer column that
     /// owns its sequence (and is NOT NULL); the type's text is kept where
     /// the database keeps it.
@@ -975,6 +1055,21 @@ impl Reader {
         if self.schema.tables.contains_key(&name) {
             return Err(origin.reference(format!("table {name} is declared twice")));
         }
+        // sqlparser takes `CREATE TABLE a` (a statement cut short) as a table
+        // without columns; PostgreSQL needs the parentheses, SQLite a column.
+        if ct.columns.is_empty() && ct.query.is_none() && ct.like.is_none() {
+            let has_list = text.contains('(');
+            if !has_list || self.dialect == Dialect::Sqlite {
+                return Err(origin.unsupported(format!(
+                    "table {name} has {}; is the statement cut short?",
+                    if has_list {
+                        "no columns (SQLite needs at least one)"
+                    } else {
+                        "no column list"
+                    }
+                )));
+            }
+        }
         let mut table = m::Table::new(name.clone());
         let pg = self.dialect == Dialect::Postgresql;
         if !pg && contains_ignore_case(text, "AUTOINCREMENT") {
@@ -1001,7 +1096,19 @@ impl Reader {
                     cd.name
                 )));
             }
+            // `COMMENT ON x` inside a table reads as a column `COMMENT` of
+            // type `ON`: a keyword is never a type name.
+            if let ast::DataType::Custom(type_name, _) = &cd.data_type
+                && let [only] = type_name.0.as_slice()
+                && NOT_TYPE_NAMES.contains(&only.to_string().to_ascii_uppercase().as_str())
+            {
+                return Err(origin.unsupported(format!(
+                    "column {col_name} has type `{type_name}`, a keyword, not a type; is `{} {type_name}` a misspelled clause or a statement inside the table?",
+                    cd.name
+                )));
+            }
             let mut column = self.new_column(col_name.clone(), &cd.data_type);
+            refuse_conflicting_nullability(&col_name, &cd.options, origin)?;
             for opt in &cd.options {
                 self.column_option(&mut column, &mut constraints, &cd.name, opt, origin)?;
             }
@@ -1027,11 +1134,17 @@ impl Reader {
             ColumnOption::Null => column.nullable = true,
             ColumnOption::NotNull => column.nullable = false,
             ColumnOption::Default(e) => {
-                column.default = Some(spelled(
-                    &self.spellings,
-                    normalize_default_parsed(e, &column.data_type, self.dialect),
-                    e,
-                ))
+                if let Some(word) = self.column_reference_in_default(e) {
+                    return Err(origin.unsupported(format!(
+                        "the default of column {} names `{word}`, but a default cannot refer to a column; quote a string ('{word}') or remove the stray word",
+                        column.name
+                    )));
+                }
+                let normalized = normalize_default_parsed(e, &column.data_type, self.dialect);
+                // `DEFAULT NULL` is no default (the databases differ in
+                // whether they keep it).
+                column.default = (!is_null_default(&normalized))
+                    .then(|| spelled(&self.spellings, normalized, e));
             }
             ColumnOption::PrimaryKey(pk) => {
                 let mut pk = pk.clone();
@@ -1121,6 +1234,28 @@ impl Reader {
         };
         ordered.extend(constraints);
         ordered.sort_by_key(rank);
+        // MySQL's `PRIMARY KEY name (...)` / `UNIQUE KEY name USING BTREE`,
+        // which sqlparser reads for every dialect: here a stray word
+        // (`PRIMARY KEY KEY (id)`) would pass as an index name.
+        let mysql_only = |index_name: &Option<ast::Ident>, index_type: bool| match index_name {
+            Some(n) => Some(format!("`{n}` after the key words")),
+            None => index_type.then(|| "an index type (USING)".to_string()),
+        };
+        for c in &ordered {
+            let stray = match c {
+                TableConstraint::PrimaryKey(pk) => {
+                    mysql_only(&pk.index_name, pk.index_type.is_some())
+                }
+                TableConstraint::Unique(u) => mysql_only(&u.index_name, u.index_type.is_some()),
+                _ => None,
+            };
+            if let Some(what) = stray {
+                return Err(origin.unsupported(format!(
+                    "a key constraint on table {tname} has {what}, which is MySQL syntax; {} refuses it",
+                    self.dialect
+                )));
+            }
+        }
         for c in ordered {
             match c {
                 TableConstraint::PrimaryKey(pk) => {
@@ -1153,6 +1288,18 @@ impl Reader {
                 TableConstraint::Unique(u) => {
                     let columns = self.index_columns(&u.columns, origin)?;
                     let auto_name = u.name.is_none();
+                    // PostgreSQL drops an unnamed key that repeats one the
+                    // table already has (`UNIQUE UNIQUE`, `UNIQUE PRIMARY KEY`).
+                    if pg
+                        && auto_name
+                        && (table
+                            .primary_key
+                            .as_ref()
+                            .is_some_and(|k| k.columns == columns)
+                            || table.uniques.iter().any(|k| k.columns == columns))
+                    {
+                        continue;
+                    }
                     let name = match u.name {
                         Some(n) => Some(self.ident(&n)),
                         None if pg => Some(choose_name(
@@ -1270,6 +1417,17 @@ impl Reader {
     ) -> Result<Vec<String>, DdlError> {
         cols.iter()
             .map(|c| match &c.column.expr {
+                // `PRIMARY KEY (id id)` reads the second word as an operator
+                // class; a key constraint takes plain column names.
+                Expr::Identifier(i) if c.operator_class.is_some() => {
+                    Err(origin.unsupported(format!(
+                        "a key constraint lists column names only; `{i} {}` is not one",
+                        c.operator_class
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    )))
+                }
                 Expr::Identifier(i) => Ok(self.ident(i)),
                 other => Err(origin.unsupported(format!(
                     "a key constraint lists columns, not the expression `{other}`"

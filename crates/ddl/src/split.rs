@@ -14,8 +14,9 @@ pub struct RawStatement<'a> {
 /// closes: it would swallow every statement after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unterminated {
-    /// What is left open (`string literal`, `comment`, ...).
-    pub what: &'static str,
+    /// What is wrong, as a message: what is left open (`unterminated
+    /// string literal ...`), or an empty item in a list.
+    pub what: String,
     /// Where it opens (1-based line and column, in characters).
     pub line: usize,
     pub column: usize,
@@ -39,6 +40,9 @@ pub fn split_statements(script: &str) -> Result<Vec<RawStatement<'_>>, Untermina
     let mut start: Option<(usize, usize, usize)> = None;
     let mut i = 0;
     let mut at_line_start = true;
+    // The last character outside whitespace, strings and comments (ASCII
+    // only matters; anything else is a letter here).
+    let mut last_significant: Option<u8> = None;
 
     while i < n {
         let c = char_at(script, i);
@@ -62,7 +66,27 @@ pub fn split_statements(script: &str) -> Result<Vec<RawStatement<'_>>, Untermina
             }
         }
         let (line, column) = (cursor.line, cursor.column);
-        let open = |what: &'static str| Unterminated { what, line, column };
+        let open = |what: &str| Unterminated {
+            what: format!("unterminated {what}: everything after it would be read as part of it"),
+            line,
+            column,
+        };
+        // `(,`, `,,` and `,)` outside strings and comments: an empty item
+        // in a list, which sqlparser would skip (`numeric10(, 2)` read as
+        // `numeric10(2)`) and both databases refuse.
+        if (c == ',' || c == ')')
+            && let Some(prev) = last_significant
+            && (prev == b',' || (prev == b'(' && c == ','))
+        {
+            return Err(Unterminated {
+                what: format!("an empty item in a list (`{}{c}`)", prev as char),
+                line,
+                column,
+            });
+        }
+        if !c.is_whitespace() {
+            last_significant = Some(if c.is_ascii() { c as u8 } else { b'a' });
+        }
         i = match c {
             '-' if next == Some(b'-') => cursor.pass(bytes, i, find_byte(bytes, i, b'\n')),
             '/' if next == Some(b'*') => {

@@ -466,6 +466,16 @@ pub fn normalize_parsed(expr: &Expr, dialect: Dialect) -> String {
 /// A server default in canonical form, for a column of `column_type`: a
 /// cast of a literal to the column's own type adds nothing (PostgreSQL
 /// writes `'{}'::jsonb` for `DEFAULT '{}'` on a jsonb column) and goes.
+/// A default that is the NULL constant, cast or not (`NULL`,
+/// `NULL::numeric`): the same as no default. PostgreSQL stores one only
+/// when the type needs a coercion (`numeric(10, 2)`, `varchar(20)`), so
+/// both sides read it as no default.
+pub fn is_null_default(normalized: &str) -> bool {
+    let lower = normalized.trim().to_ascii_lowercase();
+    let bare = lower.trim_start_matches('(').trim_end_matches(')');
+    bare == "null" || bare.starts_with("null::") || bare.starts_with("cast(null as ")
+}
+
 pub fn normalize_default(
     text: &str,
     column_type: &DataType,

@@ -572,11 +572,9 @@ fn column_row(row: PgRow) -> Result<ColumnRow, PgError> {
         if deptype.as_deref() == Some("a") && text.starts_with("nextval(") {
             column.serial = true;
         } else {
-            column.default = Some(normalize_default(
-                text,
-                &column.data_type,
-                Dialect::Postgresql,
-            )?);
+            let normalized = normalize_default(text, &column.data_type, Dialect::Postgresql)?;
+            // `NULL::numeric`: no default, as the declared side reads it.
+            column.default = (!migdiff_sqlexpr::is_null_default(&normalized)).then_some(normalized);
         }
     }
     Ok(ColumnRow {
