@@ -324,10 +324,9 @@ fn parse_one(path: &str, raw: &RawStatement, dialect: Dialect) -> Result<Parsed,
         text = stored_by_default(text);
     }
     let d = sql_dialect(dialect);
-    Parser::new(d.as_ref())
+    let statements = Parser::new(d.as_ref())
         .try_with_sql(&text)
         .and_then(|mut p| p.parse_statements())
-        .map(Parsed::Statements)
         .map_err(|e| {
             let msg = e.to_string();
             let (line, column) = locate(&msg, raw);
@@ -338,7 +337,17 @@ fn parse_one(path: &str, raw: &RawStatement, dialect: Dialect) -> Result<Parsed,
                 message: clean_message(&msg),
                 first_line: first_line(raw.text),
             }
-        })
+        })?;
+    if let Some((line, column)) = raw.empty_item {
+        return Err(DdlError::Parse {
+            path: path.to_string(),
+            line,
+            column,
+            message: "an empty item in a list (a comma with nothing before or after it)".into(),
+            first_line: first_line(raw.text),
+        });
+    }
+    Ok(Parsed::Statements(statements))
 }
 
 /// Statements handed to a parsing thread at a time.

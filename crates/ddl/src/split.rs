@@ -8,6 +8,11 @@ pub struct RawStatement<'a> {
     pub text: &'a str,
     pub line: usize,
     pub column: usize,
+    /// Where the statement has an empty item in a list (`(,`, `,,`, `,)`,
+    /// outside strings and comments), as line and column: sqlparser
+    /// skips some (`numeric10(, 2)` reads as `numeric10(2)`) and both
+    /// databases refuse them. Reported after sqlparser's own errors.
+    pub empty_item: Option<(usize, usize)>,
 }
 
 /// A string, quoted name, comment or dollar quote that the script never
@@ -43,6 +48,7 @@ pub fn split_statements(script: &str) -> Result<Vec<RawStatement<'_>>, Untermina
     // The last character outside whitespace, strings and comments (ASCII
     // only matters; anything else is a letter here).
     let mut last_significant: Option<u8> = None;
+    let mut empty_item: Option<(usize, usize)> = None;
 
     while i < n {
         let c = char_at(script, i);
@@ -77,12 +83,9 @@ pub fn split_statements(script: &str) -> Result<Vec<RawStatement<'_>>, Untermina
         if (c == ',' || c == ')')
             && let Some(prev) = last_significant
             && (prev == b',' || (prev == b'(' && c == ','))
+            && empty_item.is_none()
         {
-            return Err(Unterminated {
-                what: format!("an empty item in a list (`{}{c}`)", prev as char),
-                line,
-                column,
-            });
+            empty_item = Some((line, column));
         }
         if !c.is_whitespace() {
             last_significant = Some(if c.is_ascii() { c as u8 } else { b'a' });
@@ -161,6 +164,7 @@ pub fn split_statements(script: &str) -> Result<Vec<RawStatement<'_>>, Untermina
                         text: &script[from..i],
                         line,
                         column,
+                        empty_item: empty_item.take(),
                     });
                 }
                 cursor.pass(bytes, i, i + 1)
@@ -175,6 +179,7 @@ pub fn split_statements(script: &str) -> Result<Vec<RawStatement<'_>>, Untermina
             text: &script[from..],
             line,
             column,
+            empty_item,
         });
     }
     Ok(out)

@@ -560,11 +560,12 @@ fn column_row(row: PgRow) -> Result<ColumnRow, PgError> {
             cache: row.get(19),
             cycle: row.get::<Option<bool>, _>(20).unwrap_or(false),
         });
-    } else if generated == "s" {
+    } else if generated == "s" || generated == "v" {
+        // `v`: PostgreSQL 18's virtual generated column.
         if let Some(expr) = &default_text {
             column.generated = Some(Generated {
                 expr: normalize_expr(expr, Dialect::Postgresql)?,
-                stored: true,
+                stored: generated == "s",
             });
         }
     } else if let Some(text) = &default_text {
