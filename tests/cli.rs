@@ -890,14 +890,22 @@ fn socket_tls_and_userless_urls_connect() {
     let pg = PgDb::new();
     let (base, db) = pg.url.rsplit_once('/').unwrap();
     let port = base.rsplit(':').next().unwrap();
-    let socket_dir = ["/var/run/postgresql", "/run/postgresql", "/tmp"]
-        .into_iter()
-        .find(|s| {
-            std::path::Path::new(s)
+    // scripts/pg-major.sh's servers keep their socket in their own folder.
+    let own = std::env::var("MIGDIFF_TEST_PG_SOCKET_DIR").unwrap_or_default();
+    let socket_dir = [
+        own.as_str(),
+        "/var/run/postgresql",
+        "/run/postgresql",
+        "/tmp",
+    ]
+    .into_iter()
+    .find(|s| {
+        !s.is_empty()
+            && std::path::Path::new(s)
                 .join(format!(".s.PGSQL.{port}"))
                 .exists()
-        })
-        .expect("the test server listens on a Unix socket");
+    })
+    .expect("the test server's Unix socket (MIGDIFF_TEST_PG_SOCKET_DIR names its folder)");
     let user = base.split("://").nth(1).unwrap().split('@').next().unwrap();
     for url in [
         format!("postgresql://{user}@/{db}?host={socket_dir}&port={port}"),

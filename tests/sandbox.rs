@@ -39,7 +39,7 @@ fn providers_create_and_clean_up() {
     );
 
     // A private cluster from initdb/pg_ctl.
-    let sb = block_on(migdiff_sandbox::private_cluster()).unwrap();
+    let sb = block_on(migdiff_sandbox::private_cluster(None)).unwrap();
     exec_pg(
         &sb.url().replacen("postgres://", "postgresql://", 1),
         "create table t (id int)",
@@ -72,8 +72,8 @@ fn a_dead_runs_private_cluster_is_swept() {
         migdiff_sandbox::Sandbox::Cluster { dir, .. } => dir.path().to_path_buf(),
         _ => panic!("not a cluster"),
     };
-    let alive = block_on(migdiff_sandbox::private_cluster()).unwrap();
-    let orphan = block_on(migdiff_sandbox::private_cluster()).unwrap();
+    let alive = block_on(migdiff_sandbox::private_cluster(None)).unwrap();
+    let orphan = block_on(migdiff_sandbox::private_cluster(None)).unwrap();
     let orphan_dir = cluster_dir(&orphan);
     let orphan_url = orphan.url().replacen("postgres://", "postgresql://", 1);
     // The owner is a process that has exited, and nothing cleans up after it.

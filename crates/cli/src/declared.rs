@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use migdiff_alembic::ModelHints;
-use migdiff_ddl::{SourceFile, read_schema_spelled};
+use migdiff_ddl::{SourceFile, has_generated_without_mode, read_schema_for_server};
 use migdiff_model::{Dialect, Schema, snapshot};
 
 use crate::error::CliError;
@@ -20,6 +20,10 @@ pub struct PythonEnv {
 pub struct Declared {
     pub schema: Schema,
     pub hints: ModelHints,
+    /// The DDL has a PostgreSQL generated column without `STORED` or
+    /// `VIRTUAL`: read for `server_major` (stored when it was unknown),
+    /// it must be read again for a server of 18 or later.
+    pub depends_on_server_major: bool,
 }
 
 /// Every expression a snapshot holds must be SQL migdiff can read (the
@@ -49,23 +53,32 @@ fn check_expressions(schema: &Schema, dialect: Dialect) -> Result<(), String> {
     Ok(())
 }
 
-/// A schema read from DDL, with the expressions as the DDL spells them.
+/// A schema read from DDL files for a server of `server_major`, with the
+/// expressions as the DDL spells them.
 fn spelled(
-    (schema, spellings): (Schema, std::collections::BTreeMap<String, String>),
+    sources: &[SourceFile],
     dialect: Dialect,
-) -> Declared {
-    Declared {
+    server_major: Option<u32>,
+) -> Result<Declared, CliError> {
+    let (schema, spellings) = read_schema_for_server(sources, dialect, server_major)?;
+    Ok(Declared {
         schema: with_implied_schemas(schema, dialect),
         hints: ModelHints {
             spellings,
             ..ModelHints::default()
         },
-    }
+        depends_on_server_major: sources
+            .iter()
+            .any(|s| has_generated_without_mode(&s.text, dialect)),
+    })
 }
 
+/// Reads the declared schema for a server of `server_major` (`None`: not
+/// known, read as for PostgreSQL before 18).
 pub fn load(
     source: &str,
     dialect: Dialect,
+    server_major: Option<u32>,
     base: &Path,
     py: &PythonEnv,
 ) -> Result<Declared, CliError> {
@@ -73,18 +86,24 @@ pub fn load(
         return crate::sqlalchemy::export(
             source,
             dialect,
+            server_major,
             base,
             py.python.as_deref(),
             &py.sys_path,
             &py.cache,
         );
     }
-    load_files(source, dialect, base)
+    load_files(source, dialect, server_major, base)
 }
 
 /// A `.sql` file, a folder of them, or a TOML snapshot (with the model
 /// hints it carries when it was written from SQLAlchemy models).
-fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Declared, CliError> {
+fn load_files(
+    source: &str,
+    dialect: Dialect,
+    server_major: Option<u32>,
+    base: &Path,
+) -> Result<Declared, CliError> {
     let path = base.join(source);
     if !path.exists() {
         return Err(CliError::usage(format!(
@@ -109,7 +128,7 @@ fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Declared, C
             .iter()
             .map(|f| read_source(f, source))
             .collect::<Result<Vec<_>, _>>()?;
-        return Ok(spelled(read_schema_spelled(&sources, dialect)?, dialect));
+        return spelled(&sources, dialect, server_major);
     }
     if path.extension().is_some_and(|x| x == "toml") {
         let text = read_text(&path, source)?;
@@ -123,10 +142,14 @@ fn load_files(source: &str, dialect: Dialect, base: &Path) -> Result<Declared, C
         }
         check_expressions(&schema, dialect)
             .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
-        return Ok(Declared { schema, hints });
+        return Ok(Declared {
+            schema,
+            hints,
+            depends_on_server_major: false,
+        });
     }
     let src = read_source(&path, source)?;
-    Ok(spelled(read_schema_spelled(&[src], dialect)?, dialect))
+    spelled(&[src], dialect, server_major)
 }
 
 /// A file's text; bytes that are not UTF-8 are reported where they are

@@ -524,7 +524,7 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     let dir = ctx.project.dir.clone();
     let reading = tokio::task::spawn_blocking(move || {
         let t = Instant::now();
-        declared::load(&source, dialect, &dir, &py).map(|s| (s, t.elapsed()))
+        declared::load(&source, dialect, None, &dir, &py).map(|s| (s, t.elapsed()))
     });
     // Without the version table (filtered out) there is no head to check.
     let graph = if head_check && ctx.version_table_to_read().is_some() {
@@ -541,11 +541,22 @@ async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, CliError> {
     let (loaded, read_time) = reading
         .await
         .map_err(|e| CliError::usage(format!("reading the declared schema failed: {e}")))??;
+    let mut live = live?;
+    // Read before the server's version was known: PostgreSQL 18 makes a
+    // generated column without STORED virtual (read again, from the cache
+    // for models).
+    let loaded = match live.server_major {
+        Some(major) if major >= 18 && loaded.depends_on_server_major => {
+            let (source, py) = (ctx.schema_source()?, ctx.python_env());
+            declared::load(&source, dialect, Some(major), &ctx.project.dir, &py)?
+        }
+        _ => loaded,
+    };
     let declared::Declared {
         schema: mut declared,
         hints,
+        ..
     } = loaded;
-    let mut live = live?;
     if let Some(graph) = &graph {
         check_at_head(graph, live.versions.as_deref().unwrap_or(&[]))?;
     }
@@ -667,8 +678,10 @@ async fn run(cli: Cli) -> Result<u8, CliError> {
             let text = if declared {
                 let dialect = ctx.dialect()?;
                 let source = ctx.schema_source()?;
+                // The database is not contacted: read as for a server
+                // before PostgreSQL 18.
                 let mut loaded =
-                    declared::load(&source, dialect, &ctx.project.dir, &ctx.python_env())?;
+                    declared::load(&source, dialect, None, &ctx.project.dir, &ctx.python_env())?;
                 ctx.filter(&mut loaded.schema);
                 snapshot::to_toml_with_hints(&loaded.schema, dialect, &loaded.hints)?
             } else {
@@ -1086,7 +1099,16 @@ impl Ctx {
         let Ok(source) = self.schema_source() else {
             return Ok(None);
         };
-        let mut s = declared::load(&source, dialect, &self.project.dir, &self.python_env())?.schema;
+        // Read as for a server before PostgreSQL 18 (a throwaway database
+        // on 18 with a generated column without STORED is not yet handled).
+        let mut s = declared::load(
+            &source,
+            dialect,
+            None,
+            &self.project.dir,
+            &self.python_env(),
+        )?
+        .schema;
         self.filter(&mut s);
         Ok(Some(s))
     }

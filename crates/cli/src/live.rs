@@ -17,6 +17,8 @@ pub struct Live {
     pub versions: Option<Vec<String>>,
     pub connect_time: Duration,
     pub introspect_time: Duration,
+    /// The server's major version (PostgreSQL; `None` for SQLite).
+    pub server_major: Option<u32>,
 }
 
 pub struct VersionTable {
@@ -78,6 +80,7 @@ pub async fn load(
                     other => CliError::usage(other.to_string()),
                 })?;
             let connect_time = started.elapsed();
+            let server_major = conn.server_version_num().map(|v| v / 10000);
             let t = Instant::now();
             let opts = migdiff_postgres::IntrospectOptions {
                 schemas: include_schemas.to_vec(),
@@ -130,6 +133,7 @@ pub async fn load(
                 versions,
                 connect_time,
                 introspect_time,
+                server_major,
             })
         }
         DbUrl::Sqlite { path, .. } => {
@@ -185,6 +189,7 @@ pub async fn load(
                 versions,
                 connect_time,
                 introspect_time,
+                server_major: None,
             })
         }
     }

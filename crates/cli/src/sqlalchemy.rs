@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use migdiff_alembic::{ModelHints, ModelType};
-use migdiff_ddl::{SourceFile, read_schema_spelled};
+use migdiff_ddl::{SourceFile, has_generated_without_mode, read_schema_for_server};
 use migdiff_model::{Dialect, ObjectName};
 
 use crate::declared::Declared;
@@ -131,6 +131,7 @@ fn bytecode_cache() -> Option<PathBuf> {
 pub fn export(
     source: &str,
     dialect: Dialect,
+    server_major: Option<u32>,
     base: &Path,
     python: Option<&str>,
     extra_paths: &[PathBuf],
@@ -155,7 +156,7 @@ pub fn export(
                 if cache.verbose {
                     eprintln!("models cache: hit ({files} files unchanged)");
                 }
-                return declared_from(&output, source, dialect);
+                return declared_from(&output, source, dialect, server_major);
             }
             model_cache::Lookup::Miss(why) => {
                 if cache.verbose {
@@ -200,7 +201,7 @@ pub fn export(
     }
     let output = String::from_utf8_lossy(&out.stdout);
     let (output, files) = split_deps(&output);
-    let declared = declared_from(&output, source, dialect)?;
+    let declared = declared_from(&output, source, dialect, server_major)?;
     // No file list (an exporter that could not say): nothing to check a
     // later run against, so nothing is stored.
     if let Some(dir) = cache_dir.as_ref().filter(|_| !files.is_empty()) {
@@ -221,18 +222,25 @@ fn split_deps(output: &str) -> (String, Vec<String>) {
 }
 
 /// The declared schema from the exporter's output (DDL, then hints).
-fn declared_from(output: &str, source: &str, dialect: Dialect) -> Result<Declared, CliError> {
+fn declared_from(
+    output: &str,
+    source: &str,
+    dialect: Dialect,
+    server_major: Option<u32>,
+) -> Result<Declared, CliError> {
     let (ddl, mut hints) = split_hints(output, dialect)?;
-    let (schema, spellings) = read_schema_spelled(
+    let (schema, spellings) = read_schema_for_server(
         &[SourceFile {
             path: format!("<DDL of {source}>"),
             text: ddl.to_string(),
         }],
         dialect,
+        server_major,
     )?;
     hints.spellings = spellings;
     Ok(Declared {
         schema: crate::declared::with_implied_schemas(schema, dialect),
         hints,
+        depends_on_server_major: has_generated_without_mode(ddl, dialect),
     })
 }

@@ -18,5 +18,8 @@ pub fn pg_default_name(table: &str, columns: Option<&[String]>, label: &str) -> 
     names::make_object_name(table, part.as_deref(), label)
 }
 
-pub use reader::{DdlError, SourceFile, read_schema, read_schema_spelled};
+pub use reader::{
+    DdlError, SourceFile, has_generated_without_mode, read_schema, read_schema_for_server,
+    read_schema_spelled,
+};
 pub use split::{RawStatement, split_statements};

@@ -227,6 +227,12 @@ fn is_ignored(text: &str) -> bool {
 
 struct Reader {
     dialect: Dialect,
+    /// A PostgreSQL generated column without STORED or VIRTUAL is virtual
+    /// (PostgreSQL 18 and later).
+    virtual_by_default: bool,
+    /// Of the statement being applied, whether each generated column (in
+    /// text order) is virtual: sqlparser reads them all as STORED.
+    virtual_columns: std::cell::RefCell<std::collections::VecDeque<bool>>,
     schema: m::Schema,
     /// Sequence → (table, column) from `OWNED BY`.
     owned: Vec<(ObjectName, ObjectName, String)>,
@@ -271,8 +277,22 @@ pub fn read_schema_spelled(
     files: &[SourceFile],
     dialect: Dialect,
 ) -> Result<(m::Schema, BTreeMap<String, String>), DdlError> {
+    read_schema_for_server(files, dialect, None)
+}
+
+/// Like `read_schema_spelled`, for a server of `server_major` where the
+/// DDL's meaning depends on it: a PostgreSQL generated column without
+/// `STORED` or `VIRTUAL` is virtual from PostgreSQL 18 on, stored before
+/// (and when the major is not known).
+pub fn read_schema_for_server(
+    files: &[SourceFile],
+    dialect: Dialect,
+    server_major: Option<u32>,
+) -> Result<(m::Schema, BTreeMap<String, String>), DdlError> {
     let mut reader = Reader {
         dialect,
+        virtual_by_default: dialect == Dialect::Postgresql && server_major.is_some_and(|m| m >= 18),
+        virtual_columns: Default::default(),
         schema: m::Schema::default(),
         owned: Vec::new(),
         used_names: BTreeMap::new(),
@@ -304,10 +324,16 @@ enum Parsed {
     Ignored,
     /// Read by a targeted reader in the sequential pass.
     Targeted,
-    Statements(Vec<Statement>),
+    /// With, for PostgreSQL, whether each generated column is virtual.
+    Statements(Vec<Statement>, Vec<bool>),
 }
 
-fn parse_one(path: &str, raw: &RawStatement, dialect: Dialect) -> Result<Parsed, DdlError> {
+fn parse_one(
+    path: &str,
+    raw: &RawStatement,
+    dialect: Dialect,
+    virtual_by_default: bool,
+) -> Result<Parsed, DdlError> {
     if is_ignored(raw.text) {
         return Ok(Parsed::Ignored);
     }
@@ -320,8 +346,11 @@ fn parse_one(path: &str, raw: &RawStatement, dialect: Dialect) -> Result<Parsed,
         return Ok(Parsed::Targeted);
     }
     let mut text = reorder_identity_options(&strip_sequence_name(raw.text));
+    let mut virtual_columns = Vec::new();
     if dialect == Dialect::Postgresql {
-        text = stored_by_default(text);
+        let modes = generated_keyword(text, virtual_by_default);
+        text = modes.text;
+        virtual_columns = modes.virtual_columns;
     }
     let d = sql_dialect(dialect);
     let statements = Parser::new(d.as_ref())
@@ -347,7 +376,7 @@ fn parse_one(path: &str, raw: &RawStatement, dialect: Dialect) -> Result<Parsed,
             first_line: first_line(raw.text),
         });
     }
-    Ok(Parsed::Statements(statements))
+    Ok(Parsed::Statements(statements, virtual_columns))
 }
 
 /// Statements handed to a parsing thread at a time.
@@ -363,12 +392,17 @@ const QUEUED_BATCHES: usize = 8;
 /// pages for each chunk, which was a third of the time.
 fn read_statements(reader: &mut Reader, path: &str, raws: &[RawStatement]) -> Result<(), DdlError> {
     let dialect = reader.dialect;
+    let virtual_by_default = reader.virtual_by_default;
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
     if threads < 2 || raws.len() < 4 * BATCH {
         for raw in raws {
-            reader.apply_parsed(path, raw, parse_one(path, raw, dialect)?)?;
+            reader.apply_parsed(
+                path,
+                raw,
+                parse_one(path, raw, dialect, virtual_by_default)?,
+            )?;
         }
         return Ok(());
     }
@@ -385,8 +419,10 @@ fn read_statements(reader: &mut Reader, path: &str, raws: &[RawStatement]) -> Re
                     .collect();
                 scope.spawn(move || {
                     for batch in mine {
-                        let parsed: Vec<_> =
-                            batch.iter().map(|r| parse_one(path, r, dialect)).collect();
+                        let parsed: Vec<_> = batch
+                            .iter()
+                            .map(|r| parse_one(path, r, dialect, virtual_by_default))
+                            .collect();
                         // The reader stopped at an error: nothing more is wanted.
                         if sender.send(parsed).is_err() {
                             break;
@@ -454,17 +490,30 @@ fn clean_message(message: &str) -> String {
     }
 }
 
+/// Whether PostgreSQL DDL has a generated column without `STORED` or
+/// `VIRTUAL`, whose meaning depends on the server's major version.
+pub fn has_generated_without_mode(text: &str, dialect: Dialect) -> bool {
+    dialect == Dialect::Postgresql
+        && contains_ignore_case(text, "GENERATED")
+        && generated_keyword(text.to_string(), false).unspecified
+}
+
 /// `SEQUENCE NAME x` inside an identity's options (pg_dump writes it) is
 /// not something sqlparser reads; the name is PostgreSQL's default anyway.
-/// `GENERATED ALWAYS AS (expr)` without `STORED`: what SQLAlchemy 2.1
-/// compiles for `Computed("expr")` when it does not know the server
-/// version. Before PostgreSQL 18 a generated column can only be stored (and
-/// SQLAlchemy adds `STORED` when it runs against such a server), so it is
-/// read as stored; sqlparser's PostgreSQL dialect insists on the keyword.
-fn stored_by_default(text: String) -> String {
+/// `GENERATED ALWAYS AS (expr)` without `STORED` or `VIRTUAL`: what
+/// SQLAlchemy 2.1 compiles for `Computed("expr")` when it does not know the
+/// server version, and PostgreSQL 18's own default form (virtual). Before
+/// 18 a generated column can only be stored (SQLAlchemy adds `STORED` when
+/// it runs against such a server). `keyword` is what the server makes of
+/// it (`virtual_by_default`); sqlparser's PostgreSQL dialect insists on a
+/// keyword, and takes only STORED.
+fn generated_keyword(text: String, virtual_by_default: bool) -> GeneratedModes {
     const KEY: &[&str] = &["GENERATED", "ALWAYS", "AS"];
     let bytes = text.as_bytes();
-    let mut inserts: Vec<usize> = Vec::new();
+    // (byte range to replace, replacement): the keyword sqlparser wants.
+    let mut edits: Vec<(std::ops::Range<usize>, &str)> = Vec::new();
+    let mut virtual_columns = Vec::new();
+    let mut unspecified = false;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -489,9 +538,16 @@ fn stored_by_default(text: String) -> String {
                             .take_while(|b| is_word_byte(**b))
                             .count();
                     let word = &text[next..word_end];
-                    if !word.eq_ignore_ascii_case("STORED") && !word.eq_ignore_ascii_case("VIRTUAL")
-                    {
-                        inserts.push(close + 1);
+                    if word.eq_ignore_ascii_case("STORED") {
+                        virtual_columns.push(false);
+                    } else if word.eq_ignore_ascii_case("VIRTUAL") {
+                        // sqlparser's PostgreSQL dialect takes only STORED.
+                        edits.push((next..word_end, "STORED"));
+                        virtual_columns.push(true);
+                    } else {
+                        edits.push((close + 1..close + 1, " STORED"));
+                        virtual_columns.push(virtual_by_default);
+                        unspecified = true;
                     }
                     i = close + 1;
                     continue;
@@ -504,18 +560,34 @@ fn stored_by_default(text: String) -> String {
             _ => i += 1,
         }
     }
-    if inserts.is_empty() {
-        return text;
+    let text = if edits.is_empty() {
+        text
+    } else {
+        let mut out = String::with_capacity(text.len() + 7 * edits.len());
+        let mut from = 0;
+        for (range, replacement) in edits {
+            out.push_str(&text[from..range.start]);
+            out.push_str(replacement);
+            from = range.end;
+        }
+        out.push_str(&text[from..]);
+        out
+    };
+    GeneratedModes {
+        text,
+        virtual_columns,
+        unspecified,
     }
-    let mut out = String::with_capacity(text.len() + 7 * inserts.len());
-    let mut from = 0;
-    for at in inserts {
-        out.push_str(&text[from..at]);
-        out.push_str(" STORED");
-        from = at;
-    }
-    out.push_str(&text[from..]);
-    out
+}
+
+/// A PostgreSQL statement with every generated column's mode written as
+/// `STORED` (all sqlparser reads), and which of them, in text order, are
+/// in fact virtual.
+struct GeneratedModes {
+    text: String,
+    virtual_columns: Vec<bool>,
+    /// Some column said neither STORED nor VIRTUAL.
+    unspecified: bool,
 }
 
 fn is_word_byte(b: u8) -> bool {
@@ -756,7 +828,8 @@ impl Reader {
                     self.create_sequence(raw, &origin)
                 }
             }
-            Parsed::Statements(statements) => {
+            Parsed::Statements(statements, virtual_columns) => {
+                *self.virtual_columns.borrow_mut() = virtual_columns.into();
                 for st in statements {
                     self.apply(st, raw.text, &origin)?;
                 }
@@ -1191,11 +1264,17 @@ impl Reader {
                 Some(e) => {
                     column.generated = Some(m::Generated {
                         expr: spelled(&self.spellings, normalize_parsed(e, self.dialect), e),
-                        stored: self.dialect == Dialect::Postgresql
-                            || matches!(
+                        stored: match self.dialect {
+                            Dialect::Postgresql => !self
+                                .virtual_columns
+                                .borrow_mut()
+                                .pop_front()
+                                .unwrap_or(false),
+                            Dialect::Sqlite => matches!(
                                 generation_expr_mode,
                                 Some(GeneratedExpressionMode::Stored)
                             ),
+                        },
                     })
                 }
                 None if self.dialect == Dialect::Sqlite => {
@@ -1933,20 +2012,49 @@ fn with_sequence_defaults(mut s: m::Sequence) -> m::Sequence {
 
 #[cfg(test)]
 mod tests {
-    use super::stored_by_default;
+    use super::generated_keyword;
     use crate::SourceFile;
     use migdiff_model::Dialect;
 
     #[test]
-    fn generated_columns_without_a_mode_are_stored() {
+    fn generated_columns_without_a_mode_get_the_servers() {
+        let bare = "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * (2)), c text)";
+        let stored = generated_keyword(bare.into(), false);
         assert_eq!(
-            stored_by_default(
-                "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * (2)), c text)".into()
-            ),
+            stored.text,
             "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * (2)) STORED, c text)"
         );
+        assert_eq!(stored.virtual_columns, [false]);
+        assert!(stored.unspecified);
+        assert_eq!(generated_keyword(bare.into(), true).virtual_columns, [true]);
+        let explicit = generated_keyword(
+            "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a) VIRTUAL, c int GENERATED ALWAYS AS (a) STORED)".into(),
+            false,
+        );
+        assert_eq!(explicit.virtual_columns, [true, false]);
+        assert!(!explicit.unspecified);
         let kept = "CREATE TABLE t (a int, b int generated always as (a + 1) stored, i int GENERATED ALWAYS AS IDENTITY, s text DEFAULT 'GENERATED ALWAYS AS (x)')";
-        assert_eq!(stored_by_default(kept.into()), kept);
+        assert_eq!(generated_keyword(kept.into(), false).text, kept);
+        // The server decides: virtual from PostgreSQL 18 on.
+        let read = |major| {
+            let (schema, _) = super::read_schema_for_server(
+                &[SourceFile {
+                    path: "s.sql".into(),
+                    text: bare.into(),
+                }],
+                Dialect::Postgresql,
+                major,
+            )
+            .unwrap();
+            schema.tables.values().next().unwrap().columns[1]
+                .generated
+                .as_ref()
+                .unwrap()
+                .stored
+        };
+        assert!(read(None));
+        assert!(read(Some(17)));
+        assert!(!read(Some(18)));
     }
 
     #[test]

@@ -21,9 +21,13 @@ pub enum SandboxError {
     #[error("cannot create a temporary database on {server}: {message}")]
     TempDatabase { server: String, message: String },
     #[error(
-        "no PostgreSQL server binaries (initdb, pg_ctl) found on PATH or under /usr/lib/postgresql/*/bin; install PostgreSQL or pass --dev-url"
+        "no PostgreSQL server binaries (initdb, pg_ctl) found in $MIGDIFF_PG_BINDIR, on PATH or under /usr/lib/postgresql/*/bin; install PostgreSQL or pass --dev-url"
     )]
     NoBinaries,
+    #[error(
+        "the database is PostgreSQL {major}, but the PostgreSQL server binaries found are {found}: a private cluster must be the same major version. Install PostgreSQL {major}'s server (Debian: postgresql-{major}) or set MIGDIFF_PG_BINDIR to its bin folder, or pass --dev-url"
+    )]
+    NoBinariesForMajor { major: u32, found: String },
     #[error("the private cluster did not start: {0}")]
     Cluster(String),
     #[error("refusing to use the live database `{0}` as a sandbox")]
@@ -253,22 +257,87 @@ fn with_password_of(url: &str, server: &str) -> String {
     out.to_string()
 }
 
-fn find_binary(name: &str) -> Option<PathBuf> {
-    if let Some(paths) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&paths) {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
+/// Folders that may hold PostgreSQL's server binaries, in the order they
+/// are tried: `$MIGDIFF_PG_BINDIR` (`:`-separated), `PATH`, then the
+/// packages' folders (Debian's newest major first, RHEL's, the source
+/// build's).
+fn server_binary_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for var in ["MIGDIFF_PG_BINDIR", "PATH"] {
+        if let Some(paths) = std::env::var_os(var) {
+            dirs.extend(std::env::split_paths(&paths));
         }
     }
-    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path().join("bin").join(name)))
-        .filter(|p| p.is_file())
-        .collect();
-    versions.sort();
-    versions.pop()
+    for parent in ["/usr/lib/postgresql", "/usr"] {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(parent)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .filter(|e| {
+                        parent != "/usr" || e.file_name().to_string_lossy().starts_with("pgsql-")
+                    })
+                    .map(|e| e.path().join("bin"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort_by_key(|p| std::cmp::Reverse(major_in_path(p)));
+        dirs.extend(found);
+    }
+    dirs.push(PathBuf::from("/usr/local/pgsql/bin"));
+    dirs
+}
+
+/// The major version in a package folder's name (`/usr/lib/postgresql/16/bin`).
+fn major_in_path(p: &Path) -> u32 {
+    p.components()
+        .filter_map(|c| {
+            let s = c.as_os_str().to_string_lossy();
+            s.trim_start_matches("pgsql-").parse::<u32>().ok()
+        })
+        .next()
+        .unwrap_or(0)
+}
+
+/// The major version a `pg_ctl` belongs to (`pg_ctl (PostgreSQL) 15.19 ...`).
+fn binary_major(pg_ctl: &Path) -> Option<u32> {
+    let out = Command::new(pg_ctl).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let version = text.split(") ").nth(1)?;
+    version
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// `initdb` and `pg_ctl` of PostgreSQL `major` (any major when `None`: the
+/// first found): a database is never replayed on another major version.
+fn server_binaries(major: Option<u32>) -> Result<(PathBuf, PathBuf), SandboxError> {
+    let mut found: Vec<(u32, PathBuf)> = Vec::new();
+    for dir in server_binary_dirs() {
+        let (initdb, pg_ctl) = (dir.join("initdb"), dir.join("pg_ctl"));
+        if !initdb.is_file() || !pg_ctl.is_file() {
+            continue;
+        }
+        let Some(m) = binary_major(&pg_ctl) else {
+            continue;
+        };
+        if major.is_none_or(|want| want == m) {
+            return Ok((initdb, pg_ctl));
+        }
+        found.push((m, dir));
+    }
+    match major {
+        Some(major) if !found.is_empty() => Err(SandboxError::NoBinariesForMajor {
+            major,
+            found: found
+                .iter()
+                .map(|(m, d)| format!("{m} ({})", d.display()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+        _ => Err(SandboxError::NoBinaries),
+    }
 }
 
 fn run_as(user: Option<&str>, program: &Path, args: &[&str]) -> Command {
@@ -304,6 +373,7 @@ fn free_port() -> Result<u16, SandboxError> {
 /// holds [`CLUSTER_OWNER`]: the pid of the migdiff process that started it.
 const CLUSTER_PREFIX: &str = "migdiff-cluster-";
 const CLUSTER_OWNER: &str = "owner.pid";
+const CLUSTER_PG_CTL: &str = "pg_ctl.path";
 
 fn process_alive(pid: u32) -> bool {
     if Path::new("/proc/self").exists() {
@@ -351,8 +421,12 @@ pub fn sweep_clusters(parent: &Path) -> usize {
             continue;
         }
         let data = dir.join("data");
+        let recorded = std::fs::read_to_string(dir.join(CLUSTER_PG_CTL))
+            .ok()
+            .map(PathBuf::from)
+            .filter(|p| p.is_file());
         if data.join("postmaster.pid").exists()
-            && let Some(pg_ctl) = find_binary("pg_ctl")
+            && let Some(pg_ctl) = recorded.or_else(|| server_binaries(None).ok().map(|(_, c)| c))
         {
             let as_user = is_root().then_some("postgres");
             let _ = run_as(
@@ -376,17 +450,21 @@ pub fn sweep_clusters(parent: &Path) -> usize {
     removed
 }
 
-/// A private cluster from the local PostgreSQL binaries, on a random port
-/// of 127.0.0.1; as root it runs as the `postgres` user.
-pub async fn private_cluster() -> Result<Sandbox, SandboxError> {
-    let (Some(initdb), Some(pg_ctl)) = (find_binary("initdb"), find_binary("pg_ctl")) else {
-        return Err(SandboxError::NoBinaries);
-    };
+/// A private cluster from the local PostgreSQL binaries of `major` (any
+/// when `None`), on a random port of 127.0.0.1; as root it runs as the
+/// `postgres` user.
+pub async fn private_cluster(major: Option<u32>) -> Result<Sandbox, SandboxError> {
+    let (initdb, pg_ctl) = server_binaries(major)?;
     sweep_clusters(&std::env::temp_dir());
     let dir = tempfile::Builder::new().prefix(CLUSTER_PREFIX).tempdir()?;
     std::fs::write(
         dir.path().join(CLUSTER_OWNER),
         std::process::id().to_string(),
+    )?;
+    // The sweep stops it with the same major's pg_ctl.
+    std::fs::write(
+        dir.path().join(CLUSTER_PG_CTL),
+        pg_ctl.as_os_str().as_encoded_bytes(),
     )?;
     let as_user = is_root().then(|| "postgres".to_string());
     if let Some(u) = &as_user {
@@ -537,7 +615,13 @@ pub async fn postgres(
                 message: "no server: pass --dev-url or a live --url".to_string(),
             }),
         },
-        Provider::Cluster => private_cluster().await,
+        Provider::Cluster => {
+            let major = match &admin {
+                Some(a) => server_major(a).await,
+                None => None,
+            };
+            private_cluster(major).await
+        }
         Provider::Docker => {
             let major = match &admin {
                 Some(a) => server_major(a).await,
@@ -556,7 +640,11 @@ pub async fn postgres(
                     Err(_) => {}
                 }
             }
-            match private_cluster().await {
+            let major = match &admin {
+                Some(a) => server_major(a).await,
+                None => None,
+            };
+            match private_cluster(major).await {
                 Ok(sb) => Ok(sb),
                 #[cfg(feature = "docker")]
                 Err(cluster_error) => docker(None).await.map_err(|docker_error| {
@@ -574,12 +662,8 @@ pub async fn postgres(
 /// The major version of the local PostgreSQL binaries, if any.
 #[cfg(feature = "docker")]
 fn local_major_version() -> Option<u32> {
-    let initdb = find_binary("initdb")?;
-    let out = Command::new(initdb).arg("--version").output().ok()?;
-    // "initdb (PostgreSQL) 15.19 (Debian ...)"
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .find_map(|w| w.split('.').next()?.parse::<u32>().ok())
+    let (_, pg_ctl) = server_binaries(None).ok()?;
+    binary_major(&pg_ctl)
 }
 
 /// A PostgreSQL container of `major` (the live server's, else the local
@@ -668,5 +752,38 @@ mod url_tests {
             with_password_of("postgres://app@h:5432/t", "postgresql://app@h:5432/prod"),
             "postgres://app@h:5432/t"
         );
+    }
+}
+
+#[cfg(test)]
+mod binary_tests {
+    use super::*;
+
+    #[test]
+    fn majors_are_read_from_folders_and_versions() {
+        assert_eq!(major_in_path(Path::new("/usr/lib/postgresql/16/bin")), 16);
+        assert_eq!(major_in_path(Path::new("/usr/pgsql-17/bin")), 17);
+        assert_eq!(major_in_path(Path::new("/opt/bin")), 0);
+    }
+
+    /// A major no machine has: refused, naming the majors that were found
+    /// (this machine has PostgreSQL's server binaries: the tests need them).
+    #[test]
+    fn a_missing_major_names_what_was_found() {
+        let (_, pg_ctl) = server_binaries(None).expect("PostgreSQL's server binaries");
+        let local = binary_major(&pg_ctl).expect("pg_ctl --version");
+        let (_, same) = server_binaries(Some(local)).unwrap();
+        assert_eq!(binary_major(&same), Some(local));
+        match server_binaries(Some(99)) {
+            Err(e @ SandboxError::NoBinariesForMajor { .. }) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("PostgreSQL 99") && text.contains(&local.to_string()),
+                    "{text}"
+                );
+                assert!(text.contains("MIGDIFF_PG_BINDIR"), "{text}");
+            }
+            other => panic!("{:?}", other.map(|_| ())),
+        }
     }
 }

@@ -70,7 +70,13 @@ pub fn column_sql(c: &Column) -> String {
         s.push_str(&format!(" COLLATE {}", ident(coll)));
     }
     if let Some(g) = &c.generated {
-        s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expr));
+        // VIRTUAL: PostgreSQL 18 and later (a declared schema is only
+        // read as virtual for such a server).
+        s.push_str(&format!(
+            " GENERATED ALWAYS AS ({}) {}",
+            g.expr,
+            if g.stored { "STORED" } else { "VIRTUAL" }
+        ));
     }
     if let Some(i) = &c.identity {
         s.push(' ');
