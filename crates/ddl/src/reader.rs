@@ -110,6 +110,102 @@ const NOT_TYPE_NAMES: &[&str] = &[
     "COLUMN",
 ];
 
+/// `integer 7`, which sqlparser reads as a typed literal (`DEFAULT integer
+/// 7` after a misplaced type); both databases want `integer '7'`.
+fn bad_typed_literal(e: &ast::Expr) -> Option<String> {
+    let mut found = None;
+    let _ = ast::visit_expressions(e, |x| {
+        if let ast::Expr::TypedString(ts) = x
+            && matches!(
+                ts.value.value,
+                ast::Value::Number(..) | ast::Value::Boolean(_) | ast::Value::Null
+            )
+        {
+            found = Some(x.to_string());
+            return std::ops::ControlFlow::Break(());
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    found
+}
+
+/// `integer 7` as `integer '7'`.
+fn typed_literal_quoted(literal: &str) -> String {
+    match literal.rsplit_once(' ') {
+        Some((ty, value)) => format!("{ty} '{value}'"),
+        None => literal.to_string(),
+    }
+}
+
+/// Words both PostgreSQL and SQLite reserve: an unquoted name spelled so
+/// is a syntax error there (`CREATE TABLE t (in integer)`), though
+/// sqlparser takes it.
+const RESERVED_WORDS: &[&str] = &[
+    "ALL",
+    "AND",
+    "AS",
+    "CASE",
+    "CHECK",
+    "COLLATE",
+    "CONSTRAINT",
+    "CREATE",
+    "DEFAULT",
+    "DISTINCT",
+    "ELSE",
+    "FOREIGN",
+    "FROM",
+    "GROUP",
+    "HAVING",
+    "IN",
+    "INTO",
+    "NOT",
+    "NULL",
+    "ON",
+    "OR",
+    "ORDER",
+    "PRIMARY",
+    "REFERENCES",
+    "SELECT",
+    "TABLE",
+    "THEN",
+    "TO",
+    "UNION",
+    "UNIQUE",
+    "USING",
+    "WHEN",
+    "WHERE",
+];
+
+/// Whether `name` is followed by `()` (spaces allowed) somewhere in `text`,
+/// outside quotes: a type with an empty modifier list.
+fn has_empty_parens_after(text: &str, name: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find(&name) {
+        let start = from + at;
+        let end = start + name.len();
+        let word_start = start == 0 || !is_word_byte(bytes[start - 1]);
+        let open = skip_space(bytes, end);
+        if word_start && bytes.get(open) == Some(&b'(') {
+            let close = skip_space(bytes, open + 1);
+            if bytes.get(close) == Some(&b')') {
+                return true;
+            }
+        }
+        from = end;
+    }
+    false
+}
+
+/// `ident` as written, when it is an unquoted reserved word.
+fn reserved_word(ident: &Ident) -> Option<&str> {
+    (ident.quote_style.is_none()
+        && RESERVED_WORDS.contains(&ident.value.to_ascii_uppercase().as_str()))
+    .then_some(ident.value.as_str())
+}
+
 /// `NOT NULL NULL` on one column: PostgreSQL refuses it ("conflicting
 /// NULL/NOT NULL declarations"); whichever came last would win here.
 fn refuse_conflicting_nullability(
@@ -1160,8 +1256,20 @@ impl Reader {
         self.used(&name.schema).insert(name.name.clone());
         // Column-level constraints become table constraints, in column order.
         let mut constraints: Vec<TableConstraint> = Vec::new();
+        if let Some(last) = ct.name.0.last().and_then(|p| p.as_ident())
+            && let Some(word) = reserved_word(last)
+        {
+            return Err(origin.unsupported(format!(
+                "table name `{word}` is a reserved word; quote it (\"{word}\") as the database requires"
+            )));
+        }
         for cd in &ct.columns {
             let col_name = self.ident(&cd.name);
+            if let Some(word) = reserved_word(&cd.name) {
+                return Err(origin.unsupported(format!(
+                    "column name `{word}` in table {name} is a reserved word; quote it (\"{word}\") as the database requires"
+                )));
+            }
             if table.column(&col_name).is_some() {
                 return Err(origin.reference(format!(
                     "column {col_name} is declared twice in table {name}"
@@ -1180,14 +1288,42 @@ impl Reader {
             }
             // `COMMENT ON x` inside a table reads as a column `COMMENT` of
             // type `ON`: a keyword is never a type name.
+            // On PostgreSQL neither is a keyword it reserves for other uses
+            // (`double precision` with its first word dropped reads as a
+            // column `double` of type `precision`). Built-in types never
+            // get here: sqlparser reads them as such, not as `Custom`.
             if let ast::DataType::Custom(type_name, _) = &cd.data_type
                 && let [only] = type_name.0.as_slice()
-                && NOT_TYPE_NAMES.contains(&only.to_string().to_ascii_uppercase().as_str())
+                && let Some(word) = only.as_ident().filter(|i| i.quote_style.is_none())
+                && (NOT_TYPE_NAMES.contains(&word.value.to_ascii_uppercase().as_str())
+                    || (self.dialect == Dialect::Postgresql
+                        && migdiff_sqlexpr::pg_needs_quotes(&word.value.to_lowercase())))
             {
                 return Err(origin.unsupported(format!(
                     "column {col_name} has type `{type_name}`, a keyword, not a type; is `{} {type_name}` a misspelled clause or a statement inside the table?",
                     cd.name
                 )));
+            }
+            if let ast::DataType::Custom(type_name, args) = &cd.data_type {
+                // `varchar20()`: an empty modifier list, which sqlparser
+                // drops and both databases refuse.
+                if args.is_empty() && has_empty_parens_after(text, &type_name.to_string()) {
+                    return Err(origin.unsupported(format!(
+                        "column {col_name} has type `{type_name}()`: a type's parentheses hold its modifiers, and cannot be empty"
+                    )));
+                }
+                // SQLite keeps a quoted type name as written and reports it
+                // unquoted: it would never compare equal.
+                if self.dialect == Dialect::Sqlite
+                    && type_name
+                        .0
+                        .iter()
+                        .any(|p| p.as_ident().is_some_and(|i| i.quote_style.is_some()))
+                {
+                    return Err(origin.unsupported(format!(
+                        "column {col_name} has the quoted type name {type_name}; SQLite type names are written bare"
+                    )));
+                }
             }
             let mut column = self.new_column(col_name.clone(), &cd.data_type);
             refuse_conflicting_nullability(&col_name, &cd.options, origin)?;
@@ -1220,6 +1356,13 @@ impl Reader {
                     return Err(origin.unsupported(format!(
                         "the default of column {} names `{word}`, but a default cannot refer to a column; quote a string ('{word}') or remove the stray word",
                         column.name
+                    )));
+                }
+                if let Some(literal) = bad_typed_literal(e) {
+                    return Err(origin.unsupported(format!(
+                        "the default of column {} is `{literal}`: a typed literal takes a quoted string (`{}`), or is this a misplaced type?",
+                        column.name,
+                        typed_literal_quoted(&literal)
                     )));
                 }
                 let normalized = normalize_default_parsed(e, &column.data_type, self.dialect);
