@@ -1095,22 +1095,45 @@ impl Ctx {
         replay::Runner::new(&alembic, &self.project.dir, python, sandbox, &settings)
     }
 
-    fn declared_for(&self, dialect: Dialect) -> Result<Option<Schema>, CliError> {
+    /// The declared schema (filtered) for a server of `server_major`, when
+    /// one is given (`--schema`, migdiff.toml).
+    fn declared_for(
+        &self,
+        dialect: Dialect,
+        server_major: Option<u32>,
+    ) -> Result<Option<declared::Declared>, CliError> {
         let Ok(source) = self.schema_source() else {
             return Ok(None);
         };
-        // Read as for a server before PostgreSQL 18 (a throwaway database
-        // on 18 with a generated column without STORED is not yet handled).
-        let mut s = declared::load(
+        let mut d = declared::load(
             &source,
             dialect,
-            None,
+            server_major,
             &self.project.dir,
             &self.python_env(),
-        )?
-        .schema;
-        self.filter(&mut s);
-        Ok(Some(s))
+        )?;
+        self.filter(&mut d.schema);
+        Ok(Some(d))
+    }
+
+    /// `declared`, read again for the throwaway database's major when its
+    /// meaning depends on it (PostgreSQL 18 makes a generated column
+    /// without STORED virtual).
+    async fn declared_on_sandbox(
+        &self,
+        dialect: Dialect,
+        declared: Option<declared::Declared>,
+        sandbox: &migdiff_sandbox::Sandbox,
+    ) -> Result<Option<Schema>, CliError> {
+        match declared {
+            Some(d) if d.depends_on_server_major => match live::server_major(sandbox.url()).await {
+                Some(major) if major >= 18 => {
+                    Ok(self.declared_for(dialect, Some(major))?.map(|d| d.schema))
+                }
+                _ => Ok(Some(d.schema)),
+            },
+            other => Ok(other.map(|d| d.schema)),
+        }
     }
 }
 
@@ -1169,13 +1192,14 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
     // a downgrade must restore the parent state exactly.
     let compare_options = ctx.diff_options(dialect);
     let declared = if is_head {
-        ctx.declared_for(dialect)?
+        ctx.declared_for(dialect, None)?
     } else {
         None
     };
     let sandbox = ctx
         .sandbox(dialect, server.as_deref(), live_db.as_deref())
         .await?;
+    let declared = ctx.declared_on_sandbox(dialect, declared, &sandbox).await?;
     let runner = ctx.runner(&sandbox)?;
     let vt = ctx.version_table();
     let steps = replay::Steps {
@@ -1283,7 +1307,7 @@ async fn verify(ctx: &Ctx, rev: Option<String>) -> Result<u8, CliError> {
 async fn replay_check(ctx: &Ctx, format: CheckFormat, show_diff: bool) -> Result<u8, CliError> {
     let graph = require_graph(ctx)?;
     let (dialect, server, live_db) = ctx.dialect_for_sandbox()?;
-    let Some(declared) = ctx.declared_for(dialect)? else {
+    let Some(declared) = ctx.declared_for(dialect, None)? else {
         return Err(CliError::usage(
             "check --replay compares with a declared schema: pass --schema",
         ));
@@ -1291,6 +1315,14 @@ async fn replay_check(ctx: &Ctx, format: CheckFormat, show_diff: bool) -> Result
     let sandbox = ctx
         .sandbox(dialect, server.as_deref(), live_db.as_deref())
         .await?;
+    let Some(declared) = ctx
+        .declared_on_sandbox(dialect, Some(declared), &sandbox)
+        .await?
+    else {
+        return Err(CliError::usage(
+            "check --replay compares with a declared schema: pass --schema",
+        ));
+    };
     if ctx.global.verbose {
         eprintln!(
             "replaying {} revisions in a {} ({})",
