@@ -88,6 +88,7 @@ fn table(dialect: Dialect) -> impl Strategy<Value = Table> {
                 name: Some(format!("pk {tname}")),
                 auto_name: false,
                 columns: vec![first.clone()],
+                without_overlaps: false,
             });
             if with_check && t.columns[0].data_type.is_integer() {
                 let col = migdiff_sqlexpr::quote_ident(&first, dialect);
@@ -98,6 +99,7 @@ fn table(dialect: Dialect) -> impl Strategy<Value = Table> {
                     // them); SQLite folds the case of every name.
                     expr: migdiff_sqlexpr::normalize_expr(&format!("{col} > 0"), dialect)
                         .unwrap_or_default(),
+                    not_enforced: false,
                 });
             }
             if with_unique && t.columns.len() > 1 {
@@ -108,6 +110,7 @@ fn table(dialect: Dialect) -> impl Strategy<Value = Table> {
                     nulls_not_distinct: false,
                     deferrable: false,
                     initially_deferred: false,
+                    without_overlaps: false,
                 });
                 t.indexes.push(Index {
                     name: format!("ix_{tname}"),

@@ -596,7 +596,15 @@ impl Ctx<'_> {
     fn op_lines(&mut self, op: &Op) -> Vec<String> {
         let (new, old) = (self.new_style, self.old_style);
         match op {
-            Op::CreateTable(t) => vec![self.create_table(t, new)],
+            Op::CreateTable(t) => {
+                // What SQLAlchemy cannot declare follows the table as SQL.
+                let (declarable, rest) = split_undeclarable(t);
+                let mut out = vec![self.create_table(&declarable, new)];
+                for op in &rest {
+                    out.extend(self.execute_sql(op));
+                }
+                out
+            }
             Op::DropTable(t) => vec![format!(
                 "op.drop_table({}{})",
                 s(&t.name.name),
@@ -656,6 +664,7 @@ impl Ctx<'_> {
                 args.push(self.schema_arg(table));
                 vec![self.call("alter_column", args)]
             }
+            Op::AddPrimaryKey { table, key } if key.without_overlaps => self.execute_sql(op),
             Op::AddPrimaryKey { table, key } => vec![self.create_pk(table, key, new)],
             Op::DropPrimaryKey { table, key } => {
                 vec![self.drop_constraint(table, &key.name, "primary", old)]
@@ -677,14 +686,17 @@ impl Ctx<'_> {
                     }
                 }
             }
+            Op::AddForeignKey { key, .. } if !fk_declarable(key) => self.execute_sql(op),
             Op::AddForeignKey { table, key } => vec![self.create_fk(table, key, new)],
             Op::DropForeignKey { table, key } => {
                 vec![self.drop_constraint(table, &key.name, "foreignkey", old)]
             }
+            Op::AddUnique { unique, .. } if unique.without_overlaps => self.execute_sql(op),
             Op::AddUnique { table, unique } => vec![self.create_unique(table, unique, new)],
             Op::DropUnique { table, unique } => {
                 vec![self.drop_constraint(table, &unique.name, "unique", old)]
             }
+            Op::AddCheck { check, .. } if check.not_enforced => self.execute_sql(op),
             Op::AddCheck { table, check } => vec![self.create_check(table, check, new)],
             Op::DropCheck { table, check } => {
                 vec![self.drop_constraint(table, &check.name, "check", old)]
@@ -812,6 +824,51 @@ impl Ctx<'_> {
             ],
         )
     }
+}
+
+/// SQLAlchemy 2.1 has no way to declare PostgreSQL 18's NOT ENFORCED or
+/// temporal keys (WITHOUT OVERLAPS, PERIOD): such constraints are written
+/// as SQL (`op.execute`).
+fn fk_declarable(f: &ForeignKey) -> bool {
+    !f.not_enforced && !f.period
+}
+
+/// `t` without the constraints SQLAlchemy cannot declare, and the ops that
+/// add them after it.
+fn split_undeclarable(t: &Table) -> (Table, Vec<Op>) {
+    let mut table = t.clone();
+    let mut rest = Vec::new();
+    if let Some(key) = table.primary_key.take_if(|k| k.without_overlaps) {
+        rest.push(Op::AddPrimaryKey {
+            table: t.name.clone(),
+            key,
+        });
+    }
+    let (uniques, other): (Vec<_>, Vec<_>) = std::mem::take(&mut table.uniques)
+        .into_iter()
+        .partition(|u| !u.without_overlaps);
+    table.uniques = uniques;
+    rest.extend(other.into_iter().map(|unique| Op::AddUnique {
+        table: t.name.clone(),
+        unique,
+    }));
+    let (checks, other): (Vec<_>, Vec<_>) = std::mem::take(&mut table.checks)
+        .into_iter()
+        .partition(|c| !c.not_enforced);
+    table.checks = checks;
+    rest.extend(other.into_iter().map(|check| Op::AddCheck {
+        table: t.name.clone(),
+        check,
+    }));
+    let (fks, other): (Vec<_>, Vec<_>) = std::mem::take(&mut table.foreign_keys)
+        .into_iter()
+        .partition(fk_declarable);
+    table.foreign_keys = fks;
+    rest.extend(other.into_iter().map(|key| Op::AddForeignKey {
+        table: t.name.clone(),
+        key,
+    }));
+    (table, rest)
 }
 
 /// `sa.String(length=5)` with `collation='C'` added as a keyword.

@@ -9,6 +9,7 @@
 mod names;
 mod reader;
 mod split;
+mod temporal;
 
 /// The name PostgreSQL gives an unnamed constraint of `table` over
 /// `columns` (`label` is `pkey`, `key`, `fkey`, `check` or `idx`), before

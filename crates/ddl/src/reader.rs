@@ -14,6 +14,7 @@ use sqlparser::parser::Parser;
 
 use crate::names::{choose_name, column_part};
 use crate::split::{RawStatement, split_statements};
+use crate::temporal::{TemporalMarks, blank_temporal_keywords};
 
 /// One file of a declared schema.
 #[derive(Debug, Clone)]
@@ -329,6 +330,9 @@ struct Reader {
     /// Of the statement being applied, whether each generated column (in
     /// text order) is virtual: sqlparser reads them all as STORED.
     virtual_columns: std::cell::RefCell<std::collections::VecDeque<bool>>,
+    /// Of the statement being applied, where PostgreSQL 18's temporal key
+    /// words were (sqlparser does not read them).
+    temporal: TemporalMarks,
     schema: m::Schema,
     /// Sequence → (table, column) from `OWNED BY`.
     owned: Vec<(ObjectName, ObjectName, String)>,
@@ -389,6 +393,7 @@ pub fn read_schema_for_server(
         dialect,
         virtual_by_default: dialect == Dialect::Postgresql && server_major.is_some_and(|m| m >= 18),
         virtual_columns: Default::default(),
+        temporal: TemporalMarks::default(),
         schema: m::Schema::default(),
         owned: Vec::new(),
         used_names: BTreeMap::new(),
@@ -420,8 +425,9 @@ enum Parsed {
     Ignored,
     /// Read by a targeted reader in the sequential pass.
     Targeted,
-    /// With, for PostgreSQL, whether each generated column is virtual.
-    Statements(Vec<Statement>, Vec<bool>),
+    /// With, for PostgreSQL, whether each generated column is virtual and
+    /// where the temporal key words were.
+    Statements(Vec<Statement>, Vec<bool>, TemporalMarks),
 }
 
 fn parse_one(
@@ -443,10 +449,12 @@ fn parse_one(
     }
     let mut text = reorder_identity_options(&strip_sequence_name(raw.text));
     let mut virtual_columns = Vec::new();
+    let mut temporal = TemporalMarks::default();
     if dialect == Dialect::Postgresql {
         let modes = generated_keyword(text, virtual_by_default);
-        text = modes.text;
         virtual_columns = modes.virtual_columns;
+        // Last: the marks are positions in the text sqlparser reads.
+        (text, temporal) = blank_temporal_keywords(modes.text);
     }
     let d = sql_dialect(dialect);
     let statements = Parser::new(d.as_ref())
@@ -472,7 +480,7 @@ fn parse_one(
             first_line: first_line(raw.text),
         });
     }
-    Ok(Parsed::Statements(statements, virtual_columns))
+    Ok(Parsed::Statements(statements, virtual_columns, temporal))
 }
 
 /// Statements handed to a parsing thread at a time.
@@ -924,8 +932,9 @@ impl Reader {
                     self.create_sequence(raw, &origin)
                 }
             }
-            Parsed::Statements(statements, virtual_columns) => {
+            Parsed::Statements(statements, virtual_columns, temporal) => {
                 *self.virtual_columns.borrow_mut() = virtual_columns.into();
+                self.temporal = temporal;
                 for st in statements {
                     self.apply(st, raw.text, &origin)?;
                 }
@@ -1491,6 +1500,8 @@ impl Reader {
             match c {
                 TableConstraint::PrimaryKey(pk) => {
                     let columns = self.index_columns(&pk.columns, origin)?;
+                    self.refuse_not_enforced(&pk.characteristics, "a primary key", &tname, origin)?;
+                    let without_overlaps = self.without_overlaps(&pk.columns, &tname, origin)?;
                     let auto_name = pk.name.is_none();
                     let name = match pk.name {
                         Some(n) => Some(self.ident(&n)),
@@ -1514,10 +1525,18 @@ impl Reader {
                         name,
                         columns,
                         auto_name,
+                        without_overlaps,
                     });
                 }
                 TableConstraint::Unique(u) => {
                     let columns = self.index_columns(&u.columns, origin)?;
+                    self.refuse_not_enforced(
+                        &u.characteristics,
+                        "a unique constraint",
+                        &tname,
+                        origin,
+                    )?;
+                    let without_overlaps = self.without_overlaps(&u.columns, &tname, origin)?;
                     let auto_name = u.name.is_none();
                     // PostgreSQL drops an unnamed key that repeats one the
                     // table already has (`UNIQUE UNIQUE`, `UNIQUE PRIMARY KEY`).
@@ -1555,6 +1574,7 @@ impl Reader {
                         ),
                         deferrable: d,
                         initially_deferred: i,
+                        without_overlaps,
                     });
                 }
                 TableConstraint::Check(c) => {
@@ -1592,10 +1612,19 @@ impl Reader {
                         }
                         None => None,
                     };
+                    let not_enforced = c.enforced == Some(false);
+                    if not_enforced && !pg {
+                        return Err(self.not_enforced_elsewhere(
+                            "a CHECK constraint",
+                            &tname,
+                            origin,
+                        ));
+                    }
                     table.checks.push(m::CheckConstraint {
                         name,
                         expr,
                         auto_name,
+                        not_enforced,
                     });
                 }
                 TableConstraint::ForeignKey(fk) => {
@@ -1614,6 +1643,14 @@ impl Reader {
                         None => None,
                     };
                     let (d, i) = deferrable(&fk.characteristics);
+                    let not_enforced = fk
+                        .characteristics
+                        .as_ref()
+                        .is_some_and(|c| c.enforced == Some(false));
+                    if not_enforced && !pg {
+                        return Err(self.not_enforced_elsewhere("a foreign key", &tname, origin));
+                    }
+                    let period = self.period(&fk.columns, &fk.referred_columns, &tname, origin)?;
                     table.foreign_keys.push(m::ForeignKey {
                         name,
                         auto_name,
@@ -1629,6 +1666,8 @@ impl Reader {
                             Some(ast::ConstraintReferenceMatchKind::Partial) => m::FkMatch::Partial,
                             _ => m::FkMatch::Simple,
                         },
+                        period,
+                        not_enforced,
                     });
                 }
                 other => {
@@ -1639,6 +1678,74 @@ impl Reader {
             }
         }
         Ok(())
+    }
+
+    /// Whether the key's last column was written `WITHOUT OVERLAPS`
+    /// (PostgreSQL 18), which needs another column before it. (On any
+    /// other column the words are not blanked, and sqlparser refuses them.)
+    fn without_overlaps(
+        &self,
+        cols: &[ast::IndexColumn],
+        table: &ObjectName,
+        origin: &Origin,
+    ) -> Result<bool, DdlError> {
+        let marked = |c: &ast::IndexColumn| match &c.column.expr {
+            Expr::Identifier(i) => self.temporal.without_overlaps.contains(&i.span.start),
+            _ => false,
+        };
+        let last = cols.last().is_some_and(marked);
+        if last && cols.len() < 2 {
+            return Err(origin.unsupported(format!(
+                "a key of table {table} uses WITHOUT OVERLAPS on its only column; PostgreSQL needs at least one column before it"
+            )));
+        }
+        Ok(last)
+    }
+
+    /// Whether a foreign key's lists end in `PERIOD column` (PostgreSQL
+    /// 18): both of them, or neither.
+    fn period(
+        &self,
+        columns: &[Ident],
+        referred: &[Ident],
+        table: &ObjectName,
+        origin: &Origin,
+    ) -> Result<bool, DdlError> {
+        let marked = |list: &[Ident]| {
+            list.last()
+                .is_some_and(|i| self.temporal.period.contains(&i.span.start))
+        };
+        match (marked(columns), marked(referred)) {
+            (a, b) if a == b => Ok(a && columns.len() >= 2),
+            _ => Err(origin.unsupported(format!(
+                "a foreign key of table {table} says PERIOD on one side only; a temporal foreign key says it on both"
+            ))),
+        }
+    }
+
+    fn refuse_not_enforced(
+        &self,
+        characteristics: &Option<ast::ConstraintCharacteristics>,
+        what: &str,
+        table: &ObjectName,
+        origin: &Origin,
+    ) -> Result<(), DdlError> {
+        if characteristics
+            .as_ref()
+            .is_some_and(|c| c.enforced.is_some())
+        {
+            return Err(origin.unsupported(format!(
+                "{what} of table {table} says ENFORCED or NOT ENFORCED, which only CHECK constraints and foreign keys can"
+            )));
+        }
+        Ok(())
+    }
+
+    fn not_enforced_elsewhere(&self, what: &str, table: &ObjectName, origin: &Origin) -> DdlError {
+        origin.unsupported(format!(
+            "{what} of table {table} is NOT ENFORCED, which {} does not have (PostgreSQL 18 does)",
+            self.dialect
+        ))
     }
 
     fn index_columns(
@@ -2052,6 +2159,57 @@ impl Reader {
                     )));
                 }
             }
+            // PostgreSQL 18 computes a virtual column on read: it cannot be
+            // indexed nor be part of a key (a revision would fail there).
+            let is_virtual = |c: &String| {
+                table
+                    .column(c)
+                    .and_then(|c| c.generated.as_ref())
+                    .is_some_and(|g| !g.stored)
+            };
+            if self.dialect == Dialect::Postgresql {
+                let keys = table
+                    .primary_key
+                    .iter()
+                    .map(|k| ("the primary key", &k.columns))
+                    .chain(
+                        table
+                            .uniques
+                            .iter()
+                            .map(|u| ("a unique constraint", &u.columns)),
+                    )
+                    .chain(
+                        table
+                            .foreign_keys
+                            .iter()
+                            .map(|f| ("a foreign key", &f.columns)),
+                    );
+                for (what, columns) in keys {
+                    if let Some(c) = columns.iter().find(|c| is_virtual(c)) {
+                        return Err(origin.reference(format!(
+                            "{what} on table {name} includes column {c}, which is a virtual generated column; PostgreSQL cannot key on one (make it STORED)"
+                        )));
+                    }
+                }
+                for i in &table.indexes {
+                    let used = i.keys.iter().flat_map(|k| match &k.target {
+                        m::IndexTarget::Column(c) => vec![c.clone()],
+                        m::IndexTarget::Expression(e) => {
+                            migdiff_sqlexpr::referenced_columns(e, self.dialect)
+                        }
+                    });
+                    if let Some(c) = used.into_iter().find(|c| is_virtual(c)) {
+                        let at = self
+                            .index_origins
+                            .get(&(name.clone(), i.name.clone()))
+                            .unwrap_or(&origin);
+                        return Err(at.reference(format!(
+                            "index {} on table {name} uses column {c}, which is a virtual generated column; PostgreSQL cannot index one (make it STORED)",
+                            i.name
+                        )));
+                    }
+                }
+            }
             for c in &table.columns {
                 if let DataType::Enum(e) = &c.data_type
                     && !self.schema.enums.contains_key(e)
@@ -2198,6 +2356,97 @@ mod tests {
         assert!(read(None));
         assert!(read(Some(17)));
         assert!(!read(Some(18)));
+    }
+
+    fn read(text: &str, dialect: Dialect) -> Result<migdiff_model::Schema, crate::DdlError> {
+        super::read_schema(
+            &[SourceFile {
+                path: "s.sql".into(),
+                text: text.into(),
+            }],
+            dialect,
+        )
+    }
+
+    #[test]
+    fn temporal_keys_and_not_enforced_are_read() {
+        let schema = read(
+            "CREATE TABLE b (room int4range, valid_at tstzrange, name int4range,
+    PRIMARY KEY (room, valid_at WITHOUT OVERLAPS),
+    UNIQUE (name, \"valid_at\" without overlaps),
+    UNIQUE (room, name));
+CREATE TABLE c (room int4range, valid_at tstzrange, period int CHECK (period > 0) NOT ENFORCED,
+    FOREIGN KEY (room, PERIOD valid_at) REFERENCES b (room, PERIOD valid_at) NOT ENFORCED,
+    FOREIGN KEY (room, valid_at) REFERENCES b (room, valid_at));",
+            Dialect::Postgresql,
+        )
+        .unwrap();
+        let t = |n: &str| schema.tables.values().find(|t| t.name.name == n).unwrap();
+        let b = t("b");
+        assert!(b.primary_key.as_ref().unwrap().without_overlaps);
+        assert_eq!(
+            b.primary_key.as_ref().unwrap().columns,
+            ["room", "valid_at"]
+        );
+        let temporal: Vec<bool> = b.uniques.iter().map(|u| u.without_overlaps).collect();
+        assert_eq!(
+            temporal.iter().filter(|t| **t).count(),
+            1,
+            "{:?}",
+            b.uniques
+        );
+        let c = t("c");
+        assert!(c.checks[0].not_enforced);
+        let fks: Vec<(bool, bool)> = c
+            .foreign_keys
+            .iter()
+            .map(|f| (f.period, f.not_enforced))
+            .collect();
+        assert!(
+            fks.contains(&(true, true)) && fks.contains(&(false, false)),
+            "{fks:?}"
+        );
+    }
+
+    #[test]
+    fn temporal_and_enforcement_mistakes_are_refused() {
+        for (text, dialect, says) in [
+            (
+                "CREATE TABLE t (a tstzrange, PRIMARY KEY (a WITHOUT OVERLAPS))",
+                Dialect::Postgresql,
+                "only column",
+            ),
+            (
+                "CREATE TABLE p (a int, b tstzrange, PRIMARY KEY (a, b WITHOUT OVERLAPS));
+CREATE TABLE t (a int, b tstzrange, FOREIGN KEY (a, PERIOD b) REFERENCES p (a, b))",
+                Dialect::Postgresql,
+                "one side only",
+            ),
+            (
+                "CREATE TABLE t (a int, CHECK (a > 0) NOT ENFORCED)",
+                Dialect::Sqlite,
+                "NOT ENFORCED",
+            ),
+            (
+                "CREATE TABLE t (a int, UNIQUE (a) NOT ENFORCED)",
+                Dialect::Postgresql,
+                "only CHECK constraints and foreign keys",
+            ),
+            (
+                "CREATE TABLE t (a int, v int GENERATED ALWAYS AS (a * 2) VIRTUAL);
+CREATE INDEX t_v ON t ((v + 1))",
+                Dialect::Postgresql,
+                "cannot index one",
+            ),
+            (
+                "CREATE TABLE t (a int, v int GENERATED ALWAYS AS (a * 2) VIRTUAL UNIQUE)",
+                Dialect::Postgresql,
+                "cannot key on one",
+            ),
+        ] {
+            let e = read(text, dialect).unwrap_err().to_string();
+            assert!(e.contains(says), "{text}: {e}");
+        }
     }
 
     #[test]

@@ -403,13 +403,14 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
                 && !a.auto_name
                 && !b.auto_name
                 && a.name != b.name;
-            if a.columns == b.columns && names_differ {
+            let same_key = a.columns == b.columns && a.without_overlaps == b.without_overlaps;
+            if same_key && names_differ {
                 ops.push(Op::RenamePrimaryKey {
                     table: t.clone(),
                     key: a.clone(),
                     to: b.name.clone().unwrap_or_default(),
                 });
-            } else if a.columns != b.columns {
+            } else if !same_key {
                 ops.push(Op::DropPrimaryKey {
                     table: t.clone(),
                     key: a.clone(),
@@ -451,7 +452,9 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
             && o.on_update == n.on_update
             && o.deferrable == n.deferrable
             && o.initially_deferred == n.initially_deferred
-            && o.match_kind == n.match_kind;
+            && o.match_kind == n.match_kind
+            && o.period == n.period
+            && o.not_enforced == n.not_enforced;
         if !same {
             fk_drop.push(o);
             fk_add.push(n);
@@ -486,7 +489,8 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
         let same = o.columns == n.columns
             && o.nulls_not_distinct == n.nulls_not_distinct
             && o.deferrable == n.deferrable
-            && o.initially_deferred == n.initially_deferred;
+            && o.initially_deferred == n.initially_deferred
+            && o.without_overlaps == n.without_overlaps;
         if !same {
             ops.push(Op::DropUnique {
                 table: t.clone(),
@@ -518,7 +522,9 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
         });
     }
     for (o, n) in pairs {
-        if o.expr != n.expr {
+        // Enforcement cannot be altered on a CHECK (PostgreSQL 18 refuses
+        // it): a change is a drop and an add.
+        if o.expr != n.expr || o.not_enforced != n.not_enforced {
             ops.push(Op::DropCheck {
                 table: t.clone(),
                 check: o.clone(),

@@ -246,6 +246,9 @@ pub struct PrimaryKey {
     /// by its definition, as Alembic matches unnamed constraints; only names
     /// the user wrote (or a naming convention made) are compared.
     pub auto_name: bool,
+    /// PostgreSQL 18's temporal key: the last column is compared for
+    /// overlap, not equality (`PRIMARY KEY (id, valid_at WITHOUT OVERLAPS)`).
+    pub without_overlaps: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -322,6 +325,11 @@ pub struct ForeignKey {
     pub deferrable: bool,
     pub initially_deferred: bool,
     pub match_kind: FkMatch,
+    /// PostgreSQL 18's temporal reference: the last column of both sides
+    /// is a range matched with `PERIOD` (`FOREIGN KEY (id, PERIOD valid_at)`).
+    pub period: bool,
+    /// PostgreSQL 18's `NOT ENFORCED`: declared, never checked.
+    pub not_enforced: bool,
 }
 
 impl ForeignKey {
@@ -353,6 +361,8 @@ pub struct UniqueConstraint {
     pub nulls_not_distinct: bool,
     pub deferrable: bool,
     pub initially_deferred: bool,
+    /// PostgreSQL 18's temporal key (see `PrimaryKey::without_overlaps`).
+    pub without_overlaps: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -366,6 +376,8 @@ pub struct CheckConstraint {
 
     /// Normalized boolean expression, without the outer `CHECK (...)`.
     pub expr: String,
+    /// PostgreSQL 18's `NOT ENFORCED`: declared, never checked.
+    pub not_enforced: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -463,7 +463,8 @@ impl Op {
                 {
                     out.push(Hazard::NotNullWithoutDefault);
                 }
-                if column.generated.is_some() {
+                // A virtual column is computed on read: nothing is written.
+                if column.generated.as_ref().is_some_and(|g| g.stored) {
                     out.push(Hazard::Rewrite);
                 }
             }

@@ -116,6 +116,8 @@ struct PrimaryKeyDoc {
     #[serde(default, skip_serializing_if = "is_false")]
     auto_name: bool,
     columns: Vec<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    without_overlaps: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -201,6 +203,10 @@ struct ForeignKeyDoc {
     initially_deferred: bool,
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "match")]
     match_kind: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    period: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    not_enforced: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -222,6 +228,8 @@ struct UniqueDoc {
     deferrable: bool,
     #[serde(default, skip_serializing_if = "is_false")]
     initially_deferred: bool,
+    #[serde(default, skip_serializing_if = "is_false")]
+    without_overlaps: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -237,6 +245,8 @@ struct CheckDoc {
     #[serde(default, skip_serializing_if = "is_false")]
     auto_name: bool,
     expr: String,
+    #[serde(default, skip_serializing_if = "is_false")]
+    not_enforced: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -349,6 +359,7 @@ pub fn to_toml_with_hints(
                 auto_name: p.auto_name,
                 name: p.name.clone(),
                 columns: p.columns.clone(),
+                without_overlaps: p.without_overlaps,
             }),
             columns: t
                 .columns
@@ -399,6 +410,8 @@ pub fn to_toml_with_hints(
                     initially_deferred: f.initially_deferred,
                     match_kind: (f.match_kind != FkMatch::Simple)
                         .then(|| f.match_kind.sql().to_string()),
+                    period: f.period,
+                    not_enforced: f.not_enforced,
                 })
                 .collect(),
             unique_constraints: t
@@ -412,6 +425,7 @@ pub fn to_toml_with_hints(
                     nulls_not_distinct: u.nulls_not_distinct,
                     deferrable: u.deferrable,
                     initially_deferred: u.initially_deferred,
+                    without_overlaps: u.without_overlaps,
                 })
                 .collect(),
             check_constraints: t
@@ -422,6 +436,7 @@ pub fn to_toml_with_hints(
                     auto_name: c.auto_name,
                     name: c.name.clone(),
                     expr: c.expr.clone(),
+                    not_enforced: c.not_enforced,
                 })
                 .collect(),
             indexes: t
@@ -568,6 +583,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
                     name: p.name,
                     columns: p.columns,
                     auto_name: p.auto_name,
+                    without_overlaps: p.without_overlaps,
                 }
             });
             for c in t.columns {
@@ -640,6 +656,8 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
                     deferrable: f.deferrable,
                     initially_deferred: f.initially_deferred,
                     match_kind,
+                    period: f.period,
+                    not_enforced: f.not_enforced,
                 });
             }
             for u in t.unique_constraints {
@@ -651,6 +669,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
                     nulls_not_distinct: u.nulls_not_distinct,
                     deferrable: u.deferrable,
                     initially_deferred: u.initially_deferred,
+                    without_overlaps: u.without_overlaps,
                 });
             }
             for c in t.check_constraints {
@@ -659,6 +678,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
                     name: c.name,
                     auto_name: c.auto_name,
                     expr: c.expr,
+                    not_enforced: c.not_enforced,
                 });
             }
             for i in t.indexes {
@@ -771,6 +791,34 @@ fn check_references(schema: &Schema) -> Result<(), SnapshotError> {
                 return Err(invalid(
                     "a foreign key's columns and referenced columns differ in number".into(),
                 ));
+            }
+        }
+        // A temporal key compares its last column for overlap: it needs
+        // another column to compare for equality (PostgreSQL refuses it).
+        let temporal = table
+            .primary_key
+            .iter()
+            .filter(|k| k.without_overlaps)
+            .map(|k| ("the primary key's without_overlaps", k.columns.len()))
+            .chain(
+                table
+                    .uniques
+                    .iter()
+                    .filter(|u| u.without_overlaps)
+                    .map(|u| ("a unique constraint's without_overlaps", u.columns.len())),
+            )
+            .chain(
+                table
+                    .foreign_keys
+                    .iter()
+                    .filter(|f| f.period)
+                    .map(|f| ("a foreign key's period", f.columns.len())),
+            );
+        for (what, n) in temporal {
+            if n < 2 {
+                return Err(invalid(format!(
+                    "{what} needs at least two columns (the last is the period)"
+                )));
             }
         }
     }

@@ -28,6 +28,8 @@ fn fk(col: &str, to: &str) -> ForeignKey {
         deferrable: false,
         initially_deferred: false,
         match_kind: FkMatch::Simple,
+        not_enforced: false,
+        period: false,
     }
 }
 
@@ -129,6 +131,7 @@ fn constraints_and_indexes() {
         name: Some("t_pkey".into()),
         auto_name: false,
         columns: vec!["id".into()],
+        without_overlaps: false,
     });
     t.uniques.push(UniqueConstraint {
         name: Some("uq".into()),
@@ -137,11 +140,13 @@ fn constraints_and_indexes() {
         nulls_not_distinct: false,
         deferrable: false,
         initially_deferred: false,
+        without_overlaps: false,
     });
     t.checks.push(CheckConstraint {
         name: Some("ck".into()),
         auto_name: false,
         expr: "v > 0".into(),
+        not_enforced: false,
     });
     t.indexes.push(Index {
         name: "ix".into(),
@@ -275,6 +280,7 @@ fn primary_key_change_rebuilds_dependent_foreign_keys() {
         name: Some("p_pkey".into()),
         auto_name: false,
         columns: vec!["id".into()],
+        without_overlaps: false,
     });
     let mut c = table("c", &["id", "p_id"]);
     c.foreign_keys.push(fk("p_id", "p"));
@@ -284,6 +290,7 @@ fn primary_key_change_rebuilds_dependent_foreign_keys() {
         name: Some("p_pkey".into()),
         auto_name: false,
         columns: vec!["id".into(), "b".into()],
+        without_overlaps: false,
     });
     p2.uniques.push(UniqueConstraint {
         name: Some("p_id_key".into()),
@@ -292,6 +299,7 @@ fn primary_key_change_rebuilds_dependent_foreign_keys() {
         nulls_not_distinct: false,
         deferrable: false,
         initially_deferred: false,
+        without_overlaps: false,
     });
     let ops = check(&current, &schema(vec![p2, c]));
     assert_eq!(
@@ -365,6 +373,7 @@ fn snapshot_keeps_model_hints() {
         name: Some("pk_book".into()),
         auto_name: false,
         columns: vec!["id".into()],
+        without_overlaps: false,
     });
     t.foreign_keys.push(fk("author_id", "author"));
     t.indexes.push(Index {
@@ -481,6 +490,7 @@ fn a_primary_key_under_another_name_is_renamed() {
         name: Some(n.into()),
         columns: vec!["id".into()],
         auto_name: false,
+        without_overlaps: false,
     };
     let mut a = table("t", &["id"]);
     a.primary_key = Some(pk("t_pk_old"));
@@ -495,4 +505,67 @@ fn a_primary_key_under_another_name_is_renamed() {
         ..pk("t_pkey")
     });
     assert!(check(&schema(vec![a]), &schema(vec![c])).is_empty());
+}
+
+#[test]
+fn snapshot_keeps_temporal_keys_and_enforcement() {
+    let text = r#"format = 1
+dialect = "postgresql"
+
+[tables.public.rooms]
+primary_key = { name = "rooms_pkey", columns = ["room", "valid_at"], without_overlaps = true }
+columns = [
+    { name = "room", type = "integer", nullable = false },
+    { name = "valid_at", type = "other(tstzrange)", nullable = false },
+]
+
+[tables.public.bookings]
+columns = [
+    { name = "room", type = "integer" },
+    { name = "valid_at", type = "other(tstzrange)" },
+    { name = "guests", type = "integer" },
+]
+
+[[tables.public.bookings.foreign_keys]]
+name = "bookings_room_fkey"
+columns = ["room", "valid_at"]
+ref_schema = "public"
+ref_table = "rooms"
+ref_columns = ["room", "valid_at"]
+period = true
+not_enforced = true
+
+[[tables.public.bookings.check_constraints]]
+name = "bookings_guests_check"
+expr = "guests > 0"
+not_enforced = true
+"#;
+    let (dialect, schema) = snapshot::from_toml(text).unwrap();
+    let rooms = &schema.tables[&ObjectName::new("public", "rooms")];
+    assert!(rooms.primary_key.as_ref().unwrap().without_overlaps);
+    let bookings = &schema.tables[&ObjectName::new("public", "bookings")];
+    assert!(bookings.foreign_keys[0].period && bookings.foreign_keys[0].not_enforced);
+    assert!(bookings.checks[0].not_enforced);
+    let again = snapshot::to_toml(&schema, dialect).unwrap();
+    assert_eq!(snapshot::from_toml(&again).unwrap().1, schema);
+    // Enforcing the check is a drop and an add.
+    let mut enforced = schema.clone();
+    if let Some(t) = enforced
+        .tables
+        .get_mut(&ObjectName::new("public", "bookings"))
+    {
+        t.checks[0].not_enforced = false;
+    }
+    let ops = diff(&schema, &enforced, &DiffOptions::default());
+    assert!(
+        matches!(ops.as_slice(), [Op::DropCheck { .. }, Op::AddCheck { .. }]),
+        "{ops:?}"
+    );
+    // A temporal key needs a column before its period.
+    let one = text.replace(
+        r#"columns = ["room", "valid_at"], without"#,
+        r#"columns = ["valid_at"], without"#,
+    );
+    let e = snapshot::from_toml(&one).unwrap_err().to_string();
+    assert!(e.contains("at least two columns"), "{e}");
 }

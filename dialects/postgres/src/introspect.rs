@@ -124,7 +124,8 @@ const CONSTRAINTS: &str = "select k.conrelid::int8, k.conname::text, k.contype::
     k.condeferrable, k.condeferred, \
     case when k.contype = 'c' then pg_get_constraintdef(k.oid) end, \
     case when k.contype = 'u' then (select {NND} from pg_index i \
-        where i.indexrelid = k.conindid) else false end \
+        where i.indexrelid = k.conindid) else false end, \
+    {PERIOD}, {ENFORCED} \
     from pg_constraint k join pg_class c on c.oid = k.conrelid \
     join pg_namespace n on n.oid = c.relnamespace \
     left join pg_class fc on fc.oid = k.confrelid \
@@ -175,6 +176,12 @@ pub fn catalog_queries(version: i32) -> [String; 7] {
     } else {
         "false"
     };
+    // Temporal keys (WITHOUT OVERLAPS, PERIOD) and NOT ENFORCED: 18 on.
+    let (period, enforced) = if version >= 180000 {
+        ("k.conperiod", "k.conenforced")
+    } else {
+        ("false", "true")
+    };
     [
         SCHEMAS,
         TABLES,
@@ -184,7 +191,11 @@ pub fn catalog_queries(version: i32) -> [String; 7] {
         ENUMS,
         SEQUENCES,
     ]
-    .map(|q| q.replace("{NND}", nnd))
+    .map(|q| {
+        q.replace("{NND}", nnd)
+            .replace("{PERIOD}", period)
+            .replace("{ENFORCED}", enforced)
+    })
 }
 
 fn q(query: &'static str) -> impl FnOnce(sqlx::Error) -> PgError {
@@ -414,11 +425,15 @@ pub async fn introspect_on(
         };
         let columns = row.keys.iter().map(|k| b.column_name(*k)).collect();
         match row.constraint {
-            PendingConstraint::Primary(name) => {
+            PendingConstraint::Primary {
+                name,
+                without_overlaps,
+            } => {
                 b.table.primary_key = Some(PrimaryKey {
                     name: Some(name),
                     auto_name: false,
                     columns,
+                    without_overlaps,
                 })
             }
             PendingConstraint::Unique(mut u) => {
@@ -593,7 +608,10 @@ struct ConstraintRow {
 }
 
 enum PendingConstraint {
-    Primary(String),
+    Primary {
+        name: String,
+        without_overlaps: bool,
+    },
     Unique(UniqueConstraint),
     Foreign(ForeignKey),
     Check(CheckConstraint),
@@ -603,7 +621,10 @@ fn constraint_row(row: PgRow) -> Result<Option<ConstraintRow>, PgError> {
     let name: String = row.get(1);
     let kind: String = row.get(2);
     let constraint = match kind.as_str() {
-        "p" => PendingConstraint::Primary(name),
+        "p" => PendingConstraint::Primary {
+            name,
+            without_overlaps: row.get(14),
+        },
         "u" => PendingConstraint::Unique(UniqueConstraint {
             name: Some(name),
             auto_name: false,
@@ -611,6 +632,7 @@ fn constraint_row(row: PgRow) -> Result<Option<ConstraintRow>, PgError> {
             nulls_not_distinct: row.get(13),
             deferrable: row.get(10),
             initially_deferred: row.get(11),
+            without_overlaps: row.get(14),
         }),
         "f" => PendingConstraint::Foreign(ForeignKey {
             name: Some(name),
@@ -627,6 +649,8 @@ fn constraint_row(row: PgRow) -> Result<Option<ConstraintRow>, PgError> {
             },
             deferrable: row.get(10),
             initially_deferred: row.get(11),
+            period: row.get(14),
+            not_enforced: !row.get::<bool, _>(15),
         }),
         "c" => {
             let def: String = row.get(12);
@@ -634,6 +658,7 @@ fn constraint_row(row: PgRow) -> Result<Option<ConstraintRow>, PgError> {
                 name: Some(name),
                 auto_name: false,
                 expr: normalize_expr(check_body(&def), Dialect::Postgresql)?,
+                not_enforced: !row.get::<bool, _>(15),
             })
         }
         _ => return Ok(None),
@@ -716,8 +741,7 @@ fn sequence_row(row: PgRow) -> Result<Option<Sequence>, PgError> {
 /// `CHECK ((a > 0)) NOT VALID` gives `(a > 0)`.
 /// The expression of `pg_get_constraintdef`'s `CHECK (...)`, without the
 /// suffixes it may carry (`NOT VALID`, `NO INHERIT`, PostgreSQL 18's `NOT
-/// ENFORCED`, in any combination). Enforcement is not part of the model
-/// yet: a NOT ENFORCED check reads as its expression.
+/// ENFORCED`, in any combination; enforcement is read from its column).
 fn check_body(def: &str) -> &str {
     let mut s = def.trim();
     s = s.strip_prefix("CHECK").unwrap_or(s).trim();

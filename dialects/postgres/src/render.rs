@@ -105,13 +105,28 @@ fn named(name: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
+/// A key's column list; PostgreSQL 18's temporal keys qualify the last
+/// column (`valid_at WITHOUT OVERLAPS`, `PERIOD valid_at`).
+fn key_columns(columns: &[String], last_before: &str, last_after: &str) -> String {
+    let mut list: Vec<String> = columns.iter().map(|c| ident(c)).collect();
+    if let Some(last) = list.last_mut() {
+        *last = format!("{last_before}{last}{last_after}");
+    }
+    list.join(", ")
+}
+
+fn enforcement(not_enforced: bool) -> &'static str {
+    if not_enforced { " NOT ENFORCED" } else { "" }
+}
+
 pub fn fk_sql(f: &ForeignKey) -> String {
+    let period = if f.period { "PERIOD " } else { "" };
     let mut s = format!(
         "{}FOREIGN KEY ({}) REFERENCES {} ({})",
         named(&f.name),
-        idents(&f.columns),
+        key_columns(&f.columns, period, ""),
         qualified(&f.ref_table),
-        idents(&f.ref_columns)
+        key_columns(&f.ref_columns, period, "")
     );
     if f.match_kind != FkMatch::Simple {
         s.push_str(&format!(" MATCH {}", f.match_kind.sql()));
@@ -123,7 +138,16 @@ pub fn fk_sql(f: &ForeignKey) -> String {
         s.push_str(&format!(" ON DELETE {}", f.on_delete.sql()));
     }
     s.push_str(deferrable(f.deferrable, f.initially_deferred));
+    s.push_str(enforcement(f.not_enforced));
     s
+}
+
+fn overlaps(without_overlaps: bool) -> &'static str {
+    if without_overlaps {
+        " WITHOUT OVERLAPS"
+    } else {
+        ""
+    }
 }
 
 fn unique_sql(u: &UniqueConstraint) -> String {
@@ -135,17 +159,26 @@ fn unique_sql(u: &UniqueConstraint) -> String {
         } else {
             ""
         },
-        idents(&u.columns),
+        key_columns(&u.columns, "", overlaps(u.without_overlaps)),
         deferrable(u.deferrable, u.initially_deferred)
     )
 }
 
 fn check_sql(c: &CheckConstraint) -> String {
-    format!("{}CHECK ({})", named(&c.name), c.expr)
+    format!(
+        "{}CHECK ({}){}",
+        named(&c.name),
+        c.expr,
+        enforcement(c.not_enforced)
+    )
 }
 
 fn pk_sql(p: &PrimaryKey) -> String {
-    format!("{}PRIMARY KEY ({})", named(&p.name), idents(&p.columns))
+    format!(
+        "{}PRIMARY KEY ({})",
+        named(&p.name),
+        key_columns(&p.columns, "", overlaps(p.without_overlaps))
+    )
 }
 
 pub fn index_sql(table: &ObjectName, i: &Index) -> String {
