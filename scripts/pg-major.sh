@@ -48,6 +48,17 @@ PY
       echo "ssl = on" | as_pg tee -a "$root/data/postgresql.conf" >/dev/null
     fi
   fi
+  # A role that may only connect with TLS over TCP: the test of migdiff's
+  # fallback from a plain loopback connection (tests/cli.rs).
+  if ! grep -q migdiff_tls_only "$root/data/pg_hba.conf"; then
+    { printf 'hostssl all migdiff_tls_only 127.0.0.1/32 trust\nhostnossl all migdiff_tls_only 127.0.0.1/32 reject\n'
+      cat "$root/data/pg_hba.conf"; } > "$root/hba.new"
+    as_pg cp "$root/hba.new" "$root/data/pg_hba.conf"
+    rm -f "$root/hba.new"
+    if as_pg "$root/native/bin/pg_ctl" -D "$root/data" status >/dev/null 2>&1; then
+      as_pg "$root/native/bin/pg_ctl" -D "$root/data" reload >/dev/null
+    fi
+  fi
   if ! as_pg "$root/native/bin/pg_ctl" -D "$root/data" status >/dev/null 2>&1; then
     as_pg "$root/native/bin/pg_ctl" -D "$root/data" -l "$root/log" -w \
       -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$root -c fsync=off" \

@@ -972,3 +972,51 @@ fn a_revision_with_a_syntax_error_is_exit_2() {
         .count();
     assert_eq!(files, 1, "nothing was written");
 }
+
+/// On a loopback host with no `sslmode`, migdiff connects without TLS
+/// first (sqlx's TLS handshake costs ~90 ms a connection); a server whose
+/// pg_hba.conf wants TLS there is asked again with it, as libpq's default
+/// `prefer` would. scripts/pg-major.sh's servers have such a role; the
+/// system's server has none, and there nothing is left to prove.
+#[test]
+fn loopback_connects_plain_and_falls_back_to_tls() {
+    let pg = PgDb::new();
+    let rules = std::process::Command::new("psql")
+        .args([
+            pg.url.as_str(),
+            "-Atc",
+            "select count(*) from pg_hba_file_rules where 'migdiff_tls_only' = any(user_name)",
+        ])
+        .output()
+        .unwrap();
+    if String::from_utf8_lossy(&rules.stdout).trim() != "2" {
+        eprintln!("no TLS-only role on this server: nothing to prove");
+        return;
+    }
+    pg.exec(
+        "do $$ begin if not exists (select from pg_roles where rolname = 'migdiff_tls_only') \
+         then create role migdiff_tls_only login; end if; end $$",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("ok.sql"), "CREATE TABLE t (id int);\n").unwrap();
+    let (base, db) = pg.url.rsplit_once('/').unwrap();
+    let host = base.split('@').nth(1).unwrap();
+    let url = format!("postgresql://migdiff_tls_only@{host}/{db}");
+    let o = cmd(d, &["--url", &url, "--schema", "ok.sql", "check"]);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("add table public.t"), "{}", o.stdout);
+    // Asked for no TLS, it gets none: the server's refusal, exit 2.
+    let o = cmd(
+        d,
+        &[
+            "--url",
+            &format!("{url}?sslmode=disable"),
+            "--schema",
+            "ok.sql",
+            "check",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("no encryption"), "{}", o.stderr);
+}

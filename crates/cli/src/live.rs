@@ -57,6 +57,19 @@ pub async fn server_major(url: &str) -> Option<u32> {
     major
 }
 
+/// Connects with `options`, giving up after `timeout`.
+async fn connect_within(
+    options: &sqlx::postgres::PgConnectOptions,
+    timeout: Duration,
+    url: &DbUrl,
+) -> Result<Result<sqlx::PgConnection, migdiff_postgres::PgError>, tokio::time::error::Elapsed> {
+    tokio::time::timeout(
+        timeout,
+        migdiff_postgres::connect(options.clone(), url.display()),
+    )
+    .await
+}
+
 /// Introspects `url`; reads the version rows from `version` when given
 /// (None: no Alembic project, or the table is filtered out: never read).
 pub async fn load(
@@ -77,11 +90,21 @@ pub async fn load(
         DbUrl::Postgres {
             options,
             connect_timeout,
+            tls_fallback,
             ..
         } => {
-            let connecting = migdiff_postgres::connect((**options).clone(), url.display());
-            let mut conn = tokio::time::timeout(*connect_timeout, connecting)
-                .await
+            let mut options = (**options).clone();
+            let mut connected = connect_within(&options, *connect_timeout, url).await;
+            // Plain first on loopback; a server that wants TLS there (a
+            // `hostssl` line) is asked again, as libpq's `prefer` would.
+            if *tls_fallback
+                && matches!(&connected, Ok(Err(migdiff_postgres::PgError::Connect { source, .. }))
+                    if source.as_database_error().and_then(|e| e.code()).as_deref() == Some("28000"))
+            {
+                options = options.ssl_mode(sqlx::postgres::PgSslMode::Prefer);
+                connected = connect_within(&options, *connect_timeout, url).await;
+            }
+            let mut conn = connected
                 .map_err(|_| {
                     CliError::usage(format!(
                         "{}: no answer from the server within {} s; check the host and port (a proxy or firewall that accepts connections and never answers looks like this), or raise connect_timeout in migdiff.toml",
@@ -103,13 +126,10 @@ pub async fn load(
             };
             // A second connection lets the server run the catalog queries
             // on two cores; without one, they run one after the other.
-            let mut second = tokio::time::timeout(
-                *connect_timeout,
-                migdiff_postgres::connect((**options).clone(), url.display()),
-            )
-            .await
-            .ok()
-            .and_then(Result::ok);
+            let mut second = connect_within(&options, *connect_timeout, url)
+                .await
+                .ok()
+                .and_then(Result::ok);
             let result = migdiff_postgres::introspect_on(&mut conn, second.as_mut(), &opts)
                 .await
                 .map_err(|e| CliError::usage(format!("{}: {e}", url.display())))?;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use migdiff_model::Dialect;
-use sqlx::postgres::PgConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgSslMode};
 
 use crate::error::CliError;
 
@@ -17,6 +17,11 @@ pub enum DbUrl {
         display: String,
         /// How long connecting (and the server's startup answer) may take.
         connect_timeout: std::time::Duration,
+        /// `options` skip TLS on a loopback host where the URL and
+        /// `$PGSSLMODE` leave the mode to libpq's default (`prefer`): a
+        /// server that then refuses plain connections is asked again with
+        /// TLS (see [`plain_on_loopback`]).
+        tls_fallback: bool,
     },
     Sqlite {
         path: PathBuf,
@@ -115,6 +120,24 @@ fn with_socket_host(url: &str) -> String {
 }
 
 /// Whether the URL's authority names a user (`user@host`).
+/// Whether to connect without TLS first: the host is this machine (TLS
+/// there protects nothing) and nobody chose a mode. sqlx's TLS handshake
+/// costs about 90 ms a connection (its socket waits on delayed ACKs), and
+/// a check makes two; libpq's `prefer` would negotiate it.
+fn plain_on_loopback(url: &str, options: &PgConnectOptions) -> bool {
+    let host = options.get_host().trim_matches(['[', ']']);
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let chosen = query
+        .split('&')
+        .any(|kv| kv.to_ascii_lowercase().starts_with("sslmode="))
+        || std::env::var_os("PGSSLMODE").is_some();
+    loopback && !chosen && options.get_socket().is_none()
+}
+
 fn names_user(url: &str) -> bool {
     let after = url.find("://").map_or(0, |i| i + 3);
     let authority = url[after..].split(['/', '?']).next().unwrap_or("");
@@ -166,10 +189,15 @@ pub fn parse(url: &str, base: &Path) -> Result<DbUrl, CliError> {
             {
                 options = options.username(&user);
             }
+            let tls_fallback = plain_on_loopback(&normalized, &options);
+            if tls_fallback {
+                options = options.ssl_mode(PgSslMode::Disable);
+            }
             Ok(DbUrl::Postgres {
                 options: Box::new(options),
                 display,
                 connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+                tls_fallback,
             })
         }
         "sqlite" => {
@@ -233,6 +261,24 @@ mod tests {
             "postgresql://u@h:5/db?host=/x"
         );
         assert!(with_socket_host("postgresql:///db").starts_with("postgresql://localhost/db"));
+    }
+
+    #[test]
+    fn loopback_without_a_mode_connects_plain_first() {
+        let base = Path::new("/base");
+        let fallback = |url: &str| match parse(url, base).unwrap() {
+            DbUrl::Postgres { tls_fallback, .. } => tls_fallback,
+            _ => panic!("{url}"),
+        };
+        if std::env::var_os("PGSSLMODE").is_none() {
+            assert!(fallback("postgresql://u@127.0.0.1:5432/db"));
+            assert!(fallback("postgresql://u@localhost/db"));
+            assert!(fallback("postgresql://u@[::1]:5432/db"));
+        }
+        assert!(!fallback("postgresql://u@127.0.0.1/db?sslmode=require"));
+        assert!(!fallback("postgresql://u@127.0.0.1/db?sslmode=prefer"));
+        assert!(!fallback("postgresql://u@db.internal/db"));
+        assert!(!fallback("postgresql://u@/db?host=/var/run/postgresql"));
     }
 
     #[test]
