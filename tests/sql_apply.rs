@@ -53,8 +53,12 @@ fn apply_sql(dialect: Dialect, before: &str, rows: &str, after: &str) -> TestDb 
 }
 
 fn count(db: &TestDb, table: &str) -> i64 {
+    scalar(db, &format!("select count(*) from {table}"))
+}
+
+fn scalar(db: &TestDb, sql: &str) -> i64 {
     let url = db.url().to_string();
-    let sql = format!("select count(*) from {table}");
+    let sql = sql.to_string();
     block_on(async move {
         use sqlx::Connection;
         if url.starts_with("sqlite") {
@@ -152,4 +156,17 @@ fn sqlite_rebuilds_keep_rows() {
 #[test]
 fn sqlite_drop_everything() {
     apply_sql(Dialect::Sqlite, LITE_AFTER, "", "");
+}
+
+/// A changed sequence keeps counting from where it is: `START WITH` is
+/// altered, never `RESTART` (which would hand out used values again).
+#[test]
+fn altering_a_sequence_keeps_its_position() {
+    let db = apply_sql(
+        Dialect::Postgresql,
+        "CREATE SEQUENCE invoice_numbers START WITH 1000;",
+        "SELECT nextval('invoice_numbers'); SELECT nextval('invoice_numbers'); SELECT nextval('invoice_numbers');",
+        "CREATE SEQUENCE invoice_numbers START WITH 2000 INCREMENT BY 5;",
+    );
+    assert_eq!(scalar(&db, "select nextval('invoice_numbers')"), 1007);
 }

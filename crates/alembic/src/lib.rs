@@ -6,11 +6,13 @@
 //! Invariant: every string and identifier written into Python goes through
 //! `migdiff_model::py_repr`; no other quoting exists in this crate.
 
+mod assemble;
 pub mod config;
 pub mod graph;
 mod render;
 pub mod revision;
 pub mod template;
 
+pub use assemble::{RevisionBodies, revision_bodies};
 pub use migdiff_model::{ModelHints, ModelType};
 pub use render::{RenderOptions, render_body};

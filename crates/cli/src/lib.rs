@@ -12,9 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use migdiff_alembic::graph::Graph;
 use migdiff_alembic::revision;
 use migdiff_alembic::{RenderOptions, render_body};
-use migdiff_model::{
-    Dialect, DialectRender, DiffOptions, ObjectName, Op, Schema, apply, diff, snapshot,
-};
+use migdiff_model::{Dialect, DialectRender, DiffOptions, ObjectName, Op, Schema, diff, snapshot};
 
 mod declared;
 mod error;
@@ -22,7 +20,7 @@ mod hooks;
 mod live;
 mod model_cache;
 mod replay;
-mod report;
+pub mod report;
 mod revision_syntax;
 mod settings;
 mod settle;
@@ -939,14 +937,7 @@ async fn autogenerate(
         batch: ctx.batch(c.dialect),
         hints: Some(&c.hints),
     };
-    let upgrade = render_body(&c.ops, &c.live.schema, true, &opts);
-    let mut after = c.live.schema.clone();
-    for op in &c.ops {
-        apply(&mut after, op);
-    }
-    let inverse: Vec<Op> = c.ops.iter().rev().map(Op::inverse).collect();
-    let downgrade = render_body(&inverse, &after, false, &opts);
-    let imports: BTreeSet<String> = upgrade.imports.union(&downgrade.imports).cloned().collect();
+    let bodies = migdiff_alembic::revision_bodies(&c.ops, &c.live.schema, &opts);
     let date = revision::create_date(alembic.timezone.as_deref())?;
     let slug = revision::slug(message, alembic.truncate_slug_length);
     let name = revision::file_name(&alembic.file_template, &rev_id, &slug, &date)?;
@@ -962,9 +953,9 @@ async fn autogenerate(
             rev_id: rev_id.clone(),
             message,
             down_revisions: down,
-            imports: imports.into_iter().collect(),
-            upgrades: upgrade.text,
-            downgrades: downgrade.text,
+            imports: bodies.imports,
+            upgrades: bodies.upgrades,
+            downgrades: bodies.downgrades,
         },
         &date,
     )?;

@@ -47,6 +47,26 @@ fn forced_rebuilds(ops: &[Op]) -> BTreeMap<usize, Vec<usize>> {
     out
 }
 
+/// `text` with its control characters escaped (`\n`, `\t`, `\u{1b}`):
+/// a name or comment with a newline must not break a change's line, nor
+/// an escape sequence in a name restyle the terminal.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.into()
+}
+
 pub fn text(
     out: &mut dyn Write,
     ops: &[Op],
@@ -79,13 +99,17 @@ pub fn text(
         } else {
             format!("  [{}]", hazards.join(", "))
         };
-        writeln!(out, "  {style}{m}{style:#} {}{hz}", op.describe())?;
+        writeln!(
+            out,
+            "  {style}{m}{style:#} {}{hz}",
+            one_line(&op.describe())
+        )?;
         for &f in forced.get(&i).into_iter().flatten() {
             if let Op::DropForeignKey { .. } = &ops[f] {
                 writeln!(
                     out,
                     "      which drops and re-adds foreign key {}",
-                    ops[f].object_path()
+                    one_line(&ops[f].object_path())
                 )?;
             }
         }
@@ -93,10 +117,18 @@ pub fn text(
     for u in unverified {
         writeln!(
             out,
-            "  ? {u} (unverified: no scratch database to settle the expression; pass --dev-url)"
+            "  ? {} (unverified: no scratch database to settle the expression; pass --dev-url)",
+            one_line(u)
         )?;
     }
     Ok(())
+}
+
+/// The text report without terminal styles (for golden files).
+pub fn text_plain(ops: &[Op], unverified: &[String], what: &str) -> String {
+    let mut out = Vec::new();
+    let _ = text(&mut out, ops, unverified, what);
+    anstream::adapter::strip_str(&String::from_utf8_lossy(&out)).to_string()
 }
 
 pub fn json(ops: &[Op], unverified: &[String]) -> String {

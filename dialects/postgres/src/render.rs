@@ -396,10 +396,12 @@ pub fn render_sql(ops: &[Op]) -> Vec<String> {
                 sequence_options(s)
             )),
             Op::DropSequence(s) => out.push(format!("DROP SEQUENCE {}", qualified(&s.name))),
+            // START WITH, never RESTART: a live sequence keeps counting
+            // from where it is (RESTART would hand out used values again).
             Op::AlterSequence { to, .. } => out.push(format!(
                 "ALTER SEQUENCE {}{}",
                 qualified(&to.name),
-                sequence_options(to).replace(" START WITH", " RESTART WITH")
+                sequence_options(to)
             )),
             Op::CreateTable(t) => out.extend(create_table_sql(t)),
             Op::DropTable(t) => out.push(format!("DROP TABLE {}", qualified(&t.name))),

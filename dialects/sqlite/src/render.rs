@@ -53,11 +53,38 @@ pub fn default_sql(d: &str) -> String {
     let literal = d.starts_with('\'')
         || d.parse::<f64>().is_ok()
         || matches!(d.to_ascii_uppercase().as_str(), "NULL" | "TRUE" | "FALSE");
-    if literal {
+    if literal || parenthesized(d) {
         d.to_string()
     } else {
         format!("({d})")
     }
+}
+
+/// Whether `d` is one parenthesized expression already, `(CURRENT_TIMESTAMP)`
+/// as the DDL spelled it (not `(a) + (b)`): wrapping it again would read
+/// `((CURRENT_TIMESTAMP))`.
+fn parenthesized(d: &str) -> bool {
+    if !d.starts_with('(') {
+        return false;
+    }
+    let mut depth = 0usize;
+    let mut quoted: Option<char> = None;
+    for (i, c) in d.char_indices() {
+        match (quoted, c) {
+            (Some(q), c) if c == q => quoted = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quoted = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1 == d.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 fn fk_sql(f: &ForeignKey) -> String {
@@ -275,4 +302,19 @@ pub fn render_sql(ops: &[Op], current: &Schema) -> Vec<String> {
         out.push("PRAGMA foreign_keys=ON".to_string());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_sql;
+
+    #[test]
+    fn an_expression_default_is_parenthesized_once() {
+        assert_eq!(default_sql("CURRENT_TIMESTAMP"), "(CURRENT_TIMESTAMP)");
+        assert_eq!(default_sql("(CURRENT_TIMESTAMP)"), "(CURRENT_TIMESTAMP)");
+        assert_eq!(default_sql("(a) + (b)"), "((a) + (b))");
+        assert_eq!(default_sql("(')' || x)"), "(')' || x)");
+        assert_eq!(default_sql("'x'"), "'x'");
+        assert_eq!(default_sql("7.5"), "7.5");
+    }
 }
