@@ -127,6 +127,7 @@ mod postgres {
         new_schema_with_tables: "" => "CREATE SCHEMA app; CREATE TYPE app.lvl AS ENUM ('x'); CREATE TABLE app.t (id INT PRIMARY KEY, l app.lvl); CREATE TABLE u (id INT PRIMARY KEY, t_id INT REFERENCES app.t (id)); CREATE INDEX ix_t ON app.t (l);";
         standalone_sequence: "" => "CREATE SEQUENCE counter AS bigint START WITH 100 INCREMENT BY 10; CREATE TABLE t (id BIGINT DEFAULT nextval('counter'));";
         identity_and_generated_columns: "CREATE TABLE t (id INT, price NUMERIC);" => "CREATE TABLE t (id INT GENERATED ALWAYS AS IDENTITY (START WITH 5), price NUMERIC, twice NUMERIC GENERATED ALWAYS AS (price * 2) STORED);";
+        retype_a_column_a_generated_column_uses: "CREATE TABLE t (id INT, price INT, twice INT GENERATED ALWAYS AS (price * 2) STORED);" => "CREATE TABLE t (id INT, price BIGINT, twice BIGINT GENERATED ALWAYS AS (price * 2) STORED);";
         hostile_names: "" => r#"
             CREATE SCHEMA "Sch ""1""";
             CREATE TYPE "Sch ""1"""."M'o""od" AS ENUM ('it''s', 'back\slash', 'new

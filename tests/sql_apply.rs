@@ -170,3 +170,19 @@ fn altering_a_sequence_keeps_its_position() {
     );
     assert_eq!(scalar(&db, "select nextval('invoice_numbers')"), 1007);
 }
+
+/// PostgreSQL cannot change the type of a column a generated column uses
+/// (nor a generated column's own type with USING): the generated columns
+/// are dropped and added back after the change, and the rows keep their
+/// values.
+#[test]
+fn retyping_a_column_a_generated_column_uses() {
+    let db = apply_sql(
+        Dialect::Postgresql,
+        "CREATE TABLE t (id int PRIMARY KEY, a int, doubled int GENERATED ALWAYS AS (a * 2) STORED, other int GENERATED ALWAYS AS (id + 1) STORED);",
+        "INSERT INTO t (id, a) VALUES (1, 20), (2, 21);",
+        "CREATE TABLE t (id int PRIMARY KEY, a bigint, doubled bigint GENERATED ALWAYS AS (a * 2) STORED, other int GENERATED ALWAYS AS (id + 1) STORED);",
+    );
+    assert_eq!(scalar(&db, "select sum(doubled)::int8 from t"), 82);
+    assert_eq!(scalar(&db, "select sum(other)::int8 from t"), 5);
+}

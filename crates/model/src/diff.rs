@@ -286,6 +286,62 @@ fn same_identity(a: &Column, b: &Column) -> bool {
     }
 }
 
+/// Whether `expr` names the identifier `name` (bare or double-quoted,
+/// outside string literals). A false positive only rebuilds a generated
+/// column, which holds no data of its own.
+fn mentions_identifier(expr: &str, name: &str) -> bool {
+    let mut chars = expr.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        match c {
+            '\'' => {
+                while let Some((_, c)) = chars.next() {
+                    if c == '\'' {
+                        if chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            '"' => {
+                let mut ident = String::new();
+                while let Some((_, c)) = chars.next() {
+                    if c == '"' {
+                        if chars.peek().is_some_and(|(_, n)| *n == '"') {
+                            chars.next();
+                            ident.push('"');
+                        } else {
+                            break;
+                        }
+                    } else {
+                        ident.push(c);
+                    }
+                }
+                if ident == name {
+                    return true;
+                }
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut end = start + c.len_utf8();
+                while let Some(&(i, n)) = chars.peek() {
+                    if n.is_alphanumeric() || n == '_' || n == '$' {
+                        end = i + n.len_utf8();
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                if expr[start..end].eq_ignore_ascii_case(name) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Columns equal for diff purposes (identity compared with defaults filled in).
 fn columns_equal(a: &Column, b: &Column) -> bool {
     a.data_type == b.data_type
@@ -361,14 +417,42 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
         }
     }
 
+    // PostgreSQL changes neither the type of a column a generated column
+    // uses nor, with a USING, a generated column's own type: such generated
+    // columns are dropped and added back around the change (after it: see
+    // `order`). A batch rebuild (SQLite's) re-creates the whole table.
+    let retyped: Vec<&str> = if options.group_by_table {
+        Vec::new()
+    } else {
+        new.columns
+            .iter()
+            .filter(|col| {
+                old_columns.iter().any(|o| {
+                    o.name == col.name
+                        && (o.data_type != col.data_type || o.collation != col.collation)
+                })
+            })
+            .map(|col| col.name.as_str())
+            .collect()
+    };
+    let rebuilt = |o: &Column, col: &Column| {
+        o.generated != col.generated
+            || col.generated.as_ref().is_some_and(|g| {
+                !options.group_by_table
+                    && (o.data_type != col.data_type
+                        || retyped
+                            .iter()
+                            .any(|r| *r != col.name && mentions_identifier(&g.expr, r)))
+            })
+    };
     for col in &new.columns {
         match old_columns.iter().find(|c| c.name == col.name) {
             None => ops.push(Op::AddColumn {
                 table: t.clone(),
                 column: col.clone(),
             }),
-            Some(o) if columns_equal(o, col) => {}
-            Some(o) if o.generated != col.generated => {
+            Some(o) if !rebuilt(o, col) && columns_equal(o, col) => {}
+            Some(o) if rebuilt(o, col) => {
                 // A generated expression cannot be altered in place.
                 ops.push(Op::DropColumn {
                     table: t.clone(),
@@ -576,5 +660,20 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
             from: old.comment.clone(),
             to: new.comment.clone(),
         });
+    }
+}
+
+#[cfg(test)]
+mod identifier_tests {
+    use super::mentions_identifier;
+
+    #[test]
+    fn identifiers_are_found_outside_strings() {
+        assert!(mentions_identifier("price * 2", "price"));
+        assert!(mentions_identifier("(\"Price\" * 2)", "Price"));
+        assert!(mentions_identifier("\"a\"\"b\" + 1", "a\"b"));
+        assert!(!mentions_identifier("prices * 2", "price"));
+        assert!(!mentions_identifier("'price' || x", "price"));
+        assert!(!mentions_identifier("'it''s price' || x", "price"));
     }
 }

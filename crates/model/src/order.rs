@@ -19,16 +19,19 @@ fn phase(op: &Op) -> u8 {
         // Drops before adds: a generated column whose expression changed is
         // dropped and added again under the same name.
         Op::DropColumn { .. } => 7,
+        // A generated column comes after the columns' changes: its
+        // expression may use a column whose type changes.
+        Op::AddColumn { column, .. } if column.generated.is_some() => 10,
         Op::AddColumn { .. } => 8,
         Op::AlterColumn(_) => 9,
-        Op::AddPrimaryKey { .. } | Op::RenamePrimaryKey { .. } => 10,
-        Op::AddUnique { .. } | Op::AddCheck { .. } | Op::CreateIndex { .. } => 11,
-        Op::SetTableComment { .. } => 12,
-        Op::AddForeignKey { .. } => 13,
-        Op::DropTable(_) => 14,
-        Op::DropSequence(_) => 15,
-        Op::DropEnum(_) => 16,
-        Op::DropSchema(_) => 17,
+        Op::AddPrimaryKey { .. } | Op::RenamePrimaryKey { .. } => 11,
+        Op::AddUnique { .. } | Op::AddCheck { .. } | Op::CreateIndex { .. } => 12,
+        Op::SetTableComment { .. } => 13,
+        Op::AddForeignKey { .. } => 14,
+        Op::DropTable(_) => 15,
+        Op::DropSequence(_) => 16,
+        Op::DropEnum(_) => 17,
+        Op::DropSchema(_) => 18,
     }
 }
 
