@@ -469,6 +469,25 @@ impl Ctx<'_> {
         kind: &str,
         style: TypeStyle,
     ) -> String {
+        // SQLAlchemy's SQLite reflection leaves a CHECK name's doubled
+        // quotes doubled (`ck ""odd""` for `"ck ""odd"""`), and a batch
+        // rebuild finds the constraint to drop by that reflected name.
+        let reflected = match name {
+            Some(n)
+                if kind == "check"
+                    && self.prefix == "batch_op"
+                    && self.dialect() == Dialect::Sqlite
+                    && n.contains('"') =>
+            {
+                Some(n.replace('"', "\"\""))
+            }
+            _ => None,
+        };
+        let name = if reflected.is_some() {
+            &reflected
+        } else {
+            name
+        };
         let line = self.call(
             "drop_constraint",
             vec![
@@ -612,6 +631,24 @@ impl Ctx<'_> {
                     .map(|k| format!(", {k}"))
                     .unwrap_or_default()
             )],
+            // SQLAlchemy adds a serial column as a plain integer: the
+            // sequence and its default follow as SQL.
+            Op::AddColumn { table, column } if column.serial => {
+                let plain = Column {
+                    serial: false,
+                    ..column.clone()
+                };
+                let mut out = self.op_lines(&Op::AddColumn {
+                    table: table.clone(),
+                    column: plain.clone(),
+                });
+                out.extend(self.execute_sql(&Op::AlterColumn(AlterColumn {
+                    table: table.clone(),
+                    from: plain,
+                    to: column.clone(),
+                })));
+                out
+            }
             Op::AddColumn { table, column } => {
                 let t = self.state.tables.get(table).cloned();
                 let col = self.column(column, t.as_ref(), new);
@@ -833,11 +870,30 @@ fn fk_declarable(f: &ForeignKey) -> bool {
     !f.not_enforced && !f.period
 }
 
-/// `t` without the constraints SQLAlchemy cannot declare, and the ops that
-/// add them after it.
+/// `t` without what SQLAlchemy cannot declare in a `create_table`, and the
+/// ops that add it afterwards: PostgreSQL 18's constraints above, and
+/// serial columns SQLAlchemy would create as plain integers (it makes only
+/// a table's one autoincrement primary-key column SERIAL).
 fn split_undeclarable(t: &Table) -> (Table, Vec<Op>) {
     let mut table = t.clone();
     let mut rest = Vec::new();
+    let key: &[String] = t.primary_key.as_ref().map_or(&[], |k| &k.columns);
+    let serial_keys = t
+        .columns
+        .iter()
+        .filter(|c| c.serial && key.contains(&c.name))
+        .count();
+    for column in &mut table.columns {
+        if column.serial && !(key.contains(&column.name) && serial_keys == 1) {
+            let declared = column.clone();
+            column.serial = false;
+            rest.push(Op::AlterColumn(AlterColumn {
+                table: t.name.clone(),
+                from: column.clone(),
+                to: declared,
+            }));
+        }
+    }
     if let Some(key) = table.primary_key.take_if(|k| k.without_overlaps) {
         rest.push(Op::AddPrimaryKey {
             table: t.name.clone(),
@@ -906,6 +962,18 @@ fn batchable(op: &Op) -> bool {
 
 /// Renders `ops` (applied to `start`) as an upgrade (`upgrade = true`) or
 /// downgrade body, between Alembic's marker comments.
+/// An index on plain columns, each in its default order and operator
+/// class: what Alembic's batch rebuild can re-create by column name.
+fn plain_keys(index: &Index) -> bool {
+    index.keys.iter().all(|k| {
+        matches!(k.target, IndexTarget::Column(_))
+            && !k.descending
+            && k.nulls_first.is_none()
+            && k.opclass.is_none()
+            && k.collation.is_none()
+    })
+}
+
 pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptions) -> Body {
     let (new_style, old_style) = if upgrade {
         (TypeStyle::Declared, TypeStyle::Reflected)
@@ -958,18 +1026,34 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
                 i = block_end;
                 continue;
             }
+            // Alembic's batch rebuild re-creates an index from its column
+            // names: one on expressions or ordered keys (`lower(email)`,
+            // `age DESC`) fails there (KeyError). SQLite creates and drops
+            // indexes itself, so those go before and after the block.
+            let (before, rest): (Vec<&Op>, Vec<&Op>) = ops[i..block_end]
+                .iter()
+                .partition(|o| matches!(o, Op::DropIndex { index, .. } if !plain_keys(index)));
+            let (after, block): (Vec<&Op>, Vec<&Op>) = rest
+                .into_iter()
+                .partition(|o| matches!(o, Op::CreateIndex { index, .. } if !plain_keys(index)));
+            for o in before {
+                let out = ctx.op_lines(o);
+                emitted += out.len();
+                lines.extend(out);
+                migdiff_model::apply(&mut ctx.state, o);
+            }
             // An unnamed unique or foreign key cannot be dropped or added by
             // name: the block gives the table a naming convention, so
             // Alembic's rebuild names the reflected constraints, and uses
             // the names that convention gives.
             let mut convention: BTreeSet<&'static str> = BTreeSet::new();
-            let named_ops: Vec<Op> = ops[i..block_end]
+            let named_ops: Vec<Op> = block
                 .iter()
                 .map(|o| name_unnamed(o, &mut convention))
                 .collect();
             let mut inner: Vec<String> = Vec::new();
             ctx.prefix = "batch_op";
-            for (named, op) in named_ops.iter().zip(&ops[i..block_end]) {
+            for (named, op) in named_ops.iter().zip(&block) {
                 inner.extend(ctx.op_lines(named));
                 migdiff_model::apply(&mut ctx.state, op);
             }
@@ -998,6 +1082,12 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
                 }
                 lines.push(String::new());
                 emitted += 1;
+            }
+            for o in after {
+                let out = ctx.op_lines(o);
+                emitted += out.len();
+                lines.extend(out);
+                migdiff_model::apply(&mut ctx.state, o);
             }
             i = block_end;
             continue;
