@@ -58,6 +58,59 @@ fn identity_sql(i: &Identity) -> String {
     }
 }
 
+/// The `SET ...` clauses that turn identity `from` into `to` (an option
+/// `to` leaves out goes back to its default).
+fn identity_sets(from: &Identity, to: &Identity) -> Vec<String> {
+    let mut sets = Vec::new();
+    if from.always != to.always {
+        sets.push(format!(
+            "SET GENERATED {}",
+            if to.always { "ALWAYS" } else { "BY DEFAULT" }
+        ));
+    }
+    if from.increment != to.increment {
+        sets.push(format!("SET INCREMENT BY {}", to.increment.unwrap_or(1)));
+    }
+    if from.min_value != to.min_value {
+        sets.push(match to.min_value {
+            Some(v) => format!("SET MINVALUE {v}"),
+            None => "SET NO MINVALUE".into(),
+        });
+    }
+    if from.max_value != to.max_value {
+        sets.push(match to.max_value {
+            Some(v) => format!("SET MAXVALUE {v}"),
+            None => "SET NO MAXVALUE".into(),
+        });
+    }
+    // START WITH, never RESTART: the column keeps counting from where it is.
+    if from.start != to.start {
+        match to.start {
+            Some(v) => sets.push(format!("SET START WITH {v}")),
+            // The default start is the minimum (1 ascending, the maximum
+            // descending): only said when the new increment says which.
+            None if to.increment.unwrap_or(1) > 0 => {
+                sets.push(format!("SET START WITH {}", to.min_value.unwrap_or(1)))
+            }
+            None => {}
+        }
+    }
+    if from.cache != to.cache {
+        sets.push(format!("SET CACHE {}", to.cache.unwrap_or(1)));
+    }
+    if from.cycle != to.cycle {
+        sets.push(
+            if to.cycle {
+                "SET CYCLE"
+            } else {
+                "SET NO CYCLE"
+            }
+            .into(),
+        );
+    }
+    sets
+}
+
 pub fn column_sql(c: &Column) -> String {
     let mut s = ident(&c.name);
     s.push(' ');
@@ -512,11 +565,21 @@ fn alter_column(a: &AlterColumn) -> Vec<String> {
     let t = &a.table;
     let col = ident(&a.to.name);
     let mut out = Vec::new();
-    if a.identity_changed() && a.from.identity.is_some() {
+    if a.identity_changed() && a.from.identity.is_some() && a.to.identity.is_none() {
         out.push(alter(t, format!("ALTER COLUMN {col} DROP IDENTITY")));
     }
     if a.default_changed() && (a.from.default.is_some() || a.from.serial) {
         out.push(alter(t, format!("ALTER COLUMN {col} DROP DEFAULT")));
+        // A column that stops being serial takes its sequence with it (it
+        // would be left behind, owned and unseen, and block a later
+        // CREATE SEQUENCE of the same name). Its name is the server's.
+        if a.from.serial && !a.to.serial {
+            out.push(format!(
+                "DO $migdiff$ BEGIN EXECUTE format('DROP SEQUENCE %s', pg_get_serial_sequence({}, {})); END $migdiff$",
+                quote_literal(&qualified(t)),
+                quote_literal(&a.from.name)
+            ));
+        }
     }
     if a.type_changed() {
         let ty = type_sql(&a.to.data_type, D);
@@ -559,13 +622,22 @@ fn alter_column(a: &AlterColumn) -> Vec<String> {
             ));
         }
     }
-    if a.identity_changed()
-        && let Some(i) = &a.to.identity
-    {
-        out.push(alter(
-            t,
-            format!("ALTER COLUMN {col} ADD {}", identity_sql(i)),
-        ));
+    if a.identity_changed() {
+        match (&a.from.identity, &a.to.identity) {
+            (None, Some(i)) => out.push(alter(
+                t,
+                format!("ALTER COLUMN {col} ADD {}", identity_sql(i)),
+            )),
+            // Altered in place: dropping and adding the identity again
+            // would start its sequence over, and hand out used values.
+            (Some(from), Some(to)) => {
+                let sets = identity_sets(from, to);
+                if !sets.is_empty() {
+                    out.push(alter(t, format!("ALTER COLUMN {col} {}", sets.join(" "))));
+                }
+            }
+            _ => {}
+        }
     }
     if a.comment_changed() {
         out.push(comment(
