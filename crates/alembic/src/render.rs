@@ -1129,11 +1129,12 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
 fn batch_convention(kind: &str) -> &'static str {
     match kind {
         "fk" => "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk" => "pk_%(table_name)s",
         _ => "uq_%(table_name)s_%(column_0_N_name)s",
     }
 }
 
-/// An unnamed unique constraint or foreign key in a batch block, with the
+/// An unnamed primary key, unique constraint or foreign key in a batch block, with the
 /// name the batch convention gives it (SQLAlchemy's `column_0_N_name` joins
 /// the column names with `_`): a drop needs a name to find the reflected
 /// constraint, and Alembic's batch rebuild refuses to add one without a
@@ -1151,6 +1152,19 @@ fn name_unnamed(op: &Op, kinds: &mut BTreeSet<&'static str>) -> Op {
         )
     };
     match op {
+        Op::DropPrimaryKey { table, key } | Op::AddPrimaryKey { table, key }
+            if key.name.is_none() =>
+        {
+            kinds.insert("pk");
+            let mut key = key.clone();
+            key.name = Some(format!("pk_{}", table.name));
+            let table = table.clone();
+            if matches!(op, Op::DropPrimaryKey { .. }) {
+                Op::DropPrimaryKey { table, key }
+            } else {
+                Op::AddPrimaryKey { table, key }
+            }
+        }
         Op::DropUnique { table, unique } | Op::AddUnique { table, unique }
             if unique.name.is_none() =>
         {

@@ -33,6 +33,9 @@ impl DialectRender for Postgres {
     fn rename_constraint_sql(&self, table: &ObjectName, from: &str, to: &str) -> Option<String> {
         Some(render::rename_constraint_sql(table, from, to))
     }
+    fn default_sql(&self, expr: &str) -> String {
+        render::default_sql(expr)
+    }
     fn alter_type_using(
         &self,
         column: &str,

@@ -58,6 +58,44 @@ fn identity_sql(i: &Identity) -> String {
     }
 }
 
+/// A default as a column definition takes it: PostgreSQL's grammar only
+/// allows a restricted expression there, so one with a top-level `AT TIME
+/// ZONE`, `AND`, `IS`, `IN`, `LIKE`, `COLLATE`... goes in parentheses.
+pub fn default_sql(d: &str) -> String {
+    const NEEDS_PARENS: &[&str] = &[
+        "AT", "AND", "OR", "NOT", "IS", "ISNULL", "NOTNULL", "IN", "LIKE", "ILIKE", "BETWEEN",
+        "COLLATE", "SIMILAR", "OVERLAPS",
+    ];
+    let bytes = d.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'\'' | b'"') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != q {
+                    i += 1;
+                }
+            }
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b if b.is_ascii_alphabetic() => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &d[start..i];
+                if depth == 0 && NEEDS_PARENS.iter().any(|w| word.eq_ignore_ascii_case(w)) {
+                    return format!("({d})");
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    d.to_string()
+}
+
 /// The `SET ...` clauses that turn identity `from` into `to` (an option
 /// `to` leaves out goes back to its default).
 fn identity_sets(from: &Identity, to: &Identity) -> Vec<String> {
@@ -136,7 +174,7 @@ pub fn column_sql(c: &Column) -> String {
         s.push_str(&identity_sql(i));
     }
     if let Some(d) = &c.default {
-        s.push_str(&format!(" DEFAULT {d}"));
+        s.push_str(&format!(" DEFAULT {}", default_sql(d)));
     }
     if !c.nullable {
         s.push_str(" NOT NULL");
@@ -646,4 +684,22 @@ fn alter_column(a: &AlterColumn) -> Vec<String> {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod default_tests {
+    use super::default_sql;
+
+    #[test]
+    fn defaults_a_column_definition_cannot_take_bare_get_parentheses() {
+        assert_eq!(
+            default_sql("now() AT TIME ZONE 'utc'::text"),
+            "(now() AT TIME ZONE 'utc'::text)"
+        );
+        assert_eq!(default_sql("(a IS NULL)"), "(a IS NULL)");
+        assert_eq!(default_sql("'AT' || x"), "'AT' || x");
+        assert_eq!(default_sql("now()"), "now()");
+        assert_eq!(default_sql("-1"), "-1");
+        assert_eq!(default_sql("'{}'::jsonb"), "'{}'::jsonb");
+    }
 }
