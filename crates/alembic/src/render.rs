@@ -516,10 +516,14 @@ impl Ctx<'_> {
     fn alter_column(&mut self, a: &AlterColumn) -> String {
         let (old, new) = (self.old_style, self.new_style);
         let mut kw: Vec<String> = Vec::new();
-        kw.push(format!(
-            "existing_type={}",
-            self.column_type(&a.from, Some(&a.table), old)
-        ));
+        // A type SQLAlchemy cannot name is left out (existing_type is only
+        // a hint on PostgreSQL; `sa.NullType()` would not even import).
+        if !self.sql_only_type(&a.from, &a.table, old) {
+            kw.push(format!(
+                "existing_type={}",
+                self.column_type(&a.from, Some(&a.table), old)
+            ));
+        }
         if a.default_changed() {
             kw.push(format!(
                 "server_default={}",
@@ -582,6 +586,25 @@ impl Ctx<'_> {
         text
     }
 
+    /// A column type SQLAlchemy has no name for (`xml`, `point`, `"char"`):
+    /// Alembic would write `sa.NullType()`, which is not importable from
+    /// `sqlalchemy` and cannot create a column. Ops that create such a
+    /// column, or give one its type, are written as SQL.
+    fn sql_only_type(&self, c: &Column, table: &ObjectName, style: TypeStyle) -> bool {
+        let from_model = style == TypeStyle::Declared
+            && self.opts.hints.is_some_and(|h| {
+                h.column_types
+                    .contains_key(&(table.clone(), c.name.clone()))
+            });
+        !from_model
+            && self
+                .opts
+                .dialect
+                .python_type(&c.data_type, style, &self.state)
+                .code
+                .contains("NullType")
+    }
+
     fn execute_sql(&self, op: &Op) -> Vec<String> {
         self.opts
             .dialect
@@ -615,6 +638,13 @@ impl Ctx<'_> {
     fn op_lines(&mut self, op: &Op) -> Vec<String> {
         let (new, old) = (self.new_style, self.old_style);
         match op {
+            Op::CreateTable(t)
+                if t.columns
+                    .iter()
+                    .any(|c| self.sql_only_type(c, &t.name, new)) =>
+            {
+                self.execute_sql(op)
+            }
             Op::CreateTable(t) => {
                 // What SQLAlchemy cannot declare follows the table as SQL.
                 let (declarable, rest) = split_undeclarable(t);
@@ -631,6 +661,9 @@ impl Ctx<'_> {
                     .map(|k| format!(", {k}"))
                     .unwrap_or_default()
             )],
+            Op::AddColumn { table, column } if self.sql_only_type(column, table, new) => {
+                self.execute_sql(op)
+            }
             // SQLAlchemy adds a serial column as a plain integer: the
             // sequence and its default follow as SQL.
             Op::AddColumn { table, column } if column.serial => {
@@ -668,7 +701,10 @@ impl Ctx<'_> {
                     || a.default_changed()
                     || a.comment_changed()
                 {
-                    if a.from.serial != a.to.serial || a.identity_changed() {
+                    if a.from.serial != a.to.serial
+                        || a.identity_changed()
+                        || (a.type_changed() && self.sql_only_type(&a.to, &a.table, new))
+                    {
                         // Alembic has no op for serial/identity changes: plain SQL.
                         out.extend(self.execute_sql(op));
                         return out;
@@ -1030,9 +1066,16 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
             // names: one on expressions or ordered keys (`lower(email)`,
             // `age DESC`) fails there (KeyError). SQLite creates and drops
             // indexes itself, so those go before and after the block.
-            let (before, rest): (Vec<&Op>, Vec<&Op>) = ops[i..block_end]
-                .iter()
-                .partition(|o| matches!(o, Op::DropIndex { index, .. } if !plain_keys(index)));
+            // A column of a type SQLAlchemy cannot name is added as SQL,
+            // which runs at once: before the block, not inside it.
+            let (before, rest): (Vec<&Op>, Vec<&Op>) =
+                ops[i..block_end].iter().partition(|o| match o {
+                    Op::DropIndex { index, .. } => !plain_keys(index),
+                    Op::AddColumn { table, column } => {
+                        ctx.sql_only_type(column, table, ctx.new_style)
+                    }
+                    _ => false,
+                });
             let (after, block): (Vec<&Op>, Vec<&Op>) = rest
                 .into_iter()
                 .partition(|o| matches!(o, Op::CreateIndex { index, .. } if !plain_keys(index)));
