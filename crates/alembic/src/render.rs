@@ -469,12 +469,12 @@ impl Ctx<'_> {
         kind: &str,
         style: TypeStyle,
     ) -> String {
-        // SQLAlchemy's SQLite reflection leaves a CHECK name's doubled
-        // quotes doubled (`ck ""odd""` for `"ck ""odd"""`), and a batch
-        // rebuild finds the constraint to drop by that reflected name.
+        // SQLAlchemy's SQLite reflection leaves a CHECK's or a foreign
+        // key's doubled quotes doubled (`ck ""odd""` for `"ck ""odd"""`),
+        // and a batch rebuild finds the constraint to drop by that name.
         let reflected = match name {
             Some(n)
-                if kind == "check"
+                if (kind == "check" || kind == "foreignkey")
                     && self.prefix == "batch_op"
                     && self.dialect() == Dialect::Sqlite
                     && n.contains('"') =>

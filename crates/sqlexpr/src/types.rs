@@ -1,5 +1,22 @@
 use migdiff_model::{DataType, Dialect};
 
+/// `text` lower-cased outside its double-quoted parts.
+fn fold_unquoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quoted = false;
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+            out.push(c);
+        } else if quoted {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
 /// Reads a type from its text spelling: PostgreSQL's `format_type()`
 /// output, a SQLite declared type, or a type as DDL writes it. Aliases fold
 /// to one `DataType` (`int4`, `int` and `integer` are the same); what is
@@ -22,8 +39,11 @@ pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
             other => DataType::Array(Box::new(other)),
         };
     }
-    if s.starts_with('"') && s.ends_with('"') && s.len() >= 2 {
-        return DataType::Other(s);
+    // A name with a quoted part (`"char"`, `"Sales ""EU""".tier`) is a
+    // user's or an internal type: its quoted parts keep their case, the
+    // rest folds as PostgreSQL folds it.
+    if s.contains('"') {
+        return DataType::Other(fold_unquoted(&s));
     }
     s = s.to_lowercase();
     let (name, args, suffix) = match (s.find('('), s.find(')')) {
@@ -174,6 +194,11 @@ mod tests {
         );
         assert_eq!(pg("FLOAT"), DataType::Double);
         assert_eq!(pg("inet"), DataType::Other("inet".into()));
+        assert_eq!(
+            pg("\"Sales \"\"EU\"\"\".Tier"),
+            DataType::Other("\"Sales \"\"EU\"\"\".tier".into())
+        );
+        assert_eq!(pg("\"char\""), DataType::Other("\"char\"".into()));
     }
 
     #[test]

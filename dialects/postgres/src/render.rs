@@ -96,6 +96,19 @@ pub fn default_sql(d: &str) -> String {
     d.to_string()
 }
 
+/// Moves the sequence of a column that just became serial or identity past
+/// the values its rows already hold: a fresh sequence starts at 1, and the
+/// next insert would take a used key.
+fn continue_after_rows(table: &ObjectName, column: &str) -> String {
+    format!(
+        "SELECT setval(pg_get_serial_sequence({}, {}), coalesce(max({}), 0) + 1, false) FROM {}",
+        quote_literal(&qualified(table)),
+        quote_literal(column),
+        ident(column),
+        qualified(table)
+    )
+}
+
 /// The `SET ...` clauses that turn identity `from` into `to` (an option
 /// `to` leaves out goes back to its default).
 fn identity_sets(from: &Identity, to: &Identity) -> Vec<String> {
@@ -658,14 +671,20 @@ fn alter_column(a: &AlterColumn) -> Vec<String> {
                     quote_literal(&qualified(&seq_name))
                 ),
             ));
+            out.push(continue_after_rows(t, &a.to.name));
         }
     }
     if a.identity_changed() {
         match (&a.from.identity, &a.to.identity) {
-            (None, Some(i)) => out.push(alter(
-                t,
-                format!("ALTER COLUMN {col} ADD {}", identity_sql(i)),
-            )),
+            (None, Some(i)) => {
+                out.push(alter(
+                    t,
+                    format!("ALTER COLUMN {col} ADD {}", identity_sql(i)),
+                ));
+                if i.increment.unwrap_or(1) > 0 && i.start.is_none() {
+                    out.push(continue_after_rows(t, &a.to.name));
+                }
+            }
             // Altered in place: dropping and adding the identity again
             // would start its sequence over, and hand out used values.
             (Some(from), Some(to)) => {
