@@ -1089,6 +1089,50 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
             // name: the block gives the table a naming convention, so
             // Alembic's rebuild names the reflected constraints, and uses
             // the names that convention gives.
+            // The rebuild copies every reflected column, and SQLite will
+            // not take an INSERT into a generated column: the block drops
+            // the table's generated columns first and adds them back last,
+            // so the copy leaves them out and the new table computes them.
+            let touched = |name: &str| {
+                block.iter().any(|o| match o {
+                    Op::AddColumn { column, .. } | Op::DropColumn { column, .. } => {
+                        column.name == name
+                    }
+                    Op::AlterColumn(a) => a.from.name == name,
+                    _ => false,
+                })
+            };
+            let carried: Vec<Column> = ctx
+                .state
+                .tables
+                .get(&table)
+                .map(|t| {
+                    t.columns
+                        .iter()
+                        .filter(|c| c.generated.is_some() && !touched(&c.name))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            let drops: Vec<Op> = carried
+                .iter()
+                .map(|column| Op::DropColumn {
+                    table: table.clone(),
+                    column: column.clone(),
+                })
+                .collect();
+            let adds: Vec<Op> = carried
+                .into_iter()
+                .map(|column| Op::AddColumn {
+                    table: table.clone(),
+                    column,
+                })
+                .collect();
+            let block: Vec<&Op> = if drops.is_empty() {
+                block
+            } else {
+                drops.iter().chain(block).chain(adds.iter()).collect()
+            };
             let mut convention: BTreeSet<&'static str> = BTreeSet::new();
             let named_ops: Vec<Op> = block
                 .iter()
