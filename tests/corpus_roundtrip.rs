@@ -15,18 +15,6 @@ use std::path::Path;
 use common::*;
 use migdiff_model::{Dialect, snapshot};
 
-fn server_major(url: &str) -> u32 {
-    let o = std::process::Command::new("psql")
-        .args([url, "-Atc", "show server_version_num"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&o.stdout)
-        .trim()
-        .parse::<u32>()
-        .unwrap_or(0)
-        / 10000
-}
-
 fn round_trip(case: &Path) {
     let name = case.file_name().unwrap().to_string_lossy().to_string();
     let live_toml = std::fs::read_to_string(case.join("live.toml")).unwrap();
@@ -110,14 +98,7 @@ fn round_trip(case: &Path) {
 
 #[test]
 fn corpus_revisions_run_under_alembic() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden_corpus");
-    let mut cases: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
-    for case in cases {
+    for case in golden_corpus_cases() {
         round_trip(&case);
     }
 }

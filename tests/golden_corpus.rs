@@ -9,6 +9,8 @@
 // A test that meets an unexpected error should stop right there.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 
 use migdiff_alembic::{RenderOptions, revision};
@@ -86,13 +88,7 @@ fn outputs(case: &Path) -> String {
 
 #[test]
 fn corpus_outputs_are_as_reviewed() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden_corpus");
-    let mut cases: Vec<_> = std::fs::read_dir(&root)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    cases.sort();
+    let cases = common::golden_corpus_cases();
     assert!(cases.len() >= 9, "{cases:?}");
     for case in cases {
         let name = case.file_name().unwrap().to_string_lossy().to_string();

@@ -12,18 +12,6 @@ mod common;
 
 use common::*;
 
-fn server_major(db: &PgDb) -> u32 {
-    let o = std::process::Command::new("psql")
-        .args([db.url.as_str(), "-Atc", "show server_version_num"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&o.stdout)
-        .trim()
-        .parse::<u32>()
-        .unwrap()
-        / 10000
-}
-
 const SCHEMA: &str = "CREATE TABLE orders (
     id uuid DEFAULT uuidv7() NOT NULL,
     price numeric(10, 2) NOT NULL,
@@ -39,7 +27,7 @@ const SCHEMA: &str = "CREATE TABLE orders (
 #[test]
 fn postgres_18_features_round_trip_under_alembic() {
     let db = PgDb::new();
-    let major = server_major(&db);
+    let major = server_major(&db.url);
     if major < 18 {
         eprintln!("PostgreSQL {major}: nothing of 18 to prove here");
         return;
@@ -143,7 +131,7 @@ fn postgres_18_features_round_trip_under_alembic() {
 #[test]
 fn not_enforced_constraints_are_read() {
     let db = PgDb::new();
-    let major = server_major(&db);
+    let major = server_major(&db.url);
     if major < 18 {
         eprintln!("PostgreSQL {major}: nothing of 18 to prove here");
         return;
@@ -190,7 +178,7 @@ CREATE TABLE bookings (
 #[test]
 fn temporal_keys_and_not_enforced_round_trip_under_alembic() {
     let db = PgDb::new();
-    let major = server_major(&db);
+    let major = server_major(&db.url);
     if major < 18 {
         eprintln!("PostgreSQL {major}: nothing of 18 to prove here");
         return;

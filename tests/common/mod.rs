@@ -295,3 +295,29 @@ pub fn differences(current: &Schema, target: &Schema) -> Vec<String> {
         .map(|o| o.describe())
         .collect()
 }
+
+/// The major version of the PostgreSQL server at `url` (0 when it cannot
+/// be asked).
+pub fn server_major(url: &str) -> u32 {
+    let o = Command::new("psql")
+        .args([url, "-Atc", "show server_version_num"])
+        .output()
+        .expect("psql");
+    String::from_utf8_lossy(&o.stdout)
+        .trim()
+        .parse::<u32>()
+        .unwrap_or(0)
+        / 10000
+}
+
+/// The case folders of the golden corpus (`tests/golden_corpus/`), sorted.
+pub fn golden_corpus_cases() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden_corpus");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("tests/golden_corpus")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    cases
+}

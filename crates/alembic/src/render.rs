@@ -55,23 +55,7 @@ fn is_function_call(expr: &str) -> bool {
         return false;
     }
     // The parenthesis opened after the name closes at the very end.
-    let (mut depth, mut quoted) = (0usize, None::<char>);
-    for (i, c) in expr.char_indices().skip(open) {
-        match (quoted, c) {
-            (Some(q), c) if c == q => quoted = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quoted = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => {
-                depth -= 1;
-                if depth == 0 {
-                    return i + 1 == expr.len();
-                }
-            }
-            _ => {}
-        }
-    }
-    false
+    migdiff_sqlexpr::paren_closes_at_end(expr, open)
 }
 
 fn s(text: &str) -> String {

@@ -61,6 +61,32 @@ pub fn quote_ident(name: &str, dialect: Dialect) -> String {
 }
 
 /// A SQL string literal, quotes doubled.
+/// Whether the parenthesis at byte `open` of `text` closes at its very end
+/// (quotes respected): `lower(x)` and `(a) ` from 0 say yes, `(a) + (b)`
+/// says no.
+pub fn paren_closes_at_end(text: &str, open: usize) -> bool {
+    let Some(rest) = text.get(open..).filter(|r| r.starts_with('(')) else {
+        return false;
+    };
+    let (mut depth, mut quoted) = (0usize, None::<char>);
+    for (i, c) in rest.char_indices() {
+        match (quoted, c) {
+            (Some(q), c) if c == q => quoted = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quoted = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return open + i + 1 == text.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 pub fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }

@@ -64,27 +64,7 @@ pub fn default_sql(d: &str) -> String {
 /// as the DDL spelled it (not `(a) + (b)`): wrapping it again would read
 /// `((CURRENT_TIMESTAMP))`.
 fn parenthesized(d: &str) -> bool {
-    if !d.starts_with('(') {
-        return false;
-    }
-    let mut depth = 0usize;
-    let mut quoted: Option<char> = None;
-    for (i, c) in d.char_indices() {
-        match (quoted, c) {
-            (Some(q), c) if c == q => quoted = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quoted = Some(c),
-            (None, '(') => depth += 1,
-            (None, ')') => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return i + 1 == d.len();
-                }
-            }
-            _ => {}
-        }
-    }
-    false
+    migdiff_sqlexpr::paren_closes_at_end(d, 0)
 }
 
 fn fk_sql(f: &ForeignKey) -> String {
