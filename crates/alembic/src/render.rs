@@ -890,6 +890,13 @@ fn fk_declarable(f: &ForeignKey) -> bool {
     !f.not_enforced && !f.period
 }
 
+/// Takes the items `keep` refuses out of `items`, in order.
+fn take_unless<T>(items: &mut Vec<T>, keep: impl Fn(&T) -> bool) -> Vec<T> {
+    let (kept, taken) = std::mem::take(items).into_iter().partition(|x| keep(x));
+    *items = kept;
+    taken
+}
+
 /// `t` without what SQLAlchemy cannot declare in a `create_table`, and the
 /// ops that add it afterwards: PostgreSQL 18's constraints above, and
 /// serial columns SQLAlchemy would create as plain integers (it makes only
@@ -920,30 +927,31 @@ fn split_undeclarable(t: &Table) -> (Table, Vec<Op>) {
             key,
         });
     }
-    let (uniques, other): (Vec<_>, Vec<_>) = std::mem::take(&mut table.uniques)
-        .into_iter()
-        .partition(|u| !u.without_overlaps);
-    table.uniques = uniques;
-    rest.extend(other.into_iter().map(|unique| Op::AddUnique {
-        table: t.name.clone(),
-        unique,
-    }));
-    let (checks, other): (Vec<_>, Vec<_>) = std::mem::take(&mut table.checks)
-        .into_iter()
-        .partition(|c| !c.not_enforced);
-    table.checks = checks;
-    rest.extend(other.into_iter().map(|check| Op::AddCheck {
-        table: t.name.clone(),
-        check,
-    }));
-    let (fks, other): (Vec<_>, Vec<_>) = std::mem::take(&mut table.foreign_keys)
-        .into_iter()
-        .partition(fk_declarable);
-    table.foreign_keys = fks;
-    rest.extend(other.into_iter().map(|key| Op::AddForeignKey {
-        table: t.name.clone(),
-        key,
-    }));
+    let name = &t.name;
+    rest.extend(
+        take_unless(&mut table.uniques, |u| !u.without_overlaps)
+            .into_iter()
+            .map(|unique| Op::AddUnique {
+                table: name.clone(),
+                unique,
+            }),
+    );
+    rest.extend(
+        take_unless(&mut table.checks, |c| !c.not_enforced)
+            .into_iter()
+            .map(|check| Op::AddCheck {
+                table: name.clone(),
+                check,
+            }),
+    );
+    rest.extend(
+        take_unless(&mut table.foreign_keys, fk_declarable)
+            .into_iter()
+            .map(|key| Op::AddForeignKey {
+                table: name.clone(),
+                key,
+            }),
+    );
     (table, rest)
 }
 

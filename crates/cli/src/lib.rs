@@ -1117,7 +1117,7 @@ impl Ctx {
         sandbox: &migdiff_sandbox::Sandbox,
     ) -> Result<Option<Schema>, CliError> {
         match declared {
-            Some(d) if d.depends_on_server_major => match live::server_major(sandbox.url()).await {
+            Some(d) if d.depends_on_server_major => match sandbox.server_major().await {
                 Some(major) if major >= 18 => {
                     Ok(self.declared_for(dialect, Some(major))?.map(|d| d.schema))
                 }

@@ -43,20 +43,6 @@ fn connect_error(url: &DbUrl, e: &sqlx::Error) -> CliError {
     ))
 }
 
-/// The major version of the PostgreSQL server at `url` (a sqlx URL, as a
-/// sandbox gives it); `None` for SQLite or when it cannot be asked.
-pub async fn server_major(url: &str) -> Option<u32> {
-    use std::str::FromStr;
-    if !url.starts_with("postgres") {
-        return None;
-    }
-    let options = sqlx::postgres::PgConnectOptions::from_str(url).ok()?;
-    let conn = options.disable_statement_logging().connect().await.ok()?;
-    let major = conn.server_version_num().map(|v| v / 10000);
-    let _ = conn.close().await;
-    major
-}
-
 /// Connects with `options`, giving up after `timeout`.
 async fn connect_within(
     options: &sqlx::postgres::PgConnectOptions,

@@ -74,6 +74,15 @@ pub enum Sandbox {
 }
 
 impl Sandbox {
+    /// The major version of the throwaway database's server; `None` for
+    /// SQLite or when it cannot be asked.
+    pub async fn server_major(&self) -> Option<u32> {
+        if !self.url().starts_with("postgres") {
+            return None;
+        }
+        server_major(&PgConnectOptions::from_str(self.url()).ok()?).await
+    }
+
     /// The sandbox as a sqlx URL (`postgres://…` or `sqlite://…`).
     pub fn url(&self) -> &str {
         match self {
