@@ -1,8 +1,10 @@
-/// An error the binary reports: one paragraph, and the exit code it means.
+use crate::exit::{ExitStatus, Signal};
+
+/// An error the binary reports: one paragraph, and how the run ended.
 #[derive(Debug)]
 pub struct CliError {
     pub message: String,
-    pub code: u8,
+    pub status: ExitStatus,
 }
 
 impl CliError {
@@ -10,7 +12,7 @@ impl CliError {
     pub fn usage(message: impl Into<String>) -> Self {
         CliError {
             message: message.into(),
-            code: 2,
+            status: ExitStatus::Error,
         }
     }
 
@@ -18,7 +20,24 @@ impl CliError {
     pub fn not_at_head(message: impl Into<String>) -> Self {
         CliError {
             message: message.into(),
-            code: 3,
+            status: ExitStatus::NotAtHead,
+        }
+    }
+
+    /// What was checked is wrong (a verified revision's own step failed):
+    /// exit 1, as drift is.
+    pub fn finding(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            status: ExitStatus::Findings,
+        }
+    }
+
+    /// Stopped by a signal after cleaning up.
+    pub fn stopped(message: impl Into<String>, signal: Signal) -> Self {
+        CliError {
+            message: message.into(),
+            status: ExitStatus::Stopped(signal),
         }
     }
 }

@@ -310,14 +310,11 @@ impl Runner {
             .rev()
             .collect();
         if started {
-            Err(CliError {
-                message: format!(
-                    "`alembic {}` failed in the throwaway database:\n{}",
-                    args.join(" "),
-                    tail.join("\n")
-                ),
-                code: 1,
-            })
+            Err(CliError::finding(format!(
+                "`alembic {}` failed in the throwaway database:\n{}",
+                args.join(" "),
+                tail.join("\n")
+            )))
         } else {
             Err(CliError::usage(format!(
                 "`alembic {}` failed before any migration ran (the project's env.py or its configuration):\n{}",

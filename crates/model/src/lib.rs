@@ -8,6 +8,7 @@
 
 mod apply;
 mod diff;
+mod filter;
 mod hints;
 mod model;
 mod ops;
@@ -22,6 +23,7 @@ mod tests;
 
 pub use apply::apply;
 pub use diff::{DiffOptions, diff, identity_with_defaults};
+pub use filter::{SchemaFilter, drop_empty_schemas, glob_match};
 pub use hints::{ModelHints, ModelType};
 pub use model::*;
 pub use ops::{AlterColumn, EnumUsage, Hazard, Op};

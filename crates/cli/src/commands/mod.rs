@@ -1,0 +1,72 @@
+//! One file per command; [`run`] hands the parsed command line to it.
+
+mod autogenerate;
+mod check;
+mod diff;
+mod history;
+mod snapshot;
+mod verify;
+
+use std::io::Write;
+
+use crate::args::{Cli, Command};
+use crate::context::Ctx;
+use crate::exit::ExitStatus;
+use crate::signals::with_ctrl_c;
+use crate::{CliError, settings};
+
+pub(crate) async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
+    let dir =
+        std::env::current_dir().map_err(|e| CliError::usage(format!("no current folder: {e}")))?;
+    let project = settings::load(
+        &dir,
+        cli.global.config.as_deref(),
+        cli.global.url.as_deref(),
+    )?;
+    let ctx = Ctx {
+        global: cli.global,
+        project,
+    };
+    // A misspelled provider is refused whatever the command, not only when
+    // a throwaway database is needed.
+    ctx.sandbox_provider()?;
+    match cli.command {
+        Command::Snapshot { output, declared } => snapshot::run(&ctx, output, declared).await,
+        Command::Diff { format, show_diff } => diff::run(&ctx, format, show_diff).await,
+        Command::Check {
+            format,
+            show_diff,
+            replay: true,
+        } => with_ctrl_c(check::replay(&ctx, format, show_diff)).await,
+        Command::Check {
+            format, show_diff, ..
+        } => check::live(&ctx, format, show_diff).await,
+        Command::Verify { rev } => with_ctrl_c(verify::run(&ctx, rev)).await,
+        Command::Autogenerate {
+            message,
+            rev_id,
+            head,
+            sql,
+            verify,
+        } => {
+            let request = autogenerate::Request {
+                message,
+                rev_id,
+                head,
+                sql,
+                verify,
+            };
+            autogenerate::run(&ctx, request).await
+        }
+        Command::Heads => history::heads(&ctx),
+        Command::History => history::history(&ctx),
+        Command::Current => history::current(&ctx).await,
+        Command::CatalogSql => {
+            let mut stdout = anstream::stdout();
+            for q in migdiff_postgres::catalog_queries(150000) {
+                let _ = writeln!(stdout, "{};", q.replace("$1", "'{public}'::text[]"));
+            }
+            Ok(ExitStatus::Success)
+        }
+    }
+}
