@@ -1,0 +1,154 @@
+//! CREATE INDEX: key columns and expressions, method, predicate, and the
+//! one namespace index names share.
+
+use super::*;
+
+impl Reader {
+    pub(super) fn index_columns(
+        &self,
+        cols: &[ast::IndexColumn],
+        origin: &Origin,
+    ) -> Result<Vec<String>, DdlError> {
+        cols.iter()
+            .map(|c| match &c.column.expr {
+                // `PRIMARY KEY (id id)` reads the second word as an operator
+                // class; a key constraint takes plain column names.
+                Expr::Identifier(i) if c.operator_class.is_some() => {
+                    Err(origin.unsupported(format!(
+                        "a key constraint lists column names only; `{i} {}` is not one",
+                        c.operator_class
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    )))
+                }
+                Expr::Identifier(i) => Ok(self.ident(i)),
+                other => Err(origin.unsupported(format!(
+                    "a key constraint lists columns, not the expression `{other}`"
+                ))),
+            })
+            .collect()
+    }
+
+    pub(super) fn create_index(
+        &mut self,
+        ci: ast::CreateIndex,
+        origin: &Origin,
+    ) -> Result<(), DdlError> {
+        let table_name = self.object_name(&ci.table_name);
+        let mut keys = Vec::new();
+        let mut key_names = Vec::new();
+        for c in &ci.columns {
+            let mut e = &c.column.expr;
+            while let Expr::Nested(inner) = e {
+                e = inner;
+            }
+            let target = match e {
+                Expr::Identifier(i) => {
+                    key_names.push(self.ident(i));
+                    m::IndexTarget::Column(self.ident(i))
+                }
+                other => {
+                    key_names.push("expr".to_string());
+                    m::IndexTarget::Expression(normalize_parsed(other, self.dialect))
+                }
+            };
+            if self.dialect == Dialect::Sqlite
+                && let Some(class) = &c.operator_class
+            {
+                return Err(origin.unsupported(format!(
+                    "index key `{e} {class}`: SQLite has no operator classes; is `{class}` a typo?"
+                )));
+            }
+            let descending = matches!(c.column.options.sort, Some(OrderBySort::Desc));
+            let nulls_first = c.column.options.nulls_first.filter(|n| *n != descending);
+            keys.push(m::IndexKey {
+                target,
+                descending,
+                nulls_first,
+                opclass: c
+                    .operator_class
+                    .as_ref()
+                    .map(|o| o.to_string().to_lowercase()),
+                collation: None,
+            });
+        }
+        let name = match &ci.name {
+            Some(n) => self.name_parts(n).pop().unwrap_or_default(),
+            None if self.dialect == Dialect::Postgresql => choose_name(
+                &table_name.name,
+                Some(&column_part(&key_names)),
+                "idx",
+                self.used(&table_name.schema),
+            ),
+            None => return Err(origin.unsupported("an index needs a name")),
+        };
+        self.used(&table_name.schema).insert(name.clone());
+        if !self
+            .index_names
+            .insert((table_name.schema.clone(), name.clone()))
+        {
+            return Err(origin.reference(format!(
+                "index {name} is declared twice (index names are unique in schema {})",
+                table_name.schema
+            )));
+        }
+        self.index_origins
+            .insert((table_name.clone(), name.clone()), origin.clone());
+        let index = m::Index {
+            name,
+            unique: ci.unique,
+            keys,
+            predicate: ci
+                .predicate
+                .as_ref()
+                .map(|p| spelled(&self.spellings, normalize_parsed(p, self.dialect), p)),
+            method: ci
+                .using
+                .as_ref()
+                .map(|u| u.to_string().to_lowercase())
+                .unwrap_or_else(|| "btree".to_string()),
+            include: self.idents(&ci.include),
+            nulls_not_distinct: ci.nulls_distinct == Some(false),
+        };
+        let Some(table) = self.schema.tables.get_mut(&table_name) else {
+            return Err(origin.reference(format!(
+                "index {} is on table {table_name}, which is not declared before it",
+                index.name
+            )));
+        };
+        table.indexes.push(index);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{pg, pg_error, table};
+    use migdiff_model::IndexTarget;
+
+    #[test]
+    fn index_keys_method_and_predicate() {
+        let s = pg("CREATE TABLE t (id int, email text, tags text[]);\n\
+             CREATE UNIQUE INDEX t_email ON t (lower(email)) WHERE id > 0;\n\
+             CREATE INDEX t_tags ON t USING gin (tags);\n\
+             CREATE INDEX t_id_desc ON t (id DESC);");
+        let t = table(&s, "t");
+        let by = |n: &str| t.indexes.iter().find(|i| i.name == n).unwrap();
+        let email = by("t_email");
+        assert!(email.unique);
+        assert!(matches!(&email.keys[0].target, IndexTarget::Expression(e) if e == "lower(email)"));
+        assert_eq!(email.predicate.as_deref(), Some("id > 0"));
+        assert_eq!(by("t_tags").method, "gin");
+        assert!(by("t_id_desc").keys[0].descending);
+    }
+
+    #[test]
+    fn index_names_share_one_namespace_per_schema() {
+        let e = pg_error(
+            "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n\
+             CREATE INDEX ix ON a (id);\nCREATE INDEX ix ON b (id);",
+        );
+        assert!(e.contains("ix"), "{e}");
+    }
+}

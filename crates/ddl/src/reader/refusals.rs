@@ -1,0 +1,295 @@
+//! What PostgreSQL refuses but sqlparser reads: a keyword taken as a
+//! type name, a reserved word as a bare name, conflicting NULL / NOT NULL,
+//! a typed literal of a type that has none.
+
+use super::*;
+
+/// Keywords that sqlparser takes as a type name after a misspelled or
+/// misplaced word (`COMMENT ON`, `PRIMRAY KEY`); PostgreSQL refuses them
+/// there.
+pub(super) const NOT_TYPE_NAMES: &[&str] = &[
+    "ON",
+    "KEY",
+    "REFERENCES",
+    "CHECK",
+    "UNIQUE",
+    "PRIMARY",
+    "FOREIGN",
+    "CONSTRAINT",
+    "DEFAULT",
+    "NOT",
+    "NULL",
+    "TABLE",
+    "INDEX",
+    "AS",
+    "BY",
+    "IS",
+    "IN",
+    "TO",
+    "FROM",
+    "WHERE",
+    "AND",
+    "OR",
+    "USING",
+    "WITH",
+    "COLUMN",
+];
+
+/// `integer 7`, which sqlparser reads as a typed literal (`DEFAULT integer
+/// 7` after a misplaced type); both databases want `integer '7'`.
+pub(super) fn bad_typed_literal(e: &ast::Expr) -> Option<String> {
+    let mut found = None;
+    let _ = ast::visit_expressions(e, |x| {
+        if let ast::Expr::TypedString(ts) = x
+            && matches!(
+                ts.value.value,
+                ast::Value::Number(..) | ast::Value::Boolean(_) | ast::Value::Null
+            )
+        {
+            found = Some(x.to_string());
+            return std::ops::ControlFlow::Break(());
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    found
+}
+
+/// `integer 7` as `integer '7'`.
+pub(super) fn typed_literal_quoted(literal: &str) -> String {
+    match literal.rsplit_once(' ') {
+        Some((ty, value)) => format!("{ty} '{value}'"),
+        None => literal.to_string(),
+    }
+}
+
+/// Words PostgreSQL never takes as a bare table or column name: its
+/// reserved keywords and those reserved but for function and type names
+/// (`pg_get_keywords()` catcode R and T, PostgreSQL 15).
+const POSTGRES_RESERVED: &[&str] = &[
+    "ALL",
+    "ANALYSE",
+    "ANALYZE",
+    "AND",
+    "ANY",
+    "ARRAY",
+    "AS",
+    "ASC",
+    "ASYMMETRIC",
+    "AUTHORIZATION",
+    "BINARY",
+    "BOTH",
+    "CASE",
+    "CAST",
+    "CHECK",
+    "COLLATE",
+    "COLLATION",
+    "COLUMN",
+    "CONCURRENTLY",
+    "CONSTRAINT",
+    "CREATE",
+    "CROSS",
+    "CURRENT_CATALOG",
+    "CURRENT_DATE",
+    "CURRENT_ROLE",
+    "CURRENT_SCHEMA",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "CURRENT_USER",
+    "DEFAULT",
+    "DEFERRABLE",
+    "DESC",
+    "DISTINCT",
+    "DO",
+    "ELSE",
+    "END",
+    "EXCEPT",
+    "FALSE",
+    "FETCH",
+    "FOR",
+    "FOREIGN",
+    "FREEZE",
+    "FROM",
+    "FULL",
+    "GRANT",
+    "GROUP",
+    "HAVING",
+    "ILIKE",
+    "IN",
+    "INITIALLY",
+    "INNER",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "ISNULL",
+    "JOIN",
+    "LATERAL",
+    "LEADING",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "LOCALTIME",
+    "LOCALTIMESTAMP",
+    "NATURAL",
+    "NOT",
+    "NOTNULL",
+    "NULL",
+    "OFFSET",
+    "ON",
+    "ONLY",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "OVERLAPS",
+    "PLACING",
+    "PRIMARY",
+    "REFERENCES",
+    "RETURNING",
+    "RIGHT",
+    "SELECT",
+    "SESSION_USER",
+    "SIMILAR",
+    "SOME",
+    "SYMMETRIC",
+    "TABLE",
+    "TABLESAMPLE",
+    "THEN",
+    "TO",
+    "TRAILING",
+    "TRUE",
+    "UNION",
+    "UNIQUE",
+    "USER",
+    "USING",
+    "VARIADIC",
+    "VERBOSE",
+    "WHEN",
+    "WHERE",
+    "WINDOW",
+    "WITH",
+];
+
+/// Words SQLite's parser refuses as a bare table or column name.
+const SQLITE_RESERVED: &[&str] = &[
+    "ALL",
+    "AND",
+    "AS",
+    "CASE",
+    "CHECK",
+    "COLLATE",
+    "CONSTRAINT",
+    "CREATE",
+    "DEFAULT",
+    "DEFERRABLE",
+    "DISTINCT",
+    "ELSE",
+    "EXCEPT",
+    "FOREIGN",
+    "FROM",
+    "GROUP",
+    "HAVING",
+    "IN",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "ISNULL",
+    "JOIN",
+    "LIMIT",
+    "NOT",
+    "NOTNULL",
+    "NULL",
+    "ON",
+    "OR",
+    "ORDER",
+    "PRIMARY",
+    "REFERENCES",
+    "RETURNING",
+    "SELECT",
+    "TABLE",
+    "THEN",
+    "TO",
+    "UNION",
+    "UNIQUE",
+    "USING",
+    "WHEN",
+    "WHERE",
+];
+
+/// Whether `name` is followed by `()` (spaces allowed) somewhere in `text`,
+/// outside quotes: a type with an empty modifier list.
+pub(super) fn has_empty_parens_after(text: &str, name: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find(&name) {
+        let start = from + at;
+        let end = start + name.len();
+        let word_start = start == 0 || !is_word_byte(bytes[start - 1]);
+        let open = skip_space(bytes, end);
+        if word_start && bytes.get(open) == Some(&b'(') {
+            let close = skip_space(bytes, open + 1);
+            if bytes.get(close) == Some(&b')') {
+                return true;
+            }
+        }
+        from = end;
+    }
+    false
+}
+
+/// `ident` as written, when it is a word `dialect` reserves and it is
+/// not quoted.
+pub(super) fn reserved_word(ident: &Ident, dialect: Dialect) -> Option<&str> {
+    let reserved = match dialect {
+        Dialect::Postgresql => POSTGRES_RESERVED,
+        Dialect::Sqlite => SQLITE_RESERVED,
+    };
+    (ident.quote_style.is_none() && reserved.contains(&ident.value.to_ascii_uppercase().as_str()))
+        .then_some(ident.value.as_str())
+}
+
+/// `NOT NULL NULL` on one column: PostgreSQL refuses it ("conflicting
+/// NULL/NOT NULL declarations"); whichever came last would win here.
+pub(super) fn refuse_conflicting_nullability(
+    column: &str,
+    options: &[ast::ColumnOptionDef],
+    origin: &Origin,
+) -> Result<(), DdlError> {
+    let has = |want: fn(&ColumnOption) -> bool| options.iter().any(|o| want(&o.option));
+    if has(|o| matches!(o, ColumnOption::Null)) && has(|o| matches!(o, ColumnOption::NotNull)) {
+        return Err(origin.unsupported(format!(
+            "column {column} is declared both NULL and NOT NULL"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::pg_error;
+
+    #[test]
+    fn a_reserved_word_as_a_bare_name_is_refused() {
+        let e = pg_error("CREATE TABLE user (id int);");
+        assert!(e.contains("s.sql:1:"), "{e}");
+        assert!(e.contains("user"), "{e}");
+        for word in ["left", "offset", "current_user", "verbose"] {
+            let e = pg_error(&format!("CREATE TABLE t ({word} int);"));
+            assert!(e.contains("reserved word"), "{e}");
+        }
+        // SQLite takes `user` and `left` as bare names.
+        super::super::test_support::sqlite("CREATE TABLE user (left int);");
+    }
+
+    #[test]
+    fn conflicting_nullability_is_refused() {
+        let e = pg_error("CREATE TABLE t (id int NULL NOT NULL);");
+        assert!(e.contains("NULL"), "{e}");
+    }
+
+    #[test]
+    fn a_keyword_read_as_a_type_is_refused() {
+        let e = pg_error("CREATE TABLE t (id int, x PRIMRAY KEY);");
+        assert!(e.starts_with("s.sql:1:"), "{e}");
+    }
+}
