@@ -83,7 +83,7 @@ macro_rules! cases {
 
 mod postgres {
     use super::*;
-    const D: Dialect = Dialect::Postgresql;
+    const D: Dialect = migdiff_postgres::DIALECT;
     const USERS: &str = "CREATE TABLE users (id SERIAL PRIMARY KEY, name VARCHAR(50) NOT NULL, email VARCHAR(100), age INTEGER);";
 
     cases! { D,
@@ -165,7 +165,7 @@ and a newline and \ and """';
 
 mod sqlite {
     use super::*;
-    const D: Dialect = Dialect::Sqlite;
+    const D: Dialect = migdiff_sqlite::DIALECT;
     const USERS: &str = "CREATE TABLE users (id INTEGER NOT NULL, name VARCHAR(50) NOT NULL, email VARCHAR(100), age INTEGER, PRIMARY KEY (id));";
 
     cases! { D,

@@ -8,7 +8,6 @@
 mod common;
 
 use common::*;
-use migdiff_model::Dialect;
 
 fn cmd(dir: &std::path::Path, args: &[&str]) -> Output {
     let mut c = migdiff(dir);
@@ -349,7 +348,7 @@ fn dialect_flag_and_url_precedence() {
     c.env("DATABASE_URL", "sqlite:////nonexistent/y.db")
         .args(["--url", &db.url, "--schema", "s.sql", "diff"]);
     assert_eq!(run(c).code, 0);
-    let _ = Dialect::Sqlite;
+    let _ = migdiff_sqlite::DIALECT;
 }
 
 #[test]

@@ -13,12 +13,12 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use migdiff_model::{Dialect, snapshot};
+use migdiff_model::snapshot;
 
 fn round_trip(case: &Path) {
     let name = case.file_name().unwrap().to_string_lossy().to_string();
     let live_toml = std::fs::read_to_string(case.join("live.toml")).unwrap();
-    let (dialect, _) = snapshot::from_toml(&live_toml).unwrap();
+    let (dialect, _) = snapshot::from_toml(&live_toml, migdiff_cli::DIALECTS).unwrap();
     let db = TestDb::new(dialect);
     if name.starts_with("pg18") && server_major(db.url()) < 18 {
         eprintln!("{name}: PostgreSQL 18's features need a server of 18");
@@ -50,7 +50,7 @@ fn round_trip(case: &Path) {
     // The live side, as migdiff's SQL creates it.
     let o = md(&["--schema", "live.toml", "diff", "--format", "sql"]);
     assert_eq!(o.code, 0, "{name}: {}{}", o.stdout, o.stderr);
-    if dialect == Dialect::Sqlite {
+    if dialect == migdiff_sqlite::DIALECT {
         db.exec(&o.stdout);
     } else {
         for statement in o.stdout.split(";\n").filter(|s| !s.trim().is_empty()) {

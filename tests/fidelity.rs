@@ -77,10 +77,7 @@ fn unnamed_constraints_match_by_definition() {
 /// and the database then checks clean (no `%%`, no exit 2).
 #[test]
 fn models_with_computed_percent_and_column_order_round_trip() {
-    for dialect in [
-        migdiff_model::Dialect::Postgresql,
-        migdiff_model::Dialect::Sqlite,
-    ] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         let db = TestDb::new(dialect);
         let project = alembic_project(db.url());
         let dir = project.path();
@@ -204,10 +201,7 @@ fn alembic_with_models(dir: &std::path::Path, models: &std::path::Path, args: &[
 /// the downgrade.
 #[test]
 fn names_from_ddl_survive_a_naming_convention() {
-    for dialect in [
-        migdiff_model::Dialect::Postgresql,
-        migdiff_model::Dialect::Sqlite,
-    ] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         let db = TestDb::new(dialect);
         db.exec("CREATE TABLE users (id INTEGER NOT NULL, age INTEGER, PRIMARY KEY (id));");
         let project = alembic_project(db.url());
@@ -299,10 +293,7 @@ fn type_changes_without_an_implicit_cast_carry_using() {
 /// offline normalization settles them.
 #[test]
 fn models_check_clean_without_a_throwaway_database() {
-    for dialect in [
-        migdiff_model::Dialect::Postgresql,
-        migdiff_model::Dialect::Sqlite,
-    ] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         let db = TestDb::new(dialect);
         let project = alembic_project(db.url());
         let dir = project.path();
@@ -530,10 +521,7 @@ fn primary_key_renames_and_forced_rebuilds() {
 /// A snapshot written from the models keeps them.
 #[test]
 fn every_dialects_index_options_are_rendered() {
-    for dialect in [
-        migdiff_model::Dialect::Postgresql,
-        migdiff_model::Dialect::Sqlite,
-    ] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         let db = TestDb::new(dialect);
         let project = alembic_project(db.url());
         let dir = project.path();

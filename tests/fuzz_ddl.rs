@@ -296,7 +296,7 @@ fn mutate_lines(text: &str, m: &Mutation) -> String {
 /// TOML snapshot written for it, mutated: when accepted, the SQL migdiff
 /// writes for it runs on an empty database and checks clean.
 fn accepted_means_round_trips(dialect: Dialect, cases: u32) {
-    let pg = dialect == Dialect::Postgresql;
+    let pg = dialect == migdiff_postgres::DIALECT;
     let pgdb = pg.then(PgDb::new);
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -434,10 +434,10 @@ fn accepted_means_round_trips(dialect: Dialect, cases: u32) {
 
 #[test]
 fn sqlite_ddl_and_snapshots_accepted_round_trip() {
-    accepted_means_round_trips(Dialect::Sqlite, cases(96));
+    accepted_means_round_trips(migdiff_sqlite::DIALECT, cases(96));
 }
 
 #[test]
 fn postgres_ddl_accepted_round_trips() {
-    accepted_means_round_trips(Dialect::Postgresql, cases(32));
+    accepted_means_round_trips(migdiff_postgres::DIALECT, cases(32));
 }

@@ -13,10 +13,7 @@ use migdiff_alembic::{ModelHints, RenderOptions, render_body};
 use migdiff_model::{Dialect, DialectRender, DiffOptions, ObjectName, Op, apply, diff};
 
 fn renderer(dialect: Dialect) -> &'static dyn DialectRender {
-    match dialect {
-        Dialect::Postgresql => &migdiff_postgres::Postgres,
-        Dialect::Sqlite => &migdiff_sqlite::Sqlite,
-    }
+    dialect.renderer()
 }
 
 /// The upgrade and downgrade bodies that turn `live` into `declared`.
@@ -36,7 +33,7 @@ fn revision(dialect: Dialect, live: &str, declared: &str, hints: Option<&ModelHi
         ..ModelHints::default()
     };
     let hints = hints.or(Some(&from_ddl));
-    let batch = dialect == Dialect::Sqlite;
+    let batch = dialect == migdiff_sqlite::DIALECT;
     let ops = diff(
         &current,
         &target,
@@ -79,13 +76,13 @@ fn unnamed_constraints_with_other_database_names_need_no_ops() {
                     CREATE TABLE orders (id integer PRIMARY KEY, user_id integer REFERENCES users (id), qty integer CHECK (qty > 0));";
     golden!(
         "pg_unnamed_constraints_match",
-        revision(Dialect::Postgresql, live, declared, None)
+        revision(migdiff_postgres::DIALECT, live, declared, None)
     );
 }
 
 #[test]
 fn added_columns_keep_the_declared_order() {
-    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         golden!(
             format!("{dialect}_column_order"),
             revision(
@@ -101,7 +98,7 @@ fn added_columns_keep_the_declared_order() {
 
 #[test]
 fn names_from_ddl_are_final() {
-    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         golden!(
             format!("{dialect}_final_names"),
             revision(
@@ -120,7 +117,7 @@ fn type_changes_carry_their_cast() {
     golden!(
         "pg_type_changes_using",
         revision(
-            Dialect::Postgresql,
+            migdiff_postgres::DIALECT,
             "CREATE TABLE t (id integer PRIMARY KEY, code varchar(36), doc text, n varchar(10), flag integer, xs integer[], wide integer);",
             "CREATE TABLE t (id integer PRIMARY KEY, code uuid, doc jsonb, n integer, flag boolean, xs bigint[], wide bigint);",
             None,
@@ -133,7 +130,7 @@ fn a_dropped_table_frees_a_name_before_it_is_reused() {
     golden!(
         "pg_name_reuse_order",
         revision(
-            Dialect::Postgresql,
+            migdiff_postgres::DIALECT,
             "CREATE TABLE accounts (id integer PRIMARY KEY, email varchar(100));\n\
              CREATE INDEX ix_email ON accounts (email);\n\
              CREATE TABLE posts (id integer PRIMARY KEY, author_id integer, CONSTRAINT fk_posts_author FOREIGN KEY (author_id) REFERENCES accounts (id));",
@@ -150,7 +147,7 @@ fn a_renamed_primary_key_is_renamed_in_place() {
     let live = "CREATE TABLE users (id integer NOT NULL, CONSTRAINT users_pk_old PRIMARY KEY (id));\n\
                 CREATE TABLE orders (id integer PRIMARY KEY, user_id integer, CONSTRAINT fk_orders_user FOREIGN KEY (user_id) REFERENCES users (id));";
     let declared = live.replace("users_pk_old", "pk_users");
-    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         golden!(
             format!("{dialect}_primary_key_rename"),
             revision(dialect, live, &declared, None)
@@ -163,7 +160,7 @@ fn sqlite_unnamed_constraints_in_a_batch() {
     golden!(
         "sqlite_unnamed_constraints_batch",
         revision(
-            Dialect::Sqlite,
+            migdiff_sqlite::DIALECT,
             "CREATE TABLE t2 (code VARCHAR(5) NOT NULL, PRIMARY KEY (code));\n\
              CREATE TABLE t (id INTEGER NOT NULL, email VARCHAR(20), code VARCHAR(5), PRIMARY KEY (id), UNIQUE (email), FOREIGN KEY (code) REFERENCES t2 (code));",
             "CREATE TABLE t2 (code VARCHAR(5) NOT NULL, PRIMARY KEY (code));\n\
@@ -178,7 +175,7 @@ fn generated_columns_tables_are_not_rebuilt() {
     golden!(
         "sqlite_generated_column_outside_batch",
         revision(
-            Dialect::Sqlite,
+            migdiff_sqlite::DIALECT,
             "CREATE TABLE items (id INTEGER NOT NULL, price NUMERIC(10, 2), qty INTEGER, total NUMERIC(12, 2) GENERATED ALWAYS AS (price * qty) VIRTUAL, PRIMARY KEY (id));",
             "CREATE TABLE items (id INTEGER NOT NULL, price NUMERIC(10, 2), qty INTEGER, total NUMERIC(12, 2) GENERATED ALWAYS AS (price * qty) VIRTUAL, note TEXT, PRIMARY KEY (id));",
             None,
@@ -188,7 +185,7 @@ fn generated_columns_tables_are_not_rebuilt() {
     golden!(
         "pg_generated_without_stored",
         revision(
-            Dialect::Postgresql,
+            migdiff_postgres::DIALECT,
             "CREATE TABLE items (id integer PRIMARY KEY);",
             "CREATE TABLE items (id integer PRIMARY KEY, price numeric(10, 2), qty integer, total numeric(12, 2) GENERATED ALWAYS AS (price * qty));",
             None,
@@ -212,7 +209,7 @@ fn index_options_of_every_dialect_from_models() {
     golden!(
         "pg_index_other_dialects",
         revision(
-            Dialect::Postgresql,
+            migdiff_postgres::DIALECT,
             "CREATE TABLE jobs (id integer PRIMARY KEY, state varchar(10));",
             "CREATE TABLE jobs (id integer PRIMARY KEY, state varchar(10));\n\
              CREATE INDEX ix_jobs_queued ON jobs (id) WHERE state = 'queued';",
@@ -223,7 +220,7 @@ fn index_options_of_every_dialect_from_models() {
 
 #[test]
 fn hostile_names_round_trip_in_the_text() {
-    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         golden!(
             format!("{dialect}_hostile_names"),
             revision(
@@ -239,7 +236,7 @@ fn hostile_names_round_trip_in_the_text() {
 
 #[test]
 fn expressions_are_spelled_as_declared() {
-    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         golden!(
             format!("{dialect}_declared_spelling"),
             revision(

@@ -17,24 +17,21 @@ use migdiff_alembic::{RenderOptions, revision};
 use migdiff_model::{Dialect, DialectRender, DiffOptions, diff, snapshot};
 
 fn renderer(dialect: Dialect) -> &'static dyn DialectRender {
-    match dialect {
-        Dialect::Postgresql => &migdiff_postgres::Postgres,
-        Dialect::Sqlite => &migdiff_sqlite::Sqlite,
-    }
+    dialect.renderer()
 }
 
 /// Every output for one case, in one reviewable text.
 fn outputs(case: &Path) -> String {
     let read = |side: &str| {
         let text = std::fs::read_to_string(case.join(format!("{side}.toml"))).unwrap();
-        snapshot::from_toml_with_hints(&text).unwrap()
+        snapshot::from_toml_with_hints(&text, migdiff_cli::DIALECTS).unwrap()
     };
     let (dialect, live, _) = read("live");
     let (declared_dialect, declared, hints) = read("declared");
     assert_eq!(dialect, declared_dialect, "{}", case.display());
     // SQLite's changes to existing tables go into batch blocks, as
     // render_as_batch projects have them.
-    let batch = dialect == Dialect::Sqlite;
+    let batch = dialect == migdiff_sqlite::DIALECT;
     let ops = diff(
         &live,
         &declared,

@@ -246,7 +246,7 @@ fn parsed_and_introspected_agree_postgres() {
     let db = PgDb::new();
     db.exec(PG_RICH);
     let live = db.schema();
-    let declared = parse(PG_RICH, Dialect::Postgresql);
+    let declared = parse(PG_RICH, migdiff_postgres::DIALECT);
     let d = differences(&live, &declared);
     // `lower(email)` is stored as `lower(email::text)`: an implicit cast only
     // the server can settle (see the settle tests); everything else agrees
@@ -262,7 +262,7 @@ fn parsed_and_introspected_agree_postgres() {
 fn parsed_and_introspected_agree_sqlite() {
     let db = SqliteDb::new();
     db.exec(SQLITE_RICH);
-    let d = differences(&db.schema(), &parse(SQLITE_RICH, Dialect::Sqlite));
+    let d = differences(&db.schema(), &parse(SQLITE_RICH, migdiff_sqlite::DIALECT));
     assert!(d.is_empty(), "{d:#?}");
 }
 
@@ -271,22 +271,22 @@ fn snapshot_round_trips_and_is_deterministic() {
     let db = PgDb::new();
     db.exec(PG_RICH);
     let s = db.schema();
-    let a = snapshot::to_toml(&s, Dialect::Postgresql).expect("toml");
-    let b = snapshot::to_toml(&db.schema(), Dialect::Postgresql).expect("toml");
+    let a = snapshot::to_toml(&s, migdiff_postgres::DIALECT).expect("toml");
+    let b = snapshot::to_toml(&db.schema(), migdiff_postgres::DIALECT).expect("toml");
     assert_eq!(
         a, b,
         "two snapshots of the same database are byte-identical"
     );
-    let (d, back) = snapshot::from_toml(&a).expect("read back");
-    assert_eq!(d, Dialect::Postgresql);
+    let (d, back) = snapshot::from_toml(&a, migdiff_cli::DIALECTS).expect("read back");
+    assert_eq!(d, migdiff_postgres::DIALECT);
     assert_eq!(back, s);
 }
 
 #[test]
 fn snapshot_command_output_checks_clean() {
-    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         let db = TestDb::new(dialect);
-        db.exec(if dialect == Dialect::Postgresql {
+        db.exec(if dialect == migdiff_postgres::DIALECT {
             PG_RICH
         } else {
             SQLITE_RICH

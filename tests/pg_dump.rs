@@ -120,10 +120,10 @@ print("\n\n".join(out))
                 continue;
             }
             for (dialect, url) in [
-                (migdiff_model::Dialect::Postgresql, "postgresql://"),
-                (migdiff_model::Dialect::Sqlite, "sqlite://"),
+                (migdiff_postgres::DIALECT, "postgresql://"),
+                (migdiff_sqlite::DIALECT, "sqlite://"),
             ] {
-                if pg_only && dialect == migdiff_model::Dialect::Sqlite {
+                if pg_only && dialect == migdiff_sqlite::DIALECT {
                     continue;
                 }
                 let o = Command::new(python())

@@ -40,9 +40,10 @@ fn data_type(dialect: Dialect) -> impl Strategy<Value = DataType> {
         Just(DataType::Array(Box::new(DataType::Text))),
         Just(DataType::Double),
     ];
-    match dialect {
-        Dialect::Postgresql => prop_oneof![common, pg_only].boxed(),
-        Dialect::Sqlite => common.boxed(),
+    if dialect == migdiff_postgres::DIALECT {
+        prop_oneof![common, pg_only].boxed()
+    } else {
+        common.boxed()
     }
 }
 
@@ -51,7 +52,7 @@ fn default_for(t: &DataType, dialect: Dialect) -> Option<String> {
     match t {
         DataType::Integer | DataType::BigInt | DataType::SmallInt => Some("-7".into()),
         DataType::Text | DataType::Varchar { .. } => Some("'it''s'".into()),
-        DataType::Boolean if dialect == Dialect::Sqlite => Some("1".into()),
+        DataType::Boolean if dialect == migdiff_sqlite::DIALECT => Some("1".into()),
         DataType::Boolean => Some("true".into()),
         _ => None,
     }
@@ -129,10 +130,7 @@ fn table(dialect: Dialect) -> impl Strategy<Value = Table> {
 
 fn render(schema: &Schema, dialect: Dialect) -> String {
     let ops: Vec<Op> = diff(&Schema::default(), schema, &DiffOptions::default());
-    let r: &dyn DialectRender = match dialect {
-        Dialect::Postgresql => &migdiff_postgres::Postgres,
-        Dialect::Sqlite => &migdiff_sqlite::Sqlite,
-    };
+    let r: &dyn DialectRender = dialect.renderer();
     r.render_sql(&ops, &Schema::default()).join(";\n") + ";\n"
 }
 
@@ -161,12 +159,12 @@ fn roundtrip(tables: Vec<Table>, dialect: Dialect) -> Result<(), TestCaseError> 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
     #[test]
-    fn postgres_ddl_reads_back(tables in proptest::collection::vec(table(Dialect::Postgresql), 1..4)) {
-        roundtrip(tables, Dialect::Postgresql)?;
+    fn postgres_ddl_reads_back(tables in proptest::collection::vec(table(migdiff_postgres::DIALECT), 1..4)) {
+        roundtrip(tables, migdiff_postgres::DIALECT)?;
     }
 
     #[test]
-    fn sqlite_ddl_reads_back(tables in proptest::collection::vec(table(Dialect::Sqlite), 1..4)) {
-        roundtrip(tables, Dialect::Sqlite)?;
+    fn sqlite_ddl_reads_back(tables in proptest::collection::vec(table(migdiff_sqlite::DIALECT), 1..4)) {
+        roundtrip(tables, migdiff_sqlite::DIALECT)?;
     }
 }

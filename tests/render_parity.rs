@@ -118,8 +118,8 @@ books = sa.Table('books', metadata, sa.Column('id', sa.Integer, primary_key=True
     sa.Column('price', sa.Numeric(10, 2)), sa.Column('at', sa.DateTime(), server_default=sa.func.now()),
     sa.UniqueConstraint('title', name='uq_books_title'), sa.Index('ix_books_price', 'price'))
 ";
-    check(Dialect::Postgresql, "", models);
-    check(Dialect::Sqlite, "", models);
+    check(migdiff_postgres::DIALECT, "", models);
+    check(migdiff_sqlite::DIALECT, "", models);
 }
 
 #[test]
@@ -128,8 +128,8 @@ fn column_changes() {
     sa.Column('name', sa.String(200), nullable=False), sa.Column('email', sa.String(100), nullable=False),
     sa.Column('status', sa.String(20), nullable=False, server_default='active'))
 ";
-    check(Dialect::Postgresql, USERS_SQL, after);
-    check(Dialect::Sqlite, USERS_LITE, after);
+    check(migdiff_postgres::DIALECT, USERS_SQL, after);
+    check(migdiff_sqlite::DIALECT, USERS_LITE, after);
 }
 
 #[test]
@@ -138,13 +138,13 @@ fn index_and_constraint_changes() {
     sa.Column('name', sa.String(50), nullable=False), sa.Column('email', sa.String(100)), sa.Column('age', sa.Integer),
     sa.UniqueConstraint('email', name='uq_users_email'), sa.Index('ix_users_age', 'age'), sa.Index('ix_users_name_email', 'name', 'email', unique=True))
 ";
-    check(Dialect::Postgresql, USERS_SQL, after);
-    check(Dialect::Sqlite, USERS_LITE, after);
+    check(migdiff_postgres::DIALECT, USERS_SQL, after);
+    check(migdiff_sqlite::DIALECT, USERS_LITE, after);
 }
 
 #[test]
 fn drop_table_and_column() {
     let before_pg = "CREATE TABLE a (id SERIAL PRIMARY KEY, v TEXT, w INTEGER); CREATE TABLE b (id SERIAL PRIMARY KEY);";
     let after = "a = sa.Table('a', metadata, sa.Column('id', sa.Integer, primary_key=True), sa.Column('v', sa.Text))\n";
-    check(Dialect::Postgresql, before_pg, after);
+    check(migdiff_postgres::DIALECT, before_pg, after);
 }

@@ -244,10 +244,7 @@ fn md(dir: &std::path::Path, args: &[&str]) -> Output {
 
 #[test]
 fn verify_passes_on_good_revisions_and_names_what_breaks() {
-    for dialect in [
-        migdiff_model::Dialect::Sqlite,
-        migdiff_model::Dialect::Postgresql,
-    ] {
+    for dialect in [migdiff_sqlite::DIALECT, migdiff_postgres::DIALECT] {
         let db = TestDb::new(dialect);
         let p = project(db.url());
         let dir = p.path();

@@ -76,7 +76,12 @@ fn models_roundtrip(dialect: Dialect, file: &str, attr: &str, alembic_can_agree:
 
 #[test]
 fn core_tables() {
-    let revision = models_roundtrip(Dialect::Postgresql, "core_tables.py", "metadata", true);
+    let revision = models_roundtrip(
+        migdiff_postgres::DIALECT,
+        "core_tables.py",
+        "metadata",
+        true,
+    );
     // Types resolved for the target dialect, spelled as Alembic spells them.
     for spelled in [
         "sa.Column('meta', postgresql.JSONB(astext_type=sa.Text()), nullable=True)",
@@ -86,12 +91,12 @@ fn core_tables() {
     }
     // SQLite has no identity columns: Alembic reports `sa.Identity` as a
     // change on every run there, so only migdiff's check can be clean.
-    models_roundtrip(Dialect::Sqlite, "core_tables.py", "metadata", false);
+    models_roundtrip(migdiff_sqlite::DIALECT, "core_tables.py", "metadata", false);
 }
 
 #[test]
 fn declarative_mapped_mixins_conventions() {
-    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         let revision = models_roundtrip(dialect, "declarative_mapped.py", "Base", true);
         // Names the naming convention made are final, as Alembic renders
         // them, including a CHECK given on a column and `index=True`.
@@ -117,15 +122,14 @@ fn declarative_mapped_mixins_conventions() {
         // The enum as the models spell it. On PostgreSQL its type is
         // created and dropped explicitly, so downgrade removes it (Alembic's
         // inline sa.Enum leaves it behind and fails where it exists).
-        let spellings: &[&str] = match dialect {
-            Dialect::Postgresql => &[
+        let spellings: &[&str] = if dialect == migdiff_postgres::DIALECT {
+            &[
                 "sa.Enum('open', 'shipped', name='order_status').create(op.get_bind())",
                 "sa.Column('status', sa.Enum('open', 'shipped', name='order_status', create_type=False)",
                 "sa.Enum(name='order_status').drop(op.get_bind())",
-            ],
-            Dialect::Sqlite => {
-                &["sa.Column('status', sa.Enum('open', 'shipped', name='order_status')"]
-            }
+            ]
+        } else {
+            &["sa.Column('status', sa.Enum('open', 'shipped', name='order_status')"]
         };
         for spelled in spellings {
             assert!(revision.contains(spelled), "{spelled} in\n{revision}");
@@ -136,7 +140,12 @@ fn declarative_mapped_mixins_conventions() {
 
 #[test]
 fn many_tables_compiled_in_two_processes_with_shared_enums_and_a_cycle() {
-    let revision = models_roundtrip(Dialect::Postgresql, "many_tables.py", "metadata", true);
+    let revision = models_roundtrip(
+        migdiff_postgres::DIALECT,
+        "many_tables.py",
+        "metadata",
+        true,
+    );
     assert_eq!(revision.matches("op.create_table(").count(), 240);
     // Created once, though both halves of the tables emit them.
     for once in [
@@ -205,7 +214,12 @@ sa.Table("t", metadata,
 
 #[test]
 fn classic_base_with_schemas() {
-    let revision = models_roundtrip(Dialect::Postgresql, "classic_schemas.py", "Base", true);
+    let revision = models_roundtrip(
+        migdiff_postgres::DIALECT,
+        "classic_schemas.py",
+        "Base",
+        true,
+    );
     // Alembic prefixes an array's item type too.
     let spelled = "sa.Column('tags', sa.ARRAY(sa.String(length=20)), nullable=True)";
     assert!(revision.contains(spelled), "{spelled} in\n{revision}");
@@ -343,7 +357,7 @@ sa.Table("c", metadata, sa.Column("id", sa.Integer, primary_key=True),
 /// that snapshot is the one rendered from the models.
 #[test]
 fn models_snapshot_renders_the_same_revision_as_the_models() {
-    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         let db = TestDb::new(dialect);
         let dir = tempfile::tempdir().unwrap();
         let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -368,7 +382,7 @@ fn models_snapshot_renders_the_same_revision_as_the_models() {
         }
         assert_eq!(
             snapshot.contains("sa_enum = true"),
-            dialect == Dialect::Postgresql,
+            dialect == migdiff_postgres::DIALECT,
             "{snapshot}"
         );
         // No database is needed to name the dialect.
@@ -392,7 +406,7 @@ fn models_snapshot_renders_the_same_revision_as_the_models() {
 fn hostile_names_in_models_round_trip() {
     // Not compared with `alembic check`: its server-default comparison
     // sends `'it's'` to PostgreSQL unescaped and fails with a syntax error.
-    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+    for dialect in [migdiff_postgres::DIALECT, migdiff_sqlite::DIALECT] {
         models_roundtrip(dialect, "hostile_names.py", "metadata", false);
     }
 }

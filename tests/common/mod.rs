@@ -155,9 +155,10 @@ pub enum TestDb {
 
 impl TestDb {
     pub fn new(dialect: Dialect) -> TestDb {
-        match dialect {
-            Dialect::Postgresql => TestDb::Pg(PgDb::new()),
-            Dialect::Sqlite => TestDb::Sqlite(SqliteDb::new()),
+        if dialect == migdiff_sqlite::DIALECT {
+            TestDb::Sqlite(SqliteDb::new())
+        } else {
+            TestDb::Pg(PgDb::new())
         }
     }
     pub fn url(&self) -> &str {

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use migdiff_model::Dialect;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -32,7 +31,7 @@ pub(crate) struct Global {
     pub(crate) config: Option<PathBuf>,
     /// The dialect, when no database URL says it.
     #[arg(long, global = true)]
-    pub(crate) dialect: Option<Dialect>,
+    pub(crate) dialect: Option<String>,
     /// Only these schemas (PostgreSQL). Repeatable.
     #[arg(long = "include-schema", global = true)]
     pub(crate) include_schema: Vec<String>,

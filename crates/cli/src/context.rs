@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use migdiff_alembic::graph::Graph;
-use migdiff_model::{Dialect, DialectRender, DiffOptions, ObjectName, Schema, SchemaFilter};
+use migdiff_model::{Dialect, DiffOptions, ObjectName, Schema, SchemaFilter};
 
 use crate::args::Global;
 use crate::live::VersionTable;
@@ -116,7 +116,7 @@ impl Ctx {
         self.project
             .file
             .render_as_batch
-            .unwrap_or(dialect == Dialect::Sqlite)
+            .unwrap_or(dialect.batch_by_default())
     }
 
     pub(crate) fn renames(
@@ -163,9 +163,11 @@ impl Ctx {
         declared: &Schema,
     ) -> Result<(), CliError> {
         for wanted in self.include_schemas() {
-            if dialect == Dialect::Sqlite && wanted != dialect.default_schema() {
+            if !dialect.has_schemas() && wanted != dialect.default_schema() {
                 return Err(CliError::usage(format!(
-                    "--include-schema {wanted}: SQLite has one schema, `main`; leave the option out"
+                    "--include-schema {wanted}: {} has one schema, `{}`; leave the option out",
+                    dialect.title(),
+                    dialect.default_schema()
                 )));
             }
             let known = |s: &Schema| {
@@ -282,10 +284,14 @@ impl Ctx {
 
     /// `--dialect`, else `dialect` in config.
     pub(crate) fn configured_dialect(&self) -> Result<Option<Dialect>, CliError> {
-        match (self.global.dialect, &self.project.file.dialect) {
-            (Some(d), _) => Ok(Some(d)),
-            (None, Some(d)) => d.parse().map(Some).map_err(CliError::usage),
-            (None, None) => Ok(None),
+        match self
+            .global
+            .dialect
+            .as_deref()
+            .or(self.project.file.dialect.as_deref())
+        {
+            Some(name) => crate::dialects::by_name(name).map(Some),
+            None => Ok(None),
         }
     }
 
@@ -383,14 +389,6 @@ impl Ctx {
                 eprintln!("{name}: {:.1} ms", d.as_secs_f64() * 1000.0);
             }
         }
-    }
-}
-
-/// The renderer of `dialect`'s SQL and Alembic spelling.
-pub(crate) fn renderer(dialect: Dialect) -> &'static dyn DialectRender {
-    match dialect {
-        Dialect::Postgresql => &migdiff_postgres::Postgres,
-        Dialect::Sqlite => &migdiff_sqlite::Sqlite,
     }
 }
 

@@ -13,6 +13,7 @@ mod commands;
 mod compare;
 mod context;
 mod declared;
+mod dialects;
 mod error;
 mod exit;
 mod hooks;
@@ -28,6 +29,7 @@ mod sqlalchemy;
 mod url;
 
 use args::{Cli, ColorWhen};
+pub use dialects::DIALECTS;
 pub use error::CliError;
 pub use exit::{ExitStatus, Signal};
 

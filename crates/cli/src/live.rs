@@ -126,8 +126,8 @@ pub async fn load(
             let vt_schema = version.schema.clone().unwrap_or_else(|| "public".into());
             let qualified = format!(
                 "{}.{}",
-                migdiff_sqlexpr::quote_ident(&vt_schema, migdiff_model::Dialect::Postgresql),
-                migdiff_sqlexpr::quote_ident(&version.name, migdiff_model::Dialect::Postgresql)
+                migdiff_sqlexpr::quote_ident(&vt_schema, migdiff_postgres::DIALECT),
+                migdiff_sqlexpr::quote_ident(&version.name, migdiff_postgres::DIALECT)
             );
             let exists: bool = read_versions
                 && sqlx::query_scalar("select to_regclass($1) is not null")
@@ -192,7 +192,7 @@ pub async fn load(
             let versions = if exists {
                 let sql = format!(
                     "select version_num from {}",
-                    migdiff_sqlexpr::quote_ident(&version.name, migdiff_model::Dialect::Sqlite)
+                    migdiff_sqlexpr::quote_ident(&version.name, migdiff_sqlite::DIALECT)
                 );
                 let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
                     .fetch_all(&mut conn)

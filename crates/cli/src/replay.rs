@@ -393,11 +393,7 @@ pub async fn sandbox(
     live_database: Option<&str>,
     provider: migdiff_sandbox::Provider,
 ) -> Result<Sandbox, CliError> {
-    let sb = match dialect {
-        Dialect::Sqlite => migdiff_sandbox::sqlite_file(),
-        Dialect::Postgresql => migdiff_sandbox::postgres(server, live_database, provider).await,
-    };
-    sb.map_err(|e| CliError::usage(e.to_string()))
+    crate::dialects::sandbox(dialect, server, live_database, provider).await
 }
 
 /// The sandbox's schema and version rows.

@@ -10,7 +10,7 @@
 
 use std::str::FromStr;
 
-use migdiff_model::{Dialect, IndexTarget, Schema, Table};
+use migdiff_model::{IndexTarget, Schema, Table};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
@@ -181,7 +181,7 @@ async fn settle_in(
     for s in &declared.schemas {
         ddl.push(format!(
             "CREATE SCHEMA {}",
-            migdiff_sqlexpr::quote_ident(s, Dialect::Postgresql)
+            migdiff_sqlexpr::quote_ident(s, migdiff_postgres::DIALECT)
         ));
     }
     let mut setup: Vec<migdiff_model::Op> = Vec::new();

@@ -144,10 +144,7 @@ pub fn export(
         )));
     };
     let python = find_python(python, base);
-    let url = match dialect {
-        Dialect::Postgresql => "postgresql://",
-        Dialect::Sqlite => "sqlite://",
-    };
+    let url = dialect.sqlalchemy_scheme();
     let cache_dir = model_cache::directory().filter(|_| cache.enabled);
     let key = model_cache::Key::new(spec, url, base, extra_paths, &python, EXPORTER, &cache.env);
     if let Some(dir) = &cache_dir {

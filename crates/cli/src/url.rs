@@ -32,8 +32,8 @@ pub enum DbUrl {
 impl DbUrl {
     pub fn dialect(&self) -> Dialect {
         match self {
-            DbUrl::Postgres { .. } => Dialect::Postgresql,
-            DbUrl::Sqlite { .. } => Dialect::Sqlite,
+            DbUrl::Postgres { .. } => migdiff_postgres::DIALECT,
+            DbUrl::Sqlite { .. } => migdiff_sqlite::DIALECT,
         }
     }
 

@@ -4,7 +4,6 @@
 use std::time::Instant;
 
 use migdiff_ddl::{SourceFile, read_schema};
-use migdiff_model::Dialect;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -15,8 +14,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .next()
         .ok_or("usage: read_ddl FILE [postgresql|sqlite] [runs]")?;
     let dialect = match args.next().as_deref() {
-        Some("sqlite") => Dialect::Sqlite,
-        _ => Dialect::Postgresql,
+        Some("sqlite") => migdiff_sqlite::DIALECT,
+        _ => migdiff_postgres::DIALECT,
     };
     let runs: usize = args.next().map_or(Ok(5), |r| r.parse())?;
     let text = std::fs::read_to_string(&path)?;

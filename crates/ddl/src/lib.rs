@@ -6,18 +6,9 @@
 //! statements that carry no schema (SET, GRANT, OWNER TO, ...) are
 //! recognized and skipped, never silently anything else.
 
-mod names;
 mod reader;
 mod split;
 mod temporal;
-
-/// The name PostgreSQL gives an unnamed constraint of `table` over
-/// `columns` (`label` is `pkey`, `key`, `fkey`, `check` or `idx`), before
-/// any collision suffix.
-pub fn pg_default_name(table: &str, columns: Option<&[String]>, label: &str) -> String {
-    let part = columns.map(names::column_part);
-    names::make_object_name(table, part.as_deref(), label)
-}
 
 pub use reader::{
     DdlError, SourceFile, has_generated_without_mode, read_schema, read_schema_for_server,

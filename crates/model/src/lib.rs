@@ -7,6 +7,7 @@
 //! seed.
 
 mod apply;
+mod dialect;
 mod diff;
 mod filter;
 mod hints;
@@ -22,6 +23,7 @@ mod types;
 mod tests;
 
 pub use apply::apply;
+pub use dialect::{Dialect, DialectSpec};
 pub use diff::{DiffOptions, diff, identity_with_defaults};
 pub use filter::{SchemaFilter, drop_empty_schemas, glob_match};
 pub use hints::{ModelHints, ModelType};

@@ -1,54 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
-
 use crate::types::DataType;
-
-/// Which database a schema belongs to. Decides the default schema name and
-/// how identifiers compare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Dialect {
-    Postgresql,
-    Sqlite,
-}
-
-impl Dialect {
-    /// The schema a table lives in when none is named.
-    pub fn default_schema(self) -> &'static str {
-        match self {
-            Dialect::Postgresql => "public",
-            Dialect::Sqlite => "main",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Dialect::Postgresql => "postgresql",
-            Dialect::Sqlite => "sqlite",
-        }
-    }
-}
-
-impl fmt::Display for Dialect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl std::str::FromStr for Dialect {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "postgresql" | "postgres" | "pg" => Ok(Dialect::Postgresql),
-            "sqlite" | "sqlite3" => Ok(Dialect::Sqlite),
-            other => Err(format!(
-                "unknown dialect `{other}`: use `postgresql` or `sqlite`"
-            )),
-        }
-    }
-}
 
 /// A schema-qualified object name. Names keep their exact case; quoting is a
 /// rendering concern.

@@ -1,4 +1,5 @@
-use crate::model::{Dialect, ObjectName, Schema};
+use crate::dialect::Dialect;
+use crate::model::{ObjectName, Schema};
 use crate::ops::Op;
 use crate::types::DataType;
 
@@ -42,6 +43,17 @@ pub trait DialectRender {
         _data_type: &DataType,
         _style: TypeStyle,
     ) -> Option<PythonType> {
+        None
+    }
+    /// Whether Alembic writes `autoincrement=` on integer columns (where
+    /// the database has serial columns).
+    fn renders_autoincrement(&self) -> bool {
+        false
+    }
+    /// The name SQLAlchemy's reflection gives a CHECK or foreign key named
+    /// `name`, where it differs (SQLite's doubles quotes in it): a batch
+    /// rebuild finds the constraint to drop by that name.
+    fn reflected_constraint_name(&self, _name: &str) -> Option<String> {
         None
     }
     /// SQL statements for `ops`, applied in order to `current`.

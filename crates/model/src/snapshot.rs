@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::dialect::Dialect;
 use crate::hints::{ModelHints, ModelType};
 use crate::model::*;
 use crate::types::DataType;
@@ -21,6 +22,8 @@ pub enum SnapshotError {
     Format { found: u32 },
     #[error("snapshot table {table}: {message}")]
     Invalid { table: String, message: String },
+    #[error("snapshot: {0}")]
+    Dialect(String),
 }
 
 fn is_false(b: &bool) -> bool {
@@ -37,7 +40,7 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 struct SnapshotDoc {
     format: u32,
-    dialect: Dialect,
+    dialect: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     schemas: Vec<String>,
     /// From SQLAlchemy models: enum types are spelled `sa.Enum`.
@@ -317,7 +320,7 @@ pub fn to_toml_with_hints(
         |name: &Option<String>| name.as_ref().is_some_and(|n| hints.final_names.contains(n));
     let mut doc = SnapshotDoc {
         format: FORMAT,
-        dialect,
+        dialect: dialect.name().to_string(),
         schemas: schema.schemas.iter().cloned().collect(),
         sa_enum: hints.sa_enum,
         from_models: hints.from_models,
@@ -512,17 +515,22 @@ fn action_in(table: &str, a: Option<String>) -> Result<FkAction, SnapshotError> 
 }
 
 /// Reads a snapshot back. `from_toml(to_toml(s))` gives `s` again.
-pub fn from_toml(text: &str) -> Result<(Dialect, Schema), SnapshotError> {
-    from_toml_with_hints(text).map(|(dialect, schema, _)| (dialect, schema))
+/// `dialects` are the dialects it may be written for.
+pub fn from_toml(text: &str, dialects: &[Dialect]) -> Result<(Dialect, Schema), SnapshotError> {
+    from_toml_with_hints(text, dialects).map(|(dialect, schema, _)| (dialect, schema))
 }
 
 /// Reads a snapshot back with the model hints it carries (none unless it
 /// was written from SQLAlchemy models).
-pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints), SnapshotError> {
+pub fn from_toml_with_hints(
+    text: &str,
+    dialects: &[Dialect],
+) -> Result<(Dialect, Schema, ModelHints), SnapshotError> {
     let doc: SnapshotDoc = toml::from_str(text)?;
     if doc.format != FORMAT {
         return Err(SnapshotError::Format { found: doc.format });
     }
+    let dialect = Dialect::find(dialects, &doc.dialect).map_err(SnapshotError::Dialect)?;
     let mut schema = Schema {
         schemas: doc.schemas.into_iter().collect(),
         ..Schema::default()
@@ -728,7 +736,7 @@ pub fn from_toml_with_hints(text: &str) -> Result<(Dialect, Schema, ModelHints),
     }
     hints.index_kwargs.extend(index_kwargs);
     check_references(&schema)?;
-    Ok((doc.dialect, schema, hints))
+    Ok((dialect, schema, hints))
 }
 
 /// What the DDL reader refuses, a snapshot may not say either: a key,

@@ -4,6 +4,92 @@
 
 use crate::*;
 
+/// A dialect with PostgreSQL's name and the plainest facts: the model's
+/// tests need a dialect to write and read snapshots, and the real ones
+/// live in crates above this one.
+struct TestDialect;
+
+const TEST_DIALECT: Dialect = Dialect::new(&TestDialect);
+
+impl DialectSpec for TestDialect {
+    fn name(&self) -> &'static str {
+        "postgresql"
+    }
+    fn title(&self) -> &'static str {
+        "PostgreSQL"
+    }
+    fn default_schema(&self) -> &'static str {
+        "public"
+    }
+    fn has_schemas(&self) -> bool {
+        true
+    }
+    fn sql_grammar(&self) -> &'static str {
+        "postgresql"
+    }
+    fn fold_name(&self, name: &str, quoted: bool) -> String {
+        if quoted {
+            name.into()
+        } else {
+            name.to_lowercase()
+        }
+    }
+    fn names_ignore_case(&self) -> bool {
+        false
+    }
+    fn needs_quotes(&self, name: &str) -> bool {
+        name.chars().any(|c| !c.is_ascii_lowercase() && c != '_')
+    }
+    fn is_reserved_word(&self, _word: &str) -> bool {
+        false
+    }
+    fn implicit_name(
+        &self,
+        table: &str,
+        _columns: Option<&[String]>,
+        label: &str,
+        _taken: &dyn Fn(&str) -> bool,
+    ) -> Option<String> {
+        Some(format!("{table}_{label}"))
+    }
+    fn type_named(&self, _base: &str, _args: &[Option<u32>]) -> Option<DataType> {
+        None
+    }
+    fn type_sql(&self, data_type: &DataType) -> String {
+        format!("{data_type:?}")
+    }
+    fn boolean_sql(&self, value: bool) -> &'static str {
+        if value { "true" } else { "false" }
+    }
+    fn has_sequences(&self) -> bool {
+        true
+    }
+    fn generated_without_mode_is_virtual(&self, _server_major: Option<u32>) -> bool {
+        false
+    }
+    fn kwarg_prefix(&self) -> &'static str {
+        "postgresql"
+    }
+    fn sqlalchemy_scheme(&self) -> &'static str {
+        "postgresql://"
+    }
+    fn renderer(&self) -> &'static dyn DialectRender {
+        &TestDialect
+    }
+}
+
+impl DialectRender for TestDialect {
+    fn dialect(&self) -> Dialect {
+        TEST_DIALECT
+    }
+    fn python_type(&self, data_type: &DataType, _style: TypeStyle, _schema: &Schema) -> PythonType {
+        PythonType::sa(format!("{data_type:?}"))
+    }
+    fn render_sql(&self, _ops: &[Op], _current: &Schema) -> Vec<String> {
+        Vec::new()
+    }
+}
+
 fn name(t: &str) -> ObjectName {
     ObjectName::new("public", t)
 }
@@ -407,23 +493,29 @@ fn snapshot_keeps_model_hints() {
             import: Some("import app.types".into()),
         },
     );
-    let text = snapshot::to_toml_with_hints(&s, Dialect::Postgresql, &hints).unwrap();
+    let text = snapshot::to_toml_with_hints(&s, TEST_DIALECT, &hints).unwrap();
     assert!(text.contains("model_type = \"app.types.Key()\""), "{text}");
     assert!(text.contains("sa_enum = true"), "{text}");
-    let (dialect, back, back_hints) = snapshot::from_toml_with_hints(&text).unwrap();
-    assert_eq!(dialect, Dialect::Postgresql);
+    let (dialect, back, back_hints) =
+        snapshot::from_toml_with_hints(&text, &[TEST_DIALECT]).unwrap();
+    assert_eq!(dialect, TEST_DIALECT);
     assert_eq!(back_hints, hints);
     assert_eq!(diff(&back, &s, &DiffOptions::default()), vec![]);
     // Written again, byte for byte the same; without hints, none of them.
     assert_eq!(
-        snapshot::to_toml_with_hints(&back, Dialect::Postgresql, &back_hints).unwrap(),
+        snapshot::to_toml_with_hints(&back, TEST_DIALECT, &back_hints).unwrap(),
         text
     );
-    let plain = snapshot::to_toml(&s, Dialect::Postgresql).unwrap();
+    let plain = snapshot::to_toml(&s, TEST_DIALECT).unwrap();
     assert!(
         !plain.contains("model_") && !plain.contains("convention") && !plain.contains("sa_enum")
     );
-    assert!(snapshot::from_toml_with_hints(&plain).unwrap().2.is_empty());
+    assert!(
+        snapshot::from_toml_with_hints(&plain, &[TEST_DIALECT])
+            .unwrap()
+            .2
+            .is_empty()
+    );
 }
 
 #[test]
@@ -540,14 +632,17 @@ name = "bookings_guests_check"
 expr = "guests > 0"
 not_enforced = true
 "#;
-    let (dialect, schema) = snapshot::from_toml(text).unwrap();
+    let (dialect, schema) = snapshot::from_toml(text, &[TEST_DIALECT]).unwrap();
     let rooms = &schema.tables[&ObjectName::new("public", "rooms")];
     assert!(rooms.primary_key.as_ref().unwrap().without_overlaps);
     let bookings = &schema.tables[&ObjectName::new("public", "bookings")];
     assert!(bookings.foreign_keys[0].period && bookings.foreign_keys[0].not_enforced);
     assert!(bookings.checks[0].not_enforced);
     let again = snapshot::to_toml(&schema, dialect).unwrap();
-    assert_eq!(snapshot::from_toml(&again).unwrap().1, schema);
+    assert_eq!(
+        snapshot::from_toml(&again, &[TEST_DIALECT]).unwrap().1,
+        schema
+    );
     // Enforcing the check is a drop and an add.
     let mut enforced = schema.clone();
     if let Some(t) = enforced
@@ -566,6 +661,8 @@ not_enforced = true
         r#"columns = ["room", "valid_at"], without"#,
         r#"columns = ["valid_at"], without"#,
     );
-    let e = snapshot::from_toml(&one).unwrap_err().to_string();
+    let e = snapshot::from_toml(&one, &[TEST_DIALECT])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("at least two columns"), "{e}");
 }

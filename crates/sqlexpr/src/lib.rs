@@ -16,14 +16,14 @@ use sqlparser::ast::{
     CastKind, Expr, Ident, ObjectNamePart, UnaryOperator, Value, ValueWithSpan,
     visit_expressions_mut,
 };
-use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::dialect::{Dialect as SqlDialect, GenericDialect, dialect_from_str};
 use sqlparser::parser::Parser;
 
 mod keywords;
 mod types;
 
 pub use keywords::pg_needs_quotes;
-pub use types::{parse_type_text, type_as_written, type_sql};
+pub use types::{parse_type_text, spell_type, type_as_written, type_sql, with_type_args};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot read SQL expression `{text}`: {message}")]
@@ -32,32 +32,31 @@ pub struct ExprError {
     pub message: String,
 }
 
+/// sqlparser's grammar for `dialect` (the one its spec names).
 pub fn sql_dialect(dialect: Dialect) -> Box<dyn SqlDialect> {
-    match dialect {
-        Dialect::Postgresql => Box::new(PostgreSqlDialect {}),
-        Dialect::Sqlite => Box::new(SQLiteDialect {}),
-    }
+    dialect_from_str(dialect.sql_grammar()).unwrap_or_else(|| Box::new(GenericDialect {}))
 }
 
-/// Quotes an identifier for SQL when it needs it (PostgreSQL rules: only
-/// lower-case simple names that are not keywords go bare).
+/// Quotes an identifier for SQL when `dialect` needs it to read the name
+/// back as itself.
 pub fn quote_ident(name: &str, dialect: Dialect) -> String {
-    let simple = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
-    let needs = match dialect {
-        Dialect::Postgresql => !simple || pg_needs_quotes(name),
-        Dialect::Sqlite => !simple || pg_needs_quotes(name) || name.contains('$'),
-    };
-    if needs {
+    if dialect.needs_quotes(name) {
         format!("\"{}\"", name.replace('"', "\"\""))
     } else {
         name.to_string()
     }
+}
+
+/// Whether `name` is a lower-case simple name (letters, digits, `_`, `$`,
+/// not starting with a digit or `$`): what PostgreSQL leaves unquoted
+/// unless it is a keyword.
+pub fn is_simple_lowercase_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
 }
 
 /// A SQL string literal, quotes doubled.
@@ -137,13 +136,13 @@ fn fold_ident(ident: &mut Ident, dialect: Dialect) {
         ident.value = k.to_string();
         return;
     }
-    match (dialect, ident.quote_style) {
-        // Unquoted PostgreSQL names fold to lower case; quoted ones are exact.
-        (Dialect::Postgresql, None) => ident.value = ident.value.to_lowercase(),
-        (Dialect::Postgresql, Some(_)) => {}
-        // SQLite compares names case-insensitively, quoted or not.
-        (Dialect::Sqlite, _) => ident.value = ident.value.to_lowercase(),
-    }
+    // One spelling per name: as the catalog keeps it, and lower case
+    // where names compare without regard to case anyway.
+    ident.value = if dialect.names_ignore_case() {
+        ident.value.to_lowercase()
+    } else {
+        dialect.fold_name(&ident.value, ident.quote_style.is_some())
+    };
     let canonical = quote_ident(&ident.value, dialect);
     ident.quote_style = canonical.starts_with('"').then_some('"');
 }
@@ -254,7 +253,7 @@ fn canonical_node(e: &mut Expr, dialect: Dialect) {
                     return;
                 }
             }
-            if dialect == Dialect::Postgresql {
+            if dialect.double_colon_casts() {
                 *kind = CastKind::DoubleColon;
             }
             // One spelling per type: `::int4`, `::INT` and `::integer` agree.
@@ -565,9 +564,10 @@ fn literal_for_column(e: &Expr, column_type: &DataType, dialect: Dialect) -> Opt
             }
         }
     }?;
-    Some(match dialect {
-        Dialect::Postgresql => Expr::value(Value::Boolean(truth)),
-        Dialect::Sqlite => number(if truth { "1" } else { "0" }),
+    Some(match dialect.boolean_sql(truth) {
+        "true" => Expr::value(Value::Boolean(true)),
+        "false" => Expr::value(Value::Boolean(false)),
+        other => number(other),
     })
 }
 
@@ -598,9 +598,7 @@ pub fn referenced_columns(text: &str, dialect: Dialect) -> Vec<String> {
         // CURRENT_DATE and its kind read as names but are values.
         let name = name.filter(|i| i.quote_style.is_some() || value_keyword(&i.value).is_none());
         if let Some(mut i) = name {
-            if i.quote_style.is_none() && dialect == Dialect::Postgresql {
-                i.value = i.value.to_lowercase();
-            }
+            i.value = dialect.fold_name(&i.value, i.quote_style.is_some());
             if !out.contains(&i.value) {
                 out.push(i.value);
             }
@@ -615,7 +613,7 @@ mod tests {
     use super::*;
 
     fn pg(s: &str) -> String {
-        normalize_expr(s, Dialect::Postgresql).unwrap()
+        normalize_expr(s, migdiff_postgres::DIALECT).unwrap()
     }
 
     #[test]
@@ -641,7 +639,7 @@ mod tests {
 
     #[test]
     fn defaults_drop_a_cast_to_the_own_type() {
-        let d = |s: &str, t: DataType| normalize_default(s, &t, Dialect::Postgresql).unwrap();
+        let d = |s: &str, t: DataType| normalize_default(s, &t, migdiff_postgres::DIALECT).unwrap();
         assert_eq!(d("'{}'::jsonb", DataType::Jsonb), "'{}'");
         assert_eq!(d("'{}'", DataType::Jsonb), "'{}'");
         assert_eq!(d("now()", DataType::Jsonb), "now()");
@@ -683,7 +681,7 @@ mod tests {
             ("qty", &DataType::Integer),
             ("n", &DataType::Integer),
         ];
-        let strip = |e: &str| strip_implicit_casts(&pg(e), &cols, Dialect::Postgresql);
+        let strip = |e: &str| strip_implicit_casts(&pg(e), &cols, migdiff_postgres::DIALECT);
         assert_eq!(
             strip("((state)::text = 'queued'::text)"),
             "state = 'queued'"

@@ -71,18 +71,16 @@ pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
     let base = name
         .replace(" without time zone", "")
         .replace(" with time zone", "");
-    let pg = dialect == Dialect::Postgresql;
+    let numbers: Vec<Option<u32>> = (0..args.len()).map(arg).collect();
+    if let Some(own) = dialect.type_named(&base, &numbers) {
+        return own;
+    }
     match base.as_str() {
         "smallint" | "int2" | "smallserial" | "serial2" => DataType::SmallInt,
         "integer" | "int" | "int4" | "serial" | "serial4" | "mediumint" => DataType::Integer,
         "bigint" | "int8" | "bigserial" | "serial8" => DataType::BigInt,
         "real" | "float4" => DataType::Real,
         "double precision" | "float8" => DataType::Double,
-        "double" if !pg => DataType::Double,
-        "float" if pg => match arg(0) {
-            Some(p) if p <= 24 => DataType::Real,
-            _ => DataType::Double,
-        },
         "float" => DataType::Float,
         "numeric" | "decimal" | "dec" => DataType::Numeric {
             precision: arg(0),
@@ -93,16 +91,8 @@ pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
         "varchar" | "character varying" | "char varying" | "nvarchar" => {
             DataType::Varchar { length: arg(0) }
         }
-        "char" | "character" | "bpchar" | "nchar" => DataType::Char {
-            // PostgreSQL's bare `char` means char(1); `bpchar` alone is unbounded.
-            length: arg(0).or(if pg && base != "bpchar" {
-                Some(1)
-            } else {
-                None
-            }),
-        },
+        "char" | "character" | "bpchar" | "nchar" => DataType::Char { length: arg(0) },
         "bytea" => DataType::Binary,
-        "blob" if !pg => DataType::Binary,
         "date" => DataType::Date,
         "time" => DataType::Time {
             timezone: tz_in_name,
@@ -116,17 +106,12 @@ pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
             timezone: tz_in_name,
             precision: arg(0),
         },
-        "datetime" if !pg => DataType::Timestamp {
-            timezone: false,
-            precision: arg(0),
-        },
         "timestamptz" => DataType::Timestamp {
             timezone: true,
             precision: arg(0),
         },
         "uuid" => DataType::Uuid,
         "json" => DataType::Json,
-        "jsonb" if pg => DataType::Jsonb,
         b if b == "interval" || b.starts_with("interval ") => {
             let fields = b["interval".len()..].trim();
             DataType::Interval {
@@ -143,7 +128,7 @@ pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
 /// verbatim, so `TIMESTAMP` stays `TIMESTAMP` though the model folds it with
 /// `DATETIME`. PostgreSQL keeps no spelling (`format_type` is canonical).
 pub fn type_as_written(text: &str, data_type: &DataType, dialect: Dialect) -> Option<String> {
-    if dialect != Dialect::Sqlite {
+    if !dialect.keeps_type_as_written() {
         return None;
     }
     let squash = |t: &str| {
@@ -162,7 +147,7 @@ mod tests {
 
     #[test]
     fn aliases_fold() {
-        let pg = |s| parse_type_text(s, Dialect::Postgresql);
+        let pg = |s| parse_type_text(s, migdiff_postgres::DIALECT);
         assert_eq!(pg("int4"), DataType::Integer);
         assert_eq!(pg("INTEGER"), DataType::Integer);
         assert_eq!(
@@ -204,74 +189,67 @@ mod tests {
     #[test]
     fn sqlite_keeps_a_synonym_as_written() {
         let written = |s| {
-            let t = parse_type_text(s, Dialect::Sqlite);
-            type_as_written(s, &t, Dialect::Sqlite)
+            let t = parse_type_text(s, migdiff_sqlite::DIALECT);
+            type_as_written(s, &t, migdiff_sqlite::DIALECT)
         };
         assert_eq!(written("TIMESTAMP"), Some("TIMESTAMP".into()));
         assert_eq!(written("DATETIME"), None);
         assert_eq!(written("VARCHAR(20)"), None);
         assert_eq!(written("NUMERIC(10, 2)"), None);
         assert_eq!(written("INT"), Some("INT".into()));
-        let t = parse_type_text("TIMESTAMP", Dialect::Postgresql);
-        assert_eq!(type_as_written("TIMESTAMP", &t, Dialect::Postgresql), None);
+        let t = parse_type_text("TIMESTAMP", migdiff_postgres::DIALECT);
+        assert_eq!(
+            type_as_written("TIMESTAMP", &t, migdiff_postgres::DIALECT),
+            None
+        );
     }
 }
 
-/// The SQL spelling of a type for `dialect`: PostgreSQL's own spelling
-/// (what `format_type` prints), SQLite's as SQLAlchemy declares it.
+/// The SQL spelling of a type for `dialect` (what its catalog prints).
 pub fn type_sql(data_type: &DataType, dialect: Dialect) -> String {
-    let pg = dialect == Dialect::Postgresql;
-    let with_args = |name: &str, args: &[Option<u32>]| {
-        let set: Vec<String> = args
-            .iter()
-            .map_while(|a| a.map(|v| v.to_string()))
-            .collect();
-        if set.is_empty() {
-            name.to_string()
-        } else {
-            format!("{name}({})", set.join(", "))
-        }
-    };
-    let s = match data_type {
+    dialect.type_sql(data_type)
+}
+
+/// `name(1, 2)`, or `name` when no argument is set (stops at the first
+/// unset one).
+pub fn with_type_args(name: &str, args: &[Option<u32>]) -> String {
+    let set: Vec<String> = args
+        .iter()
+        .map_while(|a| a.map(|v| v.to_string()))
+        .collect();
+    if set.is_empty() {
+        name.to_string()
+    } else {
+        format!("{name}({})", set.join(", "))
+    }
+}
+
+/// The lower-case spelling dialects share, with `own` asked first: what a
+/// dialect's `type_sql` builds on.
+pub fn spell_type(
+    data_type: &DataType,
+    dialect: Dialect,
+    own: &dyn Fn(&DataType) -> Option<String>,
+) -> String {
+    if let Some(spelled) = own(data_type) {
+        return spelled;
+    }
+    match data_type {
         DataType::SmallInt => "smallint".to_string(),
         DataType::Integer => "integer".to_string(),
         DataType::BigInt => "bigint".to_string(),
         DataType::Real => "real".to_string(),
-        DataType::Double if pg => "double precision".to_string(),
         DataType::Double => "double".to_string(),
         DataType::Float => "float".to_string(),
-        DataType::Numeric { precision, scale } => with_args("numeric", &[*precision, *scale]),
+        DataType::Numeric { precision, scale } => with_type_args("numeric", &[*precision, *scale]),
         DataType::Boolean => "boolean".to_string(),
         DataType::Text => "text".to_string(),
-        DataType::Varchar { length } if pg => with_args("character varying", &[*length]),
-        DataType::Varchar { length } => with_args("varchar", &[*length]),
-        DataType::Char { length } if pg => with_args("character", &[*length]),
-        DataType::Char { length } => with_args("char", &[*length]),
-        DataType::Binary if pg => "bytea".to_string(),
-        DataType::Binary => "blob".to_string(),
+        DataType::Varchar { length } => with_type_args("varchar", &[*length]),
+        DataType::Char { length } => with_type_args("char", &[*length]),
+        DataType::Binary => "binary".to_string(),
         DataType::Date => "date".to_string(),
-        DataType::Time {
-            timezone,
-            precision,
-        } => {
-            let base = with_args("time", &[*precision]);
-            match (pg, timezone) {
-                (true, true) => format!("{base} with time zone"),
-                (true, false) => format!("{base} without time zone"),
-                (false, _) => base,
-            }
-        }
-        DataType::Timestamp {
-            timezone,
-            precision,
-        } => match (pg, timezone) {
-            (true, true) => format!("{} with time zone", with_args("timestamp", &[*precision])),
-            (true, false) => format!(
-                "{} without time zone",
-                with_args("timestamp", &[*precision])
-            ),
-            (false, _) => with_args("datetime", &[*precision]),
-        },
+        DataType::Time { precision, .. } => with_type_args("time", &[*precision]),
+        DataType::Timestamp { precision, .. } => with_type_args("timestamp", &[*precision]),
         DataType::Interval { fields, precision } => {
             let mut s = "interval".to_string();
             if let Some(f) = fields {
@@ -294,8 +272,7 @@ pub fn type_sql(data_type: &DataType, dialect: Dialect) -> String {
                 format!("{}.{n}", crate::quote_ident(&name.schema, dialect))
             }
         }
-        DataType::Array(inner) => format!("{}[]", type_sql(inner, dialect)),
+        DataType::Array(inner) => format!("{}[]", dialect.type_sql(inner)),
         DataType::Other(raw) => raw.clone(),
-    };
-    if pg { s } else { s.to_uppercase() }
+    }
 }

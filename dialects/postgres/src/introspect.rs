@@ -489,7 +489,7 @@ pub async fn introspect_on(
         let columns: Vec<(&str, &DataType)> =
             columns.iter().map(|(n, t)| (n.as_str(), t)).collect();
         table.map_expressions(|e| {
-            migdiff_sqlexpr::strip_implicit_casts(e, &columns, Dialect::Postgresql)
+            migdiff_sqlexpr::strip_implicit_casts(e, &columns, crate::DIALECT)
         });
         table.canonicalize();
         schema.tables.insert(table.name.clone(), table);
@@ -554,7 +554,7 @@ fn column_row(row: PgRow) -> Result<ColumnRow, PgError> {
             en
         }
     } else {
-        parse_type_text(&formatted, Dialect::Postgresql)
+        parse_type_text(&formatted, crate::DIALECT)
     };
     let attnum: i32 = row.get(1);
     let mut column = Column::new(row.get::<String, _>(2), data_type);
@@ -579,7 +579,7 @@ fn column_row(row: PgRow) -> Result<ColumnRow, PgError> {
         // `v`: PostgreSQL 18's virtual generated column.
         if let Some(expr) = &default_text {
             column.generated = Some(Generated {
-                expr: normalize_expr(expr, Dialect::Postgresql)?,
+                expr: normalize_expr(expr, crate::DIALECT)?,
                 stored: generated == "s",
             });
         }
@@ -588,7 +588,7 @@ fn column_row(row: PgRow) -> Result<ColumnRow, PgError> {
         if deptype.as_deref() == Some("a") && text.starts_with("nextval(") {
             column.serial = true;
         } else {
-            let normalized = normalize_default(text, &column.data_type, Dialect::Postgresql)?;
+            let normalized = normalize_default(text, &column.data_type, crate::DIALECT)?;
             // `NULL::numeric`: no default, as the declared side reads it.
             column.default = (!migdiff_sqlexpr::is_null_default(&normalized)).then_some(normalized);
         }
@@ -657,7 +657,7 @@ fn constraint_row(row: PgRow) -> Result<Option<ConstraintRow>, PgError> {
             PendingConstraint::Check(CheckConstraint {
                 name: Some(name),
                 auto_name: false,
-                expr: normalize_expr(check_body(&def), Dialect::Postgresql)?,
+                expr: normalize_expr(check_body(&def), crate::DIALECT)?,
                 not_enforced: !row.get::<bool, _>(15),
             })
         }
@@ -690,7 +690,7 @@ fn index_row(row: PgRow) -> Result<Option<IndexRow>, PgError> {
         .map(|(i, &attnum)| {
             let expr = if attnum == 0 {
                 let def = defs.get(i).map(String::as_str).unwrap_or_default();
-                Some(normalize_expr(def, Dialect::Postgresql)?)
+                Some(normalize_expr(def, crate::DIALECT)?)
             } else {
                 None
             };
@@ -709,7 +709,7 @@ fn index_row(row: PgRow) -> Result<Option<IndexRow>, PgError> {
             unique: row.get(2),
             keys: Vec::new(),
             predicate: predicate
-                .map(|p| normalize_expr(&p, Dialect::Postgresql))
+                .map(|p| normalize_expr(&p, crate::DIALECT))
                 .transpose()?,
             method: row.get(3),
             include: Vec::new(),
@@ -728,7 +728,7 @@ fn enum_row(row: PgRow) -> Result<Option<EnumType>, PgError> {
 fn sequence_row(row: PgRow) -> Result<Option<Sequence>, PgError> {
     Ok(Some(Sequence {
         name: ObjectName::new(row.get::<String, _>(0), row.get::<String, _>(1)),
-        data_type: parse_type_text(&row.get::<String, _>(2), Dialect::Postgresql),
+        data_type: parse_type_text(&row.get::<String, _>(2), crate::DIALECT),
         start: row.get(3),
         increment: row.get(4),
         min_value: row.get(5),

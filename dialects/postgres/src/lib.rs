@@ -3,14 +3,17 @@
 
 mod error;
 mod introspect;
+mod names;
 mod python;
 mod render;
+mod spec;
 
 pub use error::server_error;
 pub use introspect::{
     IntrospectOptions, Introspection, PgError, catalog_queries, connect, introspect, introspect_on,
 };
 pub use render::{create_table_sql, index_sql, render_sql};
+pub use spec::DIALECT;
 
 use migdiff_model::{
     DataType, Dialect, DialectRender, ObjectName, Op, PythonType, Schema, TypeStyle,
@@ -22,10 +25,13 @@ pub struct Postgres;
 
 impl DialectRender for Postgres {
     fn dialect(&self) -> Dialect {
-        Dialect::Postgresql
+        DIALECT
     }
     fn python_type(&self, data_type: &DataType, style: TypeStyle, schema: &Schema) -> PythonType {
         python::python_type(data_type, style, schema)
+    }
+    fn renders_autoincrement(&self) -> bool {
+        true
     }
     fn render_sql(&self, ops: &[Op], _current: &Schema) -> Vec<String> {
         render::render_sql(ops)
@@ -43,8 +49,8 @@ impl DialectRender for Postgres {
         to: &DataType,
     ) -> Option<(&'static str, String)> {
         render::needs_using(from, to).then(|| {
-            let ty = migdiff_sqlexpr::type_sql(to, Dialect::Postgresql);
-            let col = migdiff_sqlexpr::quote_ident(column, Dialect::Postgresql);
+            let ty = migdiff_sqlexpr::type_sql(to, DIALECT);
+            let col = migdiff_sqlexpr::quote_ident(column, DIALECT);
             ("postgresql_using", format!("{col}::{ty}"))
         })
     }

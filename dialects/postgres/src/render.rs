@@ -4,7 +4,7 @@
 use migdiff_model::*;
 use migdiff_sqlexpr::{quote_ident, quote_literal, type_sql};
 
-const D: Dialect = Dialect::Postgresql;
+const D: Dialect = crate::DIALECT;
 
 fn ident(s: &str) -> String {
     quote_ident(s, D)

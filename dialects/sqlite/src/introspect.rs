@@ -1,5 +1,5 @@
 use migdiff_ddl::{DdlError, SourceFile, read_schema};
-use migdiff_model::{Dialect, Schema};
+use migdiff_model::Schema;
 use sqlx::{Row, SqliteConnection};
 
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +38,7 @@ pub async fn introspect(
             path: "sqlite_schema".to_string(),
             text,
         }],
-        Dialect::Sqlite,
+        crate::DIALECT,
     )?;
     Ok((schema, 1))
 }

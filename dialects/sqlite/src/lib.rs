@@ -9,9 +9,11 @@ use migdiff_model::{DataType, Dialect, DialectRender, Op, PythonType, Schema, Ty
 mod introspect;
 mod python;
 mod render;
+mod spec;
 
 pub use introspect::{SqliteError, introspect};
 pub use render::render_sql;
+pub use spec::DIALECT;
 
 /// The SQLite dialect for the dialect-neutral renderers.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,7 +21,7 @@ pub struct Sqlite;
 
 impl DialectRender for Sqlite {
     fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
+        DIALECT
     }
     fn python_type(&self, data_type: &DataType, style: TypeStyle, schema: &Schema) -> PythonType {
         python::python_type(data_type, style, schema)
@@ -31,6 +33,9 @@ impl DialectRender for Sqlite {
         _style: TypeStyle,
     ) -> Option<PythonType> {
         python::python_type_as_written(written, data_type)
+    }
+    fn reflected_constraint_name(&self, name: &str) -> Option<String> {
+        name.contains('"').then(|| name.replace('"', "\"\""))
     }
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String> {
         render::render_sql(ops, current)

@@ -6,7 +6,7 @@
 use migdiff_model::*;
 use migdiff_sqlexpr::{quote_ident, type_sql};
 
-const D: Dialect = Dialect::Sqlite;
+const D: Dialect = crate::DIALECT;
 
 fn ident(s: &str) -> String {
     quote_ident(s, D)

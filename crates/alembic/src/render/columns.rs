@@ -87,7 +87,7 @@ impl Ctx<'_> {
         table: Option<&Table>,
         style: TypeStyle,
     ) -> Option<&'static str> {
-        if self.dialect() != Dialect::Postgresql || !c.data_type.is_integer() {
+        if !self.opts.dialect.renders_autoincrement() || !c.data_type.is_integer() {
             return None;
         }
         let lone_pk = table

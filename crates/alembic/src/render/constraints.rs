@@ -54,15 +54,12 @@ impl Ctx<'_> {
         label: &str,
     ) -> bool {
         let Some(n) = name else { return true };
-        if self.dialect() != Dialect::Postgresql {
-            return false;
-        }
-        let expected = if label == "pkey" {
-            migdiff_ddl::pg_default_name(&table.name, None, label)
-        } else {
-            migdiff_ddl::pg_default_name(&table.name, Some(cols), label)
-        };
-        *n == expected
+        // The name before any collision suffix: what the database would
+        // choose for the constraint alone.
+        let columns = (label != "pkey").then_some(cols);
+        self.dialect()
+            .implicit_name(&table.name, columns, label, &|_| false)
+            .is_some_and(|expected| *n == expected)
     }
 
     pub(super) fn table_constraints(&mut self, t: &Table, style: TypeStyle) -> Vec<String> {
@@ -199,13 +196,8 @@ impl Ctx<'_> {
         // key's doubled quotes doubled (`ck ""odd""` for `"ck ""odd"""`),
         // and a batch rebuild finds the constraint to drop by that name.
         let reflected = match name {
-            Some(n)
-                if (kind == "check" || kind == "foreignkey")
-                    && self.prefix == "batch_op"
-                    && self.dialect() == Dialect::Sqlite
-                    && n.contains('"') =>
-            {
-                Some(n.replace('"', "\"\""))
+            Some(n) if (kind == "check" || kind == "foreignkey") && self.prefix == "batch_op" => {
+                self.opts.dialect.reflected_constraint_name(n)
             }
             _ => None,
         };

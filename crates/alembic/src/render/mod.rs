@@ -363,7 +363,7 @@ mod test_support {
     /// The upgrade and the downgrade from `live` to `declared`.
     fn both(dialect: &dyn DialectRender, live: &str, declared: &str) -> (String, String) {
         let (live, declared) = (read(live, dialect), read(declared, dialect));
-        let batch = dialect.dialect() == migdiff_model::Dialect::Sqlite;
+        let batch = dialect.dialect().batch_by_default();
         let opts = super::RenderOptions {
             dialect,
             batch,

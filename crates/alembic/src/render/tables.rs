@@ -63,15 +63,15 @@ impl Ctx<'_> {
         ];
         a.push(Some(format!("unique={}", py_bool(i.unique))));
         a.push(self.schema_arg(table));
-        let d = self.dialect().name();
-        if i.method != "btree" && self.dialect() == Dialect::Postgresql {
-            a.push(Some(format!("postgresql_using={}", s(&i.method))));
+        let d = self.dialect().kwarg_prefix();
+        if i.method != self.dialect().default_index_method() {
+            a.push(Some(format!("{d}_using={}", s(&i.method))));
         }
         if !i.include.is_empty() {
-            a.push(Some(format!("postgresql_include={}", list(&i.include))));
+            a.push(Some(format!("{d}_include={}", list(&i.include))));
         }
         if i.nulls_not_distinct {
-            a.push(Some("postgresql_nulls_not_distinct=True".into()));
+            a.push(Some(format!("{d}_nulls_not_distinct=True")));
         }
         if let Some(p) = &i.predicate {
             a.push(Some(format!(

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use migdiff_alembic::{RenderOptions, revision};
 
 use crate::compare::compare;
-use crate::context::{Ctx, renderer};
+use crate::context::Ctx;
 use crate::exit::ExitStatus;
 use crate::signals::with_ctrl_c;
 use crate::{CliError, hooks, sqlalchemy};
@@ -113,7 +113,7 @@ pub(crate) async fn write_revision(
         let _ = writeln!(out, "No changes in schema detected.");
         return Ok(None);
     }
-    let dialect_render = renderer(c.dialect);
+    let dialect_render = c.dialect.renderer();
     if sql {
         for s in dialect_render.render_sql(&c.ops, &c.live.schema) {
             let _ = writeln!(out, "{s};");

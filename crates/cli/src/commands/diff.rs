@@ -6,7 +6,7 @@ use migdiff_alembic::{RenderOptions, render_body};
 
 use crate::args::DiffFormat;
 use crate::compare::compare;
-use crate::context::{Ctx, renderer};
+use crate::context::Ctx;
 use crate::exit::ExitStatus;
 use crate::{CliError, report};
 
@@ -26,13 +26,13 @@ pub(crate) async fn run(
             let _ = writeln!(stdout, "{}", report::json(&c.ops, &c.unverified));
         }
         DiffFormat::Sql => {
-            for s in renderer(c.dialect).render_sql(&c.ops, &c.live.schema) {
+            for s in c.dialect.renderer().render_sql(&c.ops, &c.live.schema) {
                 let _ = writeln!(stdout, "{s};");
             }
         }
         DiffFormat::Alembic => {
             let opts = RenderOptions {
-                dialect: renderer(c.dialect),
+                dialect: c.dialect.renderer(),
                 batch: ctx.batch(c.dialect),
                 hints: Some(&c.hints),
             };

@@ -11,7 +11,6 @@ impl Reader {
         constraints: Vec<TableConstraint>,
         origin: &Origin,
     ) -> Result<(), DdlError> {
-        let pg = self.dialect == Dialect::Postgresql;
         let tname = table.name.clone();
         // PostgreSQL names index-backed constraints first, then checks, then FKs.
         let mut ordered: Vec<TableConstraint> = Vec::new();
@@ -54,13 +53,7 @@ impl Reader {
                     let auto_name = pk.name.is_none();
                     let name = match pk.name {
                         Some(n) => Some(self.ident(&n)),
-                        None if pg => Some(choose_name(
-                            &tname.name,
-                            None,
-                            "pkey",
-                            self.used(&tname.schema),
-                        )),
-                        None => None,
+                        None => self.implicit_name(&tname, None, "pkey"),
                     };
                     if let Some(n) = &name {
                         self.used(&tname.schema).insert(n.clone());
@@ -89,7 +82,7 @@ impl Reader {
                     let auto_name = u.name.is_none();
                     // PostgreSQL drops an unnamed key that repeats one the
                     // table already has (`UNIQUE UNIQUE`, `UNIQUE PRIMARY KEY`).
-                    if pg
+                    if self.dialect.drops_repeated_unnamed_keys()
                         && auto_name
                         && (table
                             .primary_key
@@ -101,13 +94,7 @@ impl Reader {
                     }
                     let name = match u.name {
                         Some(n) => Some(self.ident(&n)),
-                        None if pg => Some(choose_name(
-                            &tname.name,
-                            Some(&column_part(&columns)),
-                            "key",
-                            self.used(&tname.schema),
-                        )),
-                        None => None,
+                        None => self.implicit_name(&tname, Some(&columns), "key"),
                     };
                     if let Some(n) = &name {
                         self.used(&tname.schema).insert(n.clone());
@@ -133,10 +120,11 @@ impl Reader {
                         &c.expr,
                     );
                     let declared = |n: &str| {
-                        table
-                            .columns
-                            .iter()
-                            .any(|col| col.name == n || (!pg && col.name.eq_ignore_ascii_case(n)))
+                        table.columns.iter().any(|col| {
+                            col.name == n
+                                || (self.dialect.names_ignore_case()
+                                    && col.name.eq_ignore_ascii_case(n))
+                        })
                     };
                     if let Some(missing) = migdiff_sqlexpr::referenced_columns(&expr, self.dialect)
                         .into_iter()
@@ -149,20 +137,15 @@ impl Reader {
                     let auto_name = c.name.is_none();
                     let name = match c.name {
                         Some(n) => Some(self.ident(&n)),
-                        None if pg => {
+                        None => {
+                            // Named after its column when it has exactly one.
                             let cols = migdiff_sqlexpr::referenced_columns(&expr, self.dialect);
-                            let col = (cols.len() == 1).then(|| cols[0].clone());
-                            Some(choose_name(
-                                &tname.name,
-                                col.as_deref(),
-                                "check",
-                                self.used(&tname.schema),
-                            ))
+                            let col = (cols.len() == 1).then_some(cols);
+                            self.implicit_name(&tname, col.as_deref(), "check")
                         }
-                        None => None,
                     };
                     let not_enforced = c.enforced == Some(false);
-                    if not_enforced && !pg {
+                    if not_enforced && !self.dialect.has_temporal_and_not_enforced() {
                         return Err(self.not_enforced_elsewhere(
                             "a CHECK constraint",
                             &tname,
@@ -183,20 +166,14 @@ impl Reader {
                     let auto_name = fk.name.is_none();
                     let name = match fk.name {
                         Some(n) => Some(self.ident(&n)),
-                        None if pg => Some(choose_name(
-                            &tname.name,
-                            Some(&column_part(&columns)),
-                            "fkey",
-                            self.used(&tname.schema),
-                        )),
-                        None => None,
+                        None => self.implicit_name(&tname, Some(&columns), "fkey"),
                     };
                     let (d, i) = deferrable(&fk.characteristics);
                     let not_enforced = fk
                         .characteristics
                         .as_ref()
                         .is_some_and(|c| c.enforced == Some(false));
-                    if not_enforced && !pg {
+                    if not_enforced && !self.dialect.has_temporal_and_not_enforced() {
                         return Err(self.not_enforced_elsewhere("a foreign key", &tname, origin));
                     }
                     let period = self.period(&fk.columns, &fk.referred_columns, &tname, origin)?;

@@ -21,7 +21,6 @@ impl Reader {
     }
 
     pub(super) fn finish(mut self) -> Result<(m::Schema, BTreeMap<String, String>), DdlError> {
-        let pg = self.dialect == Dialect::Postgresql;
         // Enum-typed columns, now that every type is known.
         let names: Vec<ObjectName> = self.schema.tables.keys().cloned().collect();
         for name in &names {
@@ -36,16 +35,15 @@ impl Reader {
                 }
             }
         }
-        // As PostgreSQL's introspection does: no `::text` on varchar columns.
-        if pg {
+        // As the server's introspection does: no `::text` on varchar columns.
+        if self.dialect.adds_implicit_casts() {
             for table in self.schema.tables.values_mut() {
                 let columns = table.column_types();
                 let columns: Vec<(&str, &DataType)> =
                     columns.iter().map(|(n, t)| (n.as_str(), t)).collect();
                 let spellings = self.spellings.get_mut();
                 table.map_expressions(|e| {
-                    let stripped =
-                        migdiff_sqlexpr::strip_implicit_casts(e, &columns, Dialect::Postgresql);
+                    let stripped = migdiff_sqlexpr::strip_implicit_casts(e, &columns, self.dialect);
                     // The written form now belongs to the stripped one.
                     if stripped != e
                         && let Some(written) = spellings.get(e).cloned()
@@ -77,13 +75,12 @@ impl Reader {
             }
         }
         for table in self.schema.tables.values_mut() {
-            if pg {
-                // PostgreSQL makes primary key columns NOT NULL.
-                if let Some(pk) = &table.primary_key {
-                    for c in pk.columns.clone() {
-                        if let Some(col) = table.column_mut(&c) {
-                            col.nullable = false;
-                        }
+            if self.dialect.primary_key_implies_not_null()
+                && let Some(pk) = &table.primary_key
+            {
+                for c in pk.columns.clone() {
+                    if let Some(col) = table.column_mut(&c) {
+                        col.nullable = false;
                     }
                 }
             }
@@ -104,7 +101,7 @@ impl Reader {
             });
             // PostgreSQL keeps 63 bytes of a name and drops the rest, so a
             // longer one would never match what the server reports.
-            if self.dialect == Dialect::Postgresql {
+            if let Some(max) = self.dialect.max_name_bytes() {
                 let mut names = std::iter::once(&name.name)
                     .chain(table.columns.iter().map(|c| &c.name))
                     .chain(table.indexes.iter().map(|i| &i.name))
@@ -112,14 +109,15 @@ impl Reader {
                     .chain(table.foreign_keys.iter().filter_map(|k| k.name.as_ref()))
                     .chain(table.uniques.iter().filter_map(|k| k.name.as_ref()))
                     .chain(table.checks.iter().filter_map(|k| k.name.as_ref()));
-                if let Some(long) = names.find(|n| n.len() > 63) {
-                    let mut cut = 63;
+                if let Some(long) = names.find(|n| n.len() > max) {
+                    let mut cut = max;
                     while !long.is_char_boundary(cut) {
                         cut -= 1;
                     }
                     return Err(origin.reference(format!(
-                        "name `{long}` in table {name} is {} bytes; PostgreSQL keeps 63 and would store `{}`. Shorten it",
+                        "name `{long}` in table {name} is {} bytes; {} keeps {max} and would store `{}`. Shorten it",
                         long.len(),
+                        self.dialect.title(),
                         &long[..cut]
                     )));
                 }
@@ -181,7 +179,7 @@ impl Reader {
                     .and_then(|c| c.generated.as_ref())
                     .is_some_and(|g| !g.stored)
             };
-            if self.dialect == Dialect::Postgresql {
+            if !self.dialect.keys_on_virtual_columns() {
                 let keys = table
                     .primary_key
                     .iter()

@@ -53,11 +53,12 @@ impl Reader {
                     m::IndexTarget::Expression(normalize_parsed(other, self.dialect))
                 }
             };
-            if self.dialect == Dialect::Sqlite
+            if !self.dialect.has_operator_classes()
                 && let Some(class) = &c.operator_class
             {
                 return Err(origin.unsupported(format!(
-                    "index key `{e} {class}`: SQLite has no operator classes; is `{class}` a typo?"
+                    "index key `{e} {class}`: {} has no operator classes; is `{class}` a typo?",
+                    self.dialect.title()
                 )));
             }
             let descending = matches!(c.column.options.sort, Some(OrderBySort::Desc));
@@ -75,13 +76,9 @@ impl Reader {
         }
         let name = match &ci.name {
             Some(n) => self.name_parts(n).pop().unwrap_or_default(),
-            None if self.dialect == Dialect::Postgresql => choose_name(
-                &table_name.name,
-                Some(&column_part(&key_names)),
-                "idx",
-                self.used(&table_name.schema),
-            ),
-            None => return Err(origin.unsupported("an index needs a name")),
+            None => self
+                .implicit_name(&table_name, Some(&key_names), "idx")
+                .ok_or_else(|| origin.unsupported("an index needs a name"))?,
         };
         self.used(&table_name.schema).insert(name.clone());
         if !self

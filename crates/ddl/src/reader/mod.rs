@@ -17,7 +17,6 @@ use sqlparser::ast::{
 };
 use sqlparser::parser::Parser;
 
-use crate::names::{choose_name, column_part};
 use crate::split::{RawStatement, split_statements};
 use crate::temporal::{TemporalMarks, blank_temporal_keywords};
 
@@ -115,7 +114,8 @@ pub fn read_schema_for_server(
 ) -> Result<(m::Schema, BTreeMap<String, String>), DdlError> {
     let mut reader = Reader {
         dialect,
-        virtual_by_default: dialect == Dialect::Postgresql && server_major.is_some_and(|m| m >= 18),
+        virtual_by_default: dialect.generated_mode_depends_on_server()
+            && dialect.generated_without_mode_is_virtual(server_major),
         virtual_columns: Default::default(),
         temporal: TemporalMarks::default(),
         schema: m::Schema::default(),
@@ -174,7 +174,7 @@ fn parse_one(
     let mut text = reorder_identity_options(&strip_sequence_name(raw.text));
     let mut virtual_columns = Vec::new();
     let mut temporal = TemporalMarks::default();
-    if dialect == Dialect::Postgresql {
+    if dialect.generated_mode_depends_on_server() {
         let modes = generated_keyword(text, virtual_by_default);
         virtual_columns = modes.virtual_columns;
         // Last: the marks are positions in the text sqlparser reads.
@@ -275,10 +275,23 @@ fn read_statements(reader: &mut Reader, path: &str, raws: &[RawStatement]) -> Re
 
 impl Reader {
     fn ident(&self, i: &Ident) -> String {
-        match (self.dialect, i.quote_style) {
-            (Dialect::Postgresql, None) => i.value.to_lowercase(),
-            _ => i.value.clone(),
-        }
+        self.dialect.fold_name(&i.value, i.quote_style.is_some())
+    }
+
+    /// The name the dialect gives an unnamed constraint or index of
+    /// `table`, taken in its schema's namespace; `None` where it leaves
+    /// them unnamed.
+    fn implicit_name(
+        &mut self,
+        table: &ObjectName,
+        columns: Option<&[String]>,
+        label: &str,
+    ) -> Option<String> {
+        let dialect = self.dialect;
+        let used = self.used(&table.schema);
+        let name = dialect.implicit_name(&table.name, columns, label, &|n| used.contains(n))?;
+        used.insert(name.clone());
+        Some(name)
     }
 
     fn idents(&self, list: &[Ident]) -> Vec<String> {
@@ -481,11 +494,7 @@ fn split_type_name(text: &str, dialect: Dialect) -> ObjectName {
 }
 
 fn fold(s: &str, quoted: bool, dialect: Dialect) -> String {
-    if quoted || dialect == Dialect::Sqlite {
-        s.to_string()
-    } else {
-        s.to_lowercase()
-    }
+    dialect.fold_name(s, quoted)
 }
 
 /// DDL text read as one file, for the stages' unit tests (no database).
@@ -504,16 +513,16 @@ mod test_support {
     }
 
     pub(super) fn pg(text: &str) -> Schema {
-        read(text, Dialect::Postgresql).unwrap_or_else(|e| panic!("{e}"))
+        read(text, migdiff_postgres::DIALECT).unwrap_or_else(|e| panic!("{e}"))
     }
 
     pub(super) fn sqlite(text: &str) -> Schema {
-        read(text, Dialect::Sqlite).unwrap_or_else(|e| panic!("{e}"))
+        read(text, migdiff_sqlite::DIALECT).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// The error PostgreSQL DDL gives, as the user sees it.
     pub(super) fn pg_error(text: &str) -> String {
-        match read(text, Dialect::Postgresql) {
+        match read(text, migdiff_postgres::DIALECT) {
             Ok(_) => panic!("read without an error: {text}"),
             Err(e) => e.to_string(),
         }
@@ -560,7 +569,7 @@ mod tests {
                     path: "s.sql".into(),
                     text: bare.into(),
                 }],
-                Dialect::Postgresql,
+                migdiff_postgres::DIALECT,
                 major,
             )
             .unwrap();
@@ -595,7 +604,7 @@ mod tests {
 CREATE TABLE c (room int4range, valid_at tstzrange, period int CHECK (period > 0) NOT ENFORCED,
     FOREIGN KEY (room, PERIOD valid_at) REFERENCES b (room, PERIOD valid_at) NOT ENFORCED,
     FOREIGN KEY (room, valid_at) REFERENCES b (room, valid_at));",
-            Dialect::Postgresql,
+            migdiff_postgres::DIALECT,
         )
         .unwrap();
         let t = |n: &str| schema.tables.values().find(|t| t.name.name == n).unwrap();
@@ -630,34 +639,34 @@ CREATE TABLE c (room int4range, valid_at tstzrange, period int CHECK (period > 0
         for (text, dialect, says) in [
             (
                 "CREATE TABLE t (a tstzrange, PRIMARY KEY (a WITHOUT OVERLAPS))",
-                Dialect::Postgresql,
+                migdiff_postgres::DIALECT,
                 "only column",
             ),
             (
                 "CREATE TABLE p (a int, b tstzrange, PRIMARY KEY (a, b WITHOUT OVERLAPS));
 CREATE TABLE t (a int, b tstzrange, FOREIGN KEY (a, PERIOD b) REFERENCES p (a, b))",
-                Dialect::Postgresql,
+                migdiff_postgres::DIALECT,
                 "one side only",
             ),
             (
                 "CREATE TABLE t (a int, CHECK (a > 0) NOT ENFORCED)",
-                Dialect::Sqlite,
+                migdiff_sqlite::DIALECT,
                 "NOT ENFORCED",
             ),
             (
                 "CREATE TABLE t (a int, UNIQUE (a) NOT ENFORCED)",
-                Dialect::Postgresql,
+                migdiff_postgres::DIALECT,
                 "only CHECK constraints and foreign keys",
             ),
             (
                 "CREATE TABLE t (a int, v int GENERATED ALWAYS AS (a * 2) VIRTUAL);
 CREATE INDEX t_v ON t ((v + 1))",
-                Dialect::Postgresql,
+                migdiff_postgres::DIALECT,
                 "cannot index one",
             ),
             (
                 "CREATE TABLE t (a int, v int GENERATED ALWAYS AS (a * 2) VIRTUAL UNIQUE)",
-                Dialect::Postgresql,
+                migdiff_postgres::DIALECT,
                 "cannot key on one",
             ),
         ] {
@@ -673,7 +682,7 @@ CREATE INDEX t_v ON t ((v + 1))",
                 path: "s.sql".into(),
                 text: "CREATE TABLE t (s varchar(5), CONSTRAINT ck CHECK (s::text = 'a'));".into(),
             }],
-            Dialect::Postgresql,
+            migdiff_postgres::DIALECT,
         )
         .expect("reads");
         let check = &schema.tables.values().next().expect("table").checks[0].expr;

@@ -108,7 +108,7 @@ pub(super) fn is_ignored(text: &str) -> bool {
 /// Whether PostgreSQL DDL has a generated column without `STORED` or
 /// `VIRTUAL`, whose meaning depends on the server's major version.
 pub fn has_generated_without_mode(text: &str, dialect: Dialect) -> bool {
-    dialect == Dialect::Postgresql
+    dialect.generated_mode_depends_on_server()
         && contains_ignore_case(text, "GENERATED")
         && generated_keyword(text.to_string(), false).unspecified
 }
@@ -391,11 +391,11 @@ mod tests {
         assert!(m.text.contains("'GENERATED ALWAYS AS (x)'"));
         assert!(has_generated_without_mode(
             "CREATE TABLE t (a int GENERATED ALWAYS AS (1))",
-            Dialect::Postgresql
+            migdiff_postgres::DIALECT
         ));
         assert!(!has_generated_without_mode(
             "CREATE TABLE t (a int GENERATED ALWAYS AS (1) STORED)",
-            Dialect::Postgresql
+            migdiff_postgres::DIALECT
         ));
     }
 

@@ -12,7 +12,8 @@ impl Reader {
         let _ = ast::visit_expressions(e, |x| {
             let word = match x {
                 ast::Expr::Identifier(i)
-                    if i.quote_style.is_none() || self.dialect == Dialect::Postgresql =>
+                    if i.quote_style.is_none()
+                        || !self.dialect.bare_words_in_defaults_are_strings() =>
                 {
                     Some(i.value.clone())
                 }
@@ -27,7 +28,7 @@ impl Reader {
             };
             match word {
                 Some(w)
-                    if self.dialect == Dialect::Postgresql
+                    if !self.dialect.bare_words_in_defaults_are_strings()
                         || NOT_TYPE_NAMES.contains(&w.to_ascii_uppercase().as_str()) =>
                 {
                     found = Some(w);
@@ -48,7 +49,7 @@ impl Reader {
         let serial = matches!(
             lower.as_str(),
             "serial" | "serial4" | "bigserial" | "serial8" | "smallserial" | "serial2"
-        ) && self.dialect == Dialect::Postgresql;
+        ) && self.dialect.has_sequences();
         let data_type = parse_type_text(&text, self.dialect);
         let mut column = m::Column::new(name, data_type);
         column.type_as_written = type_as_written(&text, &column.data_type, self.dialect);
@@ -73,11 +74,11 @@ impl Reader {
         // without columns; PostgreSQL needs the parentheses, SQLite a column.
         if ct.columns.is_empty() && ct.query.is_none() && ct.like.is_none() {
             let has_list = text.contains('(');
-            if !has_list || self.dialect == Dialect::Sqlite {
+            if !has_list || self.dialect.tables_need_a_column() {
                 return Err(origin.unsupported(format!(
                     "table {name} has {}; is the statement cut short?",
                     if has_list {
-                        "no columns (SQLite needs at least one)"
+                        "no columns (this database needs at least one)"
                     } else {
                         "no column list"
                     }
@@ -85,8 +86,7 @@ impl Reader {
             }
         }
         let mut table = m::Table::new(name.clone());
-        let pg = self.dialect == Dialect::Postgresql;
-        if !pg && contains_ignore_case(text, "AUTOINCREMENT") {
+        if self.dialect.has_autoincrement_keyword() && contains_ignore_case(text, "AUTOINCREMENT") {
             table.sqlite_autoincrement = true;
         }
         self.used(&name.schema).insert(name.name.clone());
@@ -132,8 +132,7 @@ impl Reader {
                 && let [only] = type_name.0.as_slice()
                 && let Some(word) = only.as_ident().filter(|i| i.quote_style.is_none())
                 && (NOT_TYPE_NAMES.contains(&word.value.to_ascii_uppercase().as_str())
-                    || (self.dialect == Dialect::Postgresql
-                        && migdiff_sqlexpr::pg_needs_quotes(&word.value.to_lowercase())))
+                    || self.dialect.keyword_is_not_a_type(&word.value))
             {
                 return Err(origin.unsupported(format!(
                     "column {col_name} has type `{type_name}`, a keyword, not a type; is `{} {type_name}` a misspelled clause or a statement inside the table?",
@@ -150,14 +149,15 @@ impl Reader {
                 }
                 // SQLite keeps a quoted type name as written and reports it
                 // unquoted: it would never compare equal.
-                if self.dialect == Dialect::Sqlite
+                if !self.dialect.quoted_type_names()
                     && type_name
                         .0
                         .iter()
                         .any(|p| p.as_ident().is_some_and(|i| i.quote_style.is_some()))
                 {
                     return Err(origin.unsupported(format!(
-                        "column {col_name} has the quoted type name {type_name}; SQLite type names are written bare"
+                        "column {col_name} has the quoted type name {type_name}; {} type names are written bare",
+                        self.dialect.title()
                     )));
                 }
             }
@@ -243,23 +243,28 @@ impl Reader {
                 Some(e) => {
                     column.generated = Some(m::Generated {
                         expr: spelled(&self.spellings, normalize_parsed(e, self.dialect), e),
-                        stored: match self.dialect {
-                            Dialect::Postgresql => !self
+                        // Where the mode depends on the server, the text pass
+                        // worked it out (sqlparser reads every one as STORED).
+                        stored: if self.dialect.generated_mode_depends_on_server() {
+                            !self
                                 .virtual_columns
                                 .borrow_mut()
                                 .pop_front()
-                                .unwrap_or(false),
-                            Dialect::Sqlite => matches!(
-                                generation_expr_mode,
-                                Some(GeneratedExpressionMode::Stored)
-                            ),
+                                .unwrap_or(false)
+                        } else {
+                            match generation_expr_mode {
+                                Some(GeneratedExpressionMode::Stored) => true,
+                                Some(GeneratedExpressionMode::Virtual) => false,
+                                None => !self.dialect.generated_without_mode_is_virtual(None),
+                            }
                         },
                     })
                 }
-                None if self.dialect == Dialect::Sqlite => {
+                None if !self.dialect.has_sequences() => {
                     return Err(origin.unsupported(format!(
-                        "column {}: SQLite has no identity columns (GENERATED ... AS IDENTITY); use INTEGER PRIMARY KEY",
-                        column.name
+                        "column {}: {} has no identity columns (GENERATED ... AS IDENTITY); use INTEGER PRIMARY KEY",
+                        column.name,
+                        self.dialect.title()
                     )));
                 }
                 None => {

@@ -2,8 +2,6 @@
 //! (`users_pkey`, `users_email_key`, `books_author_id_fkey`, ...), so that a
 //! declared schema matches what the server reports.
 
-use std::collections::BTreeSet;
-
 const NAMEDATALEN: usize = 64;
 
 /// Truncates to at most `max` bytes on a char boundary.
@@ -20,7 +18,7 @@ fn clip(s: &str, max: usize) -> &str {
 
 /// PostgreSQL's makeObjectName: `name1_name2_label`, shortening the longer
 /// of name1 / name2 until it fits in 63 bytes.
-pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
+pub(crate) fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String {
     // Room left after the separating underscores and the label.
     let avail = NAMEDATALEN - 1 - label.len() - 1 - name2.map_or(0, |_| 1);
     let mut n1 = name1.len();
@@ -42,31 +40,8 @@ pub fn make_object_name(name1: &str, name2: Option<&str>, label: &str) -> String
     out
 }
 
-/// A name not yet used in the namespace: PostgreSQL appends 1, 2, ... to
-/// the label until the name is free.
-pub fn choose_name(
-    name1: &str,
-    name2: Option<&str>,
-    label: &str,
-    used: &mut BTreeSet<String>,
-) -> String {
-    let mut pass = 0;
-    loop {
-        let modlabel = if pass == 0 {
-            label.to_string()
-        } else {
-            format!("{label}{pass}")
-        };
-        let candidate = make_object_name(name1, name2, &modlabel);
-        if used.insert(candidate.clone()) {
-            return candidate;
-        }
-        pass += 1;
-    }
-}
-
 /// Column names joined the way index and constraint names use them.
-pub fn column_part(columns: &[String]) -> String {
+pub(crate) fn column_part(columns: &[String]) -> String {
     let mut out = String::new();
     for c in columns {
         if !out.is_empty() {
@@ -86,15 +61,16 @@ mod tests {
 
     #[test]
     fn implicit_names() {
-        let mut used = BTreeSet::new();
-        assert_eq!(choose_name("users", None, "pkey", &mut used), "users_pkey");
+        use migdiff_model::DialectSpec;
+        let taken = |n: &str| n == "users_email_key";
+        let name = |cols: Option<&[String]>, label| {
+            crate::Postgres.implicit_name("users", cols, label, &taken)
+        };
+        assert_eq!(name(None, "pkey").as_deref(), Some("users_pkey"));
+        let email = ["email".to_string()];
         assert_eq!(
-            choose_name("users", Some("email"), "key", &mut used),
-            "users_email_key"
-        );
-        assert_eq!(
-            choose_name("users", Some("email"), "key", &mut used),
-            "users_email_key1"
+            name(Some(&email), "key").as_deref(),
+            Some("users_email_key1")
         );
         let long = "a".repeat(40);
         let name = make_object_name(&long, Some(&"b".repeat(40)), "fkey");
