@@ -2,9 +2,10 @@
 //! of schema pairs: `tests/golden_corpus/<case>/live.toml` (the database)
 //! and `declared.toml` (the declared schema), TOML snapshots as `migdiff
 //! snapshot` writes them. For each case, what each output of migdiff says
-//! of the change: the whole revision file (imports, upgrade, downgrade,
-//! through Alembic's stock template), `diff --format sql`, and the text
-//! and JSON reports. No database. Review a changed snapshot like code.
+//! of the change, each in its own golden file: the whole revision file
+//! (`__revision`: imports, upgrade, downgrade, through Alembic's stock
+//! template), `diff --format sql` (`__sql`), and the text and JSON reports
+//! (`__text`, `__json`). No database. Review a changed snapshot like code.
 
 // A test that meets an unexpected error should stop right there.
 #![allow(clippy::unwrap_used)]
@@ -20,8 +21,8 @@ fn renderer(dialect: Dialect) -> &'static dyn DialectRender {
     dialect.renderer()
 }
 
-/// Every output for one case, in one reviewable text.
-fn outputs(case: &Path) -> String {
+/// Every output for one case: (kind, text), each its own golden file.
+fn outputs(case: &Path) -> Vec<(&'static str, String)> {
     let read = |side: &str| {
         let text = std::fs::read_to_string(case.join(format!("{side}.toml"))).unwrap();
         snapshot::from_toml_with_hints(&text, migdiff_cli::DIALECTS).unwrap()
@@ -77,10 +78,12 @@ fn outputs(case: &Path) -> String {
         .collect();
     let text = migdiff_cli::report::text_plain(&ops, &[], "the declared schema");
     let json = migdiff_cli::report::json(&ops, &[]);
-    format!(
-        "=== revision file\n{script}\n=== diff --format sql\n{}\n\n=== check (text)\n{text}\n=== check --format json\n{json}\n",
-        sql.join("\n")
-    )
+    vec![
+        ("revision", script),
+        ("sql", sql.join("\n") + "\n"),
+        ("text", text),
+        ("json", json + "\n"),
+    ]
 }
 
 #[test]
@@ -89,13 +92,20 @@ fn corpus_outputs_are_as_reviewed() {
     assert!(cases.len() >= 9, "{cases:?}");
     for case in cases {
         let name = case.file_name().unwrap().to_string_lossy().to_string();
-        let text = outputs(&case);
-        insta::with_settings!({
-            snapshot_path => "../snapshots",
-            prepend_module_to_snapshot => false,
-            description => format!("tests/golden_corpus/{name}"),
-        }, {
-            insta::assert_snapshot!(format!("corpus_{name}"), text);
-        });
+        for (kind, text) in outputs(&case) {
+            let what = match kind {
+                "revision" => "the revision file",
+                "sql" => "diff --format sql",
+                "text" => "check (text report)",
+                _ => "check --format json",
+            };
+            insta::with_settings!({
+                snapshot_path => "../snapshots",
+                prepend_module_to_snapshot => false,
+                description => format!("tests/golden_corpus/{name}: {what}"),
+            }, {
+                insta::assert_snapshot!(format!("corpus_{name}__{kind}"), text);
+            });
+        }
     }
 }
