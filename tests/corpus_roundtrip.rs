@@ -18,7 +18,7 @@ use migdiff_model::snapshot;
 fn round_trip(case: &Path) {
     let name = case.file_name().unwrap().to_string_lossy().to_string();
     let live_toml = std::fs::read_to_string(case.join("live.toml")).unwrap();
-    let (dialect, _) = snapshot::from_toml(&live_toml, migdiff_cli::DIALECTS).unwrap();
+    let (dialect, _) = snapshot::from_toml(&live_toml, migdiff_cli::dialects()).unwrap();
     let db = TestDb::new(dialect);
     if name.starts_with("pg18") && server_major(db.url()) < 18 {
         eprintln!("{name}: PostgreSQL 18's features need a server of 18");

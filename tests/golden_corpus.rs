@@ -25,7 +25,7 @@ fn renderer(dialect: Dialect) -> &'static dyn DialectRender {
 fn outputs(case: &Path) -> Vec<(&'static str, String)> {
     let read = |side: &str| {
         let text = std::fs::read_to_string(case.join(format!("{side}.toml"))).unwrap();
-        snapshot::from_toml_with_hints(&text, migdiff_cli::DIALECTS).unwrap()
+        snapshot::from_toml_with_hints(&text, migdiff_cli::dialects()).unwrap()
     };
     let (dialect, live, _) = read("live");
     let (declared_dialect, declared, hints) = read("declared");

@@ -277,7 +277,7 @@ fn snapshot_round_trips_and_is_deterministic() {
         a, b,
         "two snapshots of the same database are byte-identical"
     );
-    let (d, back) = snapshot::from_toml(&a, migdiff_cli::DIALECTS).expect("read back");
+    let (d, back) = snapshot::from_toml(&a, migdiff_cli::dialects()).expect("read back");
     assert_eq!(d, migdiff_postgres::DIALECT);
     assert_eq!(back, s);
 }

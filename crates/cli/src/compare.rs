@@ -9,8 +9,7 @@ use migdiff_alembic::graph::Graph;
 use migdiff_model::{Dialect, DiffOptions, Op, Schema, diff, drop_empty_schemas};
 
 use crate::context::Ctx;
-use crate::url::DbUrl;
-use crate::{CliError, declared, live, replay, settle};
+use crate::{CliError, declared, dialects, live, replay};
 
 pub(crate) struct Comparison {
     pub(crate) live: live::Live,
@@ -42,7 +41,7 @@ pub(crate) async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, C
         None
     };
     let live = live::load(
-        &url,
+        url.as_ref(),
         &ctx.include_schemas(),
         ctx.version_table_to_read().as_ref(),
     )
@@ -73,8 +72,9 @@ pub(crate) async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, C
     ctx.filter(&mut live.schema);
     ctx.filter(&mut declared);
     drop_empty_schemas(&mut live.schema, &declared.schemas);
-    let mut unverified = Vec::new();
-    if let DbUrl::Postgres { options, .. } = &url {
+    // Expressions the server would store differently are settled in a
+    // throwaway database, by the dialect's driver.
+    let unverified = {
         let t = Instant::now();
         // The scratch database comes from where every throwaway database
         // does: --dev-url, else the live server, as --sandbox allows.
@@ -89,22 +89,25 @@ pub(crate) async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, C
             chosen => chosen,
         };
         let server = dev.or_else(|| ctx.project.url.as_ref().map(|(u, _)| u.clone()));
-        let database = options.get_database().unwrap_or_default().to_string();
-        unverified = settle::settle(
-            &live.schema,
-            &mut declared,
-            server.as_deref(),
-            &database,
-            provider,
-        )
-        .await?;
+        let database = url.database_name().unwrap_or_default();
+        let unverified = dialects::driver(dialect)?
+            .settle(
+                &live.schema,
+                &mut declared,
+                server.as_deref(),
+                &database,
+                provider,
+            )
+            .await
+            .map_err(|e| CliError::usage(e.0))?;
         if ctx.global.verbose {
             eprintln!(
                 "settle expressions: {:.1} ms",
                 t.elapsed().as_secs_f64() * 1000.0
             );
         }
-    }
+        unverified
+    };
     let t = Instant::now();
     let options = DiffOptions {
         column_renames: ctx.renames(dialect)?,
@@ -163,7 +166,7 @@ pub(crate) fn differences(a: &Schema, b: &Schema, options: &DiffOptions) -> Vec<
     diff(&a, b, options)
 }
 
-/// The declared schema with expressions PostgreSQL rewrites settled on the
+/// The declared schema with expressions the server rewrites settled on the
 /// sandbox's own server (a throwaway database there).
 pub(crate) async fn settle_on_sandbox(
     built: &Schema,
@@ -172,20 +175,17 @@ pub(crate) async fn settle_on_sandbox(
 ) -> Result<(Schema, Vec<String>), CliError> {
     let mut declared = declared.clone();
     let url = replay::db_url_of(sandbox)?;
-    let unverified = match &url {
-        DbUrl::Postgres { options, .. } => {
-            let db = options.get_database().unwrap_or_default().to_string();
-            // A second throwaway database beside the sandbox's, on its server.
-            settle::settle(
-                built,
-                &mut declared,
-                Some(sandbox.url()),
-                &db,
-                migdiff_sandbox::Provider::Server,
-            )
-            .await?
-        }
-        DbUrl::Sqlite { .. } => Vec::new(),
-    };
+    let db = url.database_name().unwrap_or_default();
+    // A second throwaway database beside the sandbox's, on its server.
+    let unverified = dialects::driver(url.dialect())?
+        .settle(
+            built,
+            &mut declared,
+            Some(sandbox.url()),
+            &db,
+            migdiff_sandbox::Provider::Server,
+        )
+        .await
+        .map_err(|e| CliError::usage(e.0))?;
     Ok((declared, unverified))
 }

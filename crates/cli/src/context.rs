@@ -10,8 +10,8 @@ use migdiff_model::{Dialect, DiffOptions, ObjectName, Schema, SchemaFilter};
 use crate::args::Global;
 use crate::live::VersionTable;
 use crate::settings::Project;
-use crate::url::{self, DbUrl};
-use crate::{CliError, declared, replay, revision_syntax, sqlalchemy};
+use crate::{CliError, declared, dialects, replay, revision_syntax, sqlalchemy};
+use migdiff_driver::{ConnectSettings, Target};
 
 pub(crate) struct Ctx {
     pub(crate) global: Global,
@@ -19,21 +19,15 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
-    pub(crate) fn url(&self) -> Result<DbUrl, CliError> {
+    pub(crate) fn url(&self) -> Result<Box<dyn Target>, CliError> {
         let Some((u, _)) = &self.project.url else {
             return Err(CliError::usage(
                 "no database URL: pass --url, set MIGDIFF_DATABASE_URL or DATABASE_URL, or set url in migdiff.toml (or sqlalchemy.url in alembic.ini)",
             ));
         };
-        let mut parsed = url::parse(u, &self.project.dir)?;
-        if let (
-            DbUrl::Postgres {
-                connect_timeout, ..
-            },
-            Some(seconds),
-        ) = (&mut parsed, self.project.file.connect_timeout)
-        {
-            *connect_timeout = std::time::Duration::try_from_secs_f64(seconds)
+        let mut settings = ConnectSettings::default();
+        if let Some(seconds) = self.project.file.connect_timeout {
+            settings.connect_timeout = std::time::Duration::try_from_secs_f64(seconds)
                 .ok()
                 .filter(|d| !d.is_zero())
                 .ok_or_else(|| {
@@ -42,7 +36,7 @@ impl Ctx {
                     ))
                 })?;
         }
-        Ok(parsed)
+        dialects::parse_url(u, &self.project.dir, settings)
     }
 
     pub(crate) fn schema_source(&self) -> Result<String, CliError> {
@@ -271,10 +265,7 @@ impl Ctx {
             .or_else(|| self.project.file.dev_url.clone());
         match self.url() {
             Ok(u) => {
-                let live_db = match &u {
-                    DbUrl::Postgres { options, .. } => options.get_database().map(str::to_string),
-                    DbUrl::Sqlite { .. } => None,
-                };
+                let live_db = u.database_name();
                 let server = dev.or_else(|| self.project.url.as_ref().map(|(u, _)| u.clone()));
                 Ok((u.dialect(), server, live_db))
             }

@@ -132,8 +132,9 @@ fn load_files(
     }
     if path.extension().is_some_and(|x| x == "toml") {
         let text = read_text(&path, source)?;
-        let (snap_dialect, schema, hints) = snapshot::from_toml_with_hints(&text, crate::DIALECTS)
-            .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+        let (snap_dialect, schema, hints) =
+            snapshot::from_toml_with_hints(&text, crate::dialects())
+                .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
         if snap_dialect != dialect {
             return Err(CliError::usage(format!(
                 "{} is a {snap_dialect} snapshot but the database is {dialect}",

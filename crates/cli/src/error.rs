@@ -58,6 +58,5 @@ from_error!(
     migdiff_alembic::graph::GraphError,
     migdiff_alembic::revision::RevisionError,
     migdiff_alembic::template::TemplateError,
-    migdiff_model::snapshot::SnapshotError,
-    migdiff_sqlite::SqliteError
+    migdiff_model::snapshot::SnapshotError
 );

@@ -23,13 +23,11 @@ mod replay;
 pub mod report;
 mod revision_syntax;
 mod settings;
-mod settle;
 mod signals;
 mod sqlalchemy;
-mod url;
 
 use args::{Cli, ColorWhen};
-pub use dialects::DIALECTS;
+pub use dialects::dialects;
 pub use error::CliError;
 pub use exit::{ExitStatus, Signal};
 

@@ -17,7 +17,7 @@ use migdiff_sandbox::Sandbox;
 
 use crate::error::CliError;
 use crate::live::{self, VersionTable};
-use crate::url::{self, DbUrl};
+use migdiff_driver::{ConnectSettings, Target};
 
 pub struct Runner {
     python: PathBuf,
@@ -38,33 +38,6 @@ pub struct RunnerSettings<'a> {
     pub project_url: Option<&'a str>,
     pub url_env: &'a [String],
     pub flask_app: Option<&'a str>,
-}
-
-/// The scheme of a SQLAlchemy URL whose backend is `backend`, if
-/// `project_url` is one (its driver kept).
-fn project_scheme<'a>(project_url: Option<&'a str>, backend: &str) -> Option<&'a str> {
-    let scheme = project_url?.split("://").next()?;
-    let base = scheme.split('+').next()?;
-    let base = if base == "postgres" {
-        "postgresql"
-    } else {
-        base
-    };
-    (base == backend).then_some(scheme)
-}
-
-/// The sandbox as a SQLAlchemy URL, keeping the project's driver.
-fn sqlalchemy_url(sandbox: &Sandbox, project_url: Option<&str>) -> String {
-    let url = sandbox.url();
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        let scheme = project_scheme(project_url, "sqlite").unwrap_or("sqlite");
-        return format!("{scheme}:///{path}");
-    }
-    let scheme = match project_scheme(project_url, "postgresql") {
-        Some("postgres") | None => "postgresql",
-        Some(s) => s,
-    };
-    format!("{scheme}://{}", url.split("://").nth(1).unwrap_or(""))
 }
 
 /// Logging for the temporary ini when the project's config has none:
@@ -113,7 +86,8 @@ impl Runner {
         sandbox: &Sandbox,
         settings: &RunnerSettings<'_>,
     ) -> Result<Runner, CliError> {
-        let sa_url = sqlalchemy_url(
+        let driver = crate::dialects::driver(db_url_of(sandbox)?.dialect())?;
+        let sa_url = driver.sqlalchemy_url(
             sandbox,
             alembic.sqlalchemy_url.as_deref().or(settings.project_url),
         );
@@ -393,7 +367,10 @@ pub async fn sandbox(
     live_database: Option<&str>,
     provider: migdiff_sandbox::Provider,
 ) -> Result<Sandbox, CliError> {
-    crate::dialects::sandbox(dialect, server, live_database, provider).await
+    crate::dialects::driver(dialect)?
+        .sandbox(server, live_database, provider)
+        .await
+        .map_err(|e| CliError::usage(e.0))
 }
 
 /// The sandbox's schema and version rows.
@@ -401,8 +378,8 @@ pub async fn read(
     sandbox: &Sandbox,
     version: &VersionTable,
 ) -> Result<(Schema, Vec<String>), CliError> {
-    let url = crate::url::parse(sandbox.url(), Path::new("/"))?;
-    let l = live::load(&url, &[], Some(version)).await?;
+    let url = db_url_of(sandbox)?;
+    let l = live::load(url.as_ref(), &[], Some(version)).await?;
     Ok((l.schema, l.versions.unwrap_or_default()))
 }
 
@@ -476,7 +453,7 @@ pub fn check_injected(
         "after `alembic upgrade` the throwaway database is at {} instead of {}: the project's env.py did not run the migrations on the throwaway URL ({}). Make env.py read config.get_main_option(\"sqlalchemy.url\") or $DATABASE_URL, or name the variable it reads in migdiff.toml (sandbox_url_env)",
         shown(&have),
         shown(&want),
-        url::mask(sa_url_hint)
+        migdiff_driver::mask(sa_url_hint)
     )))
 }
 
@@ -484,6 +461,7 @@ pub fn sa_url_of(runner: &Runner) -> &str {
     &runner.sa_url
 }
 
-pub fn db_url_of(sandbox: &Sandbox) -> Result<DbUrl, CliError> {
-    crate::url::parse(sandbox.url(), Path::new("/"))
+/// The sandbox as a database its driver reads.
+pub fn db_url_of(sandbox: &Sandbox) -> Result<Box<dyn Target>, CliError> {
+    crate::dialects::parse_url(sandbox.url(), Path::new("/"), ConnectSettings::default())
 }

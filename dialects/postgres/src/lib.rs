@@ -1,13 +1,16 @@
 //! PostgreSQL driver: live introspection through a fixed set of set-based
 //! catalog queries, SQL rendering of ops, and Alembic type rendering.
 
+mod driver;
 mod error;
 mod introspect;
 mod names;
 mod python;
 mod render;
+mod settle;
 mod spec;
 
+pub use driver::PgTarget;
 pub use error::server_error;
 pub use introspect::{
     IntrospectOptions, Introspection, PgError, catalog_queries, connect, introspect, introspect_on,

@@ -6,11 +6,13 @@
 
 use migdiff_model::{DataType, Dialect, DialectRender, Op, PythonType, Schema, TypeStyle};
 
+mod driver;
 mod introspect;
 mod python;
 mod render;
 mod spec;
 
+pub use driver::SqliteTarget;
 pub use introspect::{SqliteError, introspect};
 pub use render::render_sql;
 pub use spec::DIALECT;

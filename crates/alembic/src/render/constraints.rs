@@ -94,7 +94,8 @@ impl Ctx<'_> {
                 a.push(format!("name={}", self.name(n, style)));
             }
             if u.nulls_not_distinct {
-                a.push("postgresql_nulls_not_distinct=True".into());
+                let d = self.dialect().kwarg_prefix();
+                a.push(format!("{d}_nulls_not_distinct=True"));
             }
             out.push(format!("sa.UniqueConstraint({})", a.join(", ")));
         }

@@ -9,7 +9,7 @@ use crate::args::CheckFormat;
 use crate::compare::{compare, settle_on_sandbox};
 use crate::context::Ctx;
 use crate::exit::ExitStatus;
-use crate::{CliError, replay, report, url};
+use crate::{CliError, replay, report};
 
 /// `check`: the live database against the declared schema, at the heads.
 pub(crate) async fn live(
@@ -71,7 +71,7 @@ pub(crate) async fn replay(
             "replaying {} revisions in a {} ({})",
             graph.revisions.len(),
             sandbox.kind(),
-            url::mask(sandbox.url())
+            migdiff_driver::mask(sandbox.url())
         );
     }
     let runner = ctx.runner(&sandbox)?;

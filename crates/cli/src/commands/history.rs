@@ -22,7 +22,12 @@ pub(crate) fn history(ctx: &Ctx) -> Result<ExitStatus, CliError> {
 pub(crate) async fn current(ctx: &Ctx) -> Result<ExitStatus, CliError> {
     let graph = ctx.require_graph()?;
     let url = ctx.url()?;
-    let live = live::load(&url, &ctx.include_schemas(), Some(&ctx.version_table())).await?;
+    let live = live::load(
+        url.as_ref(),
+        &ctx.include_schemas(),
+        Some(&ctx.version_table()),
+    )
+    .await?;
     let heads: BTreeSet<String> = graph.heads().iter().map(|r| r.id.clone()).collect();
     let mut stdout = anstream::stdout();
     for v in live.versions.unwrap_or_default() {

@@ -63,8 +63,11 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::Current => history::current(&ctx).await,
         Command::CatalogSql => {
             let mut stdout = anstream::stdout();
-            for q in migdiff_postgres::catalog_queries(150000) {
-                let _ = writeln!(stdout, "{};", q.replace("$1", "'{public}'::text[]"));
+            for q in crate::dialects::drivers()
+                .iter()
+                .flat_map(|d| d.catalog_sql())
+            {
+                let _ = writeln!(stdout, "{q};");
             }
             Ok(ExitStatus::Success)
         }

@@ -26,7 +26,7 @@ pub(crate) async fn run(
         snapshot::to_toml_with_hints(&loaded.schema, dialect, &loaded.hints)?
     } else {
         let url = ctx.url()?;
-        let mut live = live::load(&url, &ctx.include_schemas(), None).await?;
+        let mut live = live::load(url.as_ref(), &ctx.include_schemas(), None).await?;
         ctx.filter(&mut live.schema);
         drop_empty_schemas(&mut live.schema, &BTreeSet::new());
         snapshot::to_toml(&live.schema, url.dialect())?

@@ -5,7 +5,7 @@ use migdiff_model::DiffOptions;
 use crate::compare::{differences, settle_on_sandbox};
 use crate::context::Ctx;
 use crate::exit::ExitStatus;
-use crate::{CliError, replay, url};
+use crate::{CliError, replay};
 
 /// `verify [REV]`: upgrade to the parent, upgrade to REV and compare with
 /// the declared schema (REV a head), downgrade and compare with the parent
@@ -50,7 +50,7 @@ pub(crate) async fn run(ctx: &Ctx, rev: Option<String>) -> Result<ExitStatus, Cl
             "Verifying {} in a {} ({})",
             target.id,
             sandbox.kind(),
-            url::mask(sandbox.url())
+            migdiff_driver::mask(sandbox.url())
         );
     }
     let mut failures: Vec<String> = Vec::new();

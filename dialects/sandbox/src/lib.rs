@@ -231,12 +231,12 @@ pub async fn temp_database(
         .disable_statement_logging()
         .connect()
         .await
-        .map_err(|e| err(migdiff_postgres::server_error(&e)))?;
+        .map_err(|e| err(server_error(&e)))?;
     let sql = format!("create database \"{name}\" template template0");
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .execute(&mut c)
         .await
-        .map_err(|e| err(migdiff_postgres::server_error(&e)))?;
+        .map_err(|e| err(server_error(&e)))?;
     let _ = c.close().await;
     let user = admin.get_username().to_string();
     let url = format!(
@@ -795,4 +795,26 @@ mod binary_tests {
             other => panic!("{:?}", other.map(|_| ())),
         }
     }
+}
+
+/// An error from sqlx, worded as the server sent it: the message, then its
+/// DETAIL and HINT. sqlx's own wording ends in "at line 948", a line of the
+/// server's C source that means nothing to a user, and prefixes "error
+/// returned from database".
+pub fn server_error(e: &sqlx::Error) -> String {
+    use sqlx::postgres::PgDatabaseError;
+    let sqlx::Error::Database(db) = e else {
+        return e.to_string();
+    };
+    let Some(pg) = db.try_downcast_ref::<PgDatabaseError>() else {
+        return db.message().to_string();
+    };
+    let mut text = pg.message().to_string();
+    if let Some(detail) = pg.detail() {
+        text.push_str(&format!(" ({detail})"));
+    }
+    if let Some(hint) = pg.hint() {
+        text.push_str(&format!("; hint: {hint}"));
+    }
+    text
 }

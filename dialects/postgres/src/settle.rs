@@ -14,7 +14,7 @@ use migdiff_model::{IndexTarget, Schema, Table};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
-use crate::error::CliError;
+use migdiff_driver::DriverError;
 
 /// True when a declared table's expressions differ from the live one's.
 fn in_question(live: &Table, declared: &Table) -> bool {
@@ -117,13 +117,13 @@ fn adopt(declared: &mut Table, settled: &Table) {
 
 /// Settles the expressions in question. Returns the tables that could not
 /// be settled (no scratch database), described for the report.
-pub async fn settle(
+pub(crate) async fn settle(
     live: &Schema,
     declared: &mut Schema,
     server: Option<&str>,
     live_database: &str,
     provider: migdiff_sandbox::Provider,
-) -> Result<Vec<String>, CliError> {
+) -> Result<Vec<String>, DriverError> {
     let questioned: Vec<_> = declared
         .tables
         .iter()
@@ -155,7 +155,7 @@ pub async fn settle(
         return Ok(unverified());
     };
     let options = PgConnectOptions::from_str(sandbox.url())
-        .map_err(|e| CliError::usage(format!("throwaway database URL: {e}")))?;
+        .map_err(|e| DriverError(format!("throwaway database URL: {e}")))?;
     // The sandbox drops itself, whatever settle_in returns.
     settle_in(&options, declared, &questioned).await?;
     Ok(Vec::new())
@@ -165,23 +165,23 @@ async fn settle_in(
     options: &PgConnectOptions,
     declared: &mut Schema,
     questioned: &[migdiff_model::ObjectName],
-) -> Result<(), CliError> {
+) -> Result<(), DriverError> {
     let mut conn = options
         .clone()
         .disable_statement_logging()
         .connect()
         .await
         .map_err(|e| {
-            CliError::usage(format!(
+            DriverError(format!(
                 "cannot connect to the scratch database: {}",
-                migdiff_postgres::server_error(&e)
+                crate::server_error(&e)
             ))
         })?;
     let mut ddl: Vec<String> = Vec::new();
     for s in &declared.schemas {
         ddl.push(format!(
             "CREATE SCHEMA {}",
-            migdiff_sqlexpr::quote_ident(s, migdiff_postgres::DIALECT)
+            migdiff_sqlexpr::quote_ident(s, crate::DIALECT)
         ));
     }
     let mut setup: Vec<migdiff_model::Op> = Vec::new();
@@ -214,22 +214,22 @@ async fn settle_in(
             }
         }
     }
-    ddl.extend(migdiff_postgres::render_sql(&setup));
+    ddl.extend(crate::render_sql(&setup));
     for statement in ddl {
         sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
             .execute(&mut conn)
             .await
             .map_err(|e| {
-                CliError::usage(format!(
+                DriverError(format!(
                     "the declared schema does not load into a scratch database: {}\n    {}",
-                    migdiff_postgres::server_error(&e),
+                    crate::server_error(&e),
                     statement.lines().next().unwrap_or("")
                 ))
             })?;
     }
-    let settled = migdiff_postgres::introspect(&mut conn, &Default::default())
+    let settled = crate::introspect(&mut conn, &Default::default())
         .await
-        .map_err(|e| CliError::usage(format!("scratch database: {e}")))?
+        .map_err(|e| DriverError(format!("scratch database: {e}")))?
         .schema;
     let _ = conn.close().await;
     for name in questioned {
