@@ -56,6 +56,11 @@ pub trait DialectRender {
     fn reflected_constraint_name(&self, _name: &str) -> Option<String> {
         None
     }
+    /// The constructor of a named enum type as Alembic spells a reflected
+    /// one, for its explicit `.create()` and `.drop()`.
+    fn named_enum_type(&self) -> PythonType {
+        PythonType::sa("sa.Enum")
+    }
     /// SQL statements for `ops`, applied in order to `current`.
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String>;
     /// A canonical default expression as it is written after `DEFAULT`.

@@ -36,6 +36,12 @@ impl DialectRender for Postgres {
     fn renders_autoincrement(&self) -> bool {
         true
     }
+    fn named_enum_type(&self) -> PythonType {
+        PythonType {
+            code: "postgresql.ENUM".into(),
+            import: Some("from sqlalchemy.dialects import postgresql"),
+        }
+    }
     fn render_sql(&self, ops: &[Op], _current: &Schema) -> Vec<String> {
         render::render_sql(ops)
     }

@@ -206,12 +206,14 @@ impl Ctx<'_> {
     ) -> String {
         let sa_enum = style == TypeStyle::Declared && self.opts.hints.is_some_and(|h| h.sa_enum);
         let ctor = if sa_enum {
-            "sa.Enum"
+            migdiff_model::PythonType::sa("sa.Enum")
         } else {
-            self.imports
-                .insert("from sqlalchemy.dialects import postgresql".into());
-            "postgresql.ENUM"
+            self.opts.dialect.named_enum_type()
         };
+        if let Some(import) = ctor.import {
+            self.imports.insert(import.into());
+        }
+        let ctor = ctor.code;
         let mut a: Vec<String> = values.iter().map(|v| s(v)).collect();
         a.push(format!("name={}", s(&name.name)));
         if let Some(k) = self.schema_kw(name) {

@@ -164,7 +164,8 @@ impl Ctx<'_> {
         a.extend(kw.into_iter().map(Some));
         a.push(self.schema_arg(table));
         if u.nulls_not_distinct {
-            a.push(Some("postgresql_nulls_not_distinct=True".into()));
+            let d = self.dialect().kwarg_prefix();
+            a.push(Some(format!("{d}_nulls_not_distinct=True")));
         }
         self.call("create_unique_constraint", a)
     }

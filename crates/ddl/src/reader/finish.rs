@@ -199,7 +199,8 @@ impl Reader {
                 for (what, columns) in keys {
                     if let Some(c) = columns.iter().find(|c| is_virtual(c)) {
                         return Err(origin.reference(format!(
-                            "{what} on table {name} includes column {c}, which is a virtual generated column; PostgreSQL cannot key on one (make it STORED)"
+                            "{what} on table {name} includes column {c}, which is a virtual generated column; {} cannot key on one (make it STORED)",
+                            self.dialect.title()
                         )));
                     }
                 }
@@ -216,8 +217,9 @@ impl Reader {
                             .get(&(name.clone(), i.name.clone()))
                             .unwrap_or(&origin);
                         return Err(at.reference(format!(
-                            "index {} on table {name} uses column {c}, which is a virtual generated column; PostgreSQL cannot index one (make it STORED)",
-                            i.name
+                            "index {} on table {name} uses column {c}, which is a virtual generated column; {} cannot index one (make it STORED)",
+                            i.name,
+                            self.dialect.title()
                         )));
                     }
                 }
