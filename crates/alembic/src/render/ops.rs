@@ -151,6 +151,7 @@ impl Ctx<'_> {
                     a.push(Some(format!("table_name={}", s(&table.name))));
                 }
                 a.push(self.schema_arg(table));
+                a.extend(self.index_kwargs(table, index, old).into_iter().map(Some));
                 vec![self.call("drop_index", a)]
             }
             Op::SetTableComment { table, from, to } => {

@@ -63,21 +63,31 @@ impl Ctx<'_> {
         ];
         a.push(Some(format!("unique={}", py_bool(i.unique))));
         a.push(self.schema_arg(table));
+        a.extend(self.index_kwargs(table, i, style).into_iter().map(Some));
+        self.call("create_index", a)
+    }
+
+    /// An index's dialect keywords (`postgresql_where=...`), as Alembic
+    /// writes them on both `create_index` and `drop_index`.
+    pub(super) fn index_kwargs(
+        &self,
+        table: &ObjectName,
+        i: &Index,
+        style: TypeStyle,
+    ) -> Vec<String> {
+        let mut a = Vec::new();
         let d = self.dialect().kwarg_prefix();
         if i.method != self.dialect().default_index_method() {
-            a.push(Some(format!("{d}_using={}", s(&i.method))));
+            a.push(format!("{d}_using={}", s(&i.method)));
         }
         if !i.include.is_empty() {
-            a.push(Some(format!("{d}_include={}", list(&i.include))));
+            a.push(format!("{d}_include={}", list(&i.include)));
         }
         if i.nulls_not_distinct {
-            a.push(Some(format!("{d}_nulls_not_distinct=True")));
+            a.push(format!("{d}_nulls_not_distinct=True"));
         }
         if let Some(p) = &i.predicate {
-            a.push(Some(format!(
-                "{d}_where=sa.text({})",
-                s(self.spelling(p, style))
-            )));
+            a.push(format!("{d}_where=sa.text({})", s(self.spelling(p, style))));
         }
         // The models' options for the other dialects the folder serves.
         if style == TypeStyle::Declared
@@ -87,10 +97,10 @@ impl Ctx<'_> {
                 .and_then(|h| h.index_kwargs.get(&(table.clone(), i.name.clone())))
         {
             for (key, code) in other {
-                a.push(Some(format!("{key}={code}")));
+                a.push(format!("{key}={code}"));
             }
         }
-        self.call("create_index", a)
+        a
     }
 }
 
@@ -194,7 +204,10 @@ mod tests {
             up.contains("op.create_index(op.f('t_email'), 't', [sa.literal_column('lower(email)')], unique=True, postgresql_where=sa.text('id > 0'))"),
             "{up}"
         );
-        let drop_index = down.find("op.drop_index(op.f('t_email')").expect(&down);
+        // As Alembic writes it: the index's dialect keywords on the drop too.
+        let drop_index = down
+            .find("op.drop_index(op.f('t_email'), table_name='t', postgresql_where=sa.text('id > 0'))")
+            .expect(&down);
         assert!(drop_index < down.find("op.drop_table('t')").expect(&down));
     }
 
