@@ -150,9 +150,10 @@ pub trait DialectSpec: Send + Sync + 'static {
     /// The prefix of SQLAlchemy's keyword arguments for this dialect
     /// (`postgresql_where`, `sqlite_autoincrement`).
     fn kwarg_prefix(&self) -> &'static str;
-    /// The index method an index has when none is named.
-    fn default_index_method(&self) -> &'static str {
-        "btree"
+    /// The index method an index has when none is named; `None` where
+    /// the database has one kind of index only (SQLite).
+    fn default_index_method(&self) -> Option<&'static str> {
+        Some("btree")
     }
     /// The scheme of a SQLAlchemy URL for this dialect (`postgresql://`).
     fn sqlalchemy_scheme(&self) -> &'static str;

@@ -110,6 +110,9 @@ impl DialectSpec for Sqlite {
     fn batch_by_default(&self) -> bool {
         true
     }
+    fn default_index_method(&self) -> Option<&'static str> {
+        None
+    }
     fn kwarg_prefix(&self) -> &'static str {
         "sqlite"
     }

@@ -77,7 +77,11 @@ impl Ctx<'_> {
     ) -> Vec<String> {
         let mut a = Vec::new();
         let d = self.dialect().kwarg_prefix();
-        if i.method != self.dialect().default_index_method() {
+        if self
+            .dialect()
+            .default_index_method()
+            .is_some_and(|default| i.method != default)
+        {
             a.push(format!("{d}_using={}", s(&i.method)));
         }
         if !i.include.is_empty() {

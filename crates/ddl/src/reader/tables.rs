@@ -78,7 +78,7 @@ impl Reader {
                 return Err(origin.unsupported(format!(
                     "table {name} has {}; is the statement cut short?",
                     if has_list {
-                        "no columns (this database needs at least one)"
+                        "no columns (it needs at least one)"
                     } else {
                         "no column list"
                     }
