@@ -734,6 +734,10 @@ fn filters_that_match_nothing_are_refused() {
             &["--sandbox", "kubernetes", "check"][..],
             "unknown sandbox provider",
         ),
+        (
+            &["--dialect", "oracle", "heads"][..],
+            "unknown dialect `oracle`: use `postgresql` or `sqlite`",
+        ),
     ] {
         let o = run_with(extra);
         assert_eq!(o.code, 2, "{extra:?}: {}{}", o.stdout, o.stderr);

@@ -27,9 +27,10 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         global: cli.global,
         project,
     };
-    // A misspelled provider is refused whatever the command, not only when
-    // a throwaway database is needed.
+    // A misspelled provider or dialect is refused whatever the command,
+    // not only when one is needed.
     ctx.sandbox_provider()?;
+    ctx.configured_dialect()?;
     match cli.command {
         Command::Snapshot { output, declared } => snapshot::run(&ctx, output, declared).await,
         Command::Diff { format, show_diff } => diff::run(&ctx, format, show_diff).await,
