@@ -666,3 +666,35 @@ not_enforced = true
         .to_string();
     assert!(e.contains("at least two columns"), "{e}");
 }
+
+#[test]
+fn widening_types_destroy_nothing() {
+    let ts = |timezone, precision| DataType::Timestamp {
+        timezone,
+        precision,
+    };
+    let numeric = DataType::Numeric {
+        precision: None,
+        scale: None,
+    };
+    for (from, to) in [
+        (ts(false, None), ts(true, None)),
+        (ts(false, Some(3)), ts(true, None)),
+        (DataType::Real, DataType::Double),
+        (DataType::Integer, DataType::Double),
+        (DataType::BigInt, numeric.clone()),
+        (DataType::Date, ts(false, None)),
+    ] {
+        assert!(!from.is_narrowing_to(&to), "{from} -> {to}");
+    }
+    for (from, to) in [
+        (ts(true, None), ts(false, None)),
+        (ts(false, None), ts(true, Some(3))),
+        (DataType::Double, DataType::Real),
+        (DataType::BigInt, DataType::Double),
+        (numeric, DataType::Integer),
+        (ts(false, None), DataType::Date),
+    ] {
+        assert!(from.is_narrowing_to(&to), "{from} -> {to}");
+    }
+}

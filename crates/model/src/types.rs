@@ -102,6 +102,39 @@ impl DataType {
                     precision: None, ..
                 },
             ) => false,
+            // Every value of the first is a value of the second.
+            (Real, Double) | (SmallInt | Integer, Double) => false,
+            (
+                SmallInt | Integer | BigInt,
+                Numeric {
+                    precision: None, ..
+                },
+            ) => false,
+            (Date, Timestamp { .. }) => false,
+            // Gaining a time zone keeps every value (read in the session's
+            // zone); losing one drops the offset, or folds the instants of
+            // a DST change into one local time. Fewer fractional digits
+            // round values.
+            (
+                Timestamp {
+                    timezone: z1,
+                    precision: p1,
+                },
+                Timestamp {
+                    timezone: z2,
+                    precision: p2,
+                },
+            )
+            | (
+                Time {
+                    timezone: z1,
+                    precision: p1,
+                },
+                Time {
+                    timezone: z2,
+                    precision: p2,
+                },
+            ) => (*z1 && !*z2) || p2.unwrap_or(6) < p1.unwrap_or(6),
             _ => true,
         }
     }
