@@ -263,3 +263,83 @@ const RESERVED: &[&str] = &[
     "WINDOW",
     "WITH",
 ];
+
+#[cfg(test)]
+mod tests {
+    use migdiff_model::{DataType, ObjectName};
+    use migdiff_sqlexpr::{parse_type_text, type_sql};
+
+    use super::DIALECT;
+
+    /// Every type PostgreSQL spells reads back as itself: the catalog's
+    /// `format_type` text and the declared side meet in one `DataType`.
+    #[test]
+    fn every_type_reads_back_from_its_spelling() {
+        let types = [
+            DataType::SmallInt,
+            DataType::Integer,
+            DataType::BigInt,
+            DataType::Real,
+            DataType::Double,
+            DataType::Numeric {
+                precision: Some(12),
+                scale: Some(4),
+            },
+            DataType::Numeric {
+                precision: None,
+                scale: None,
+            },
+            DataType::Boolean,
+            DataType::Text,
+            DataType::Varchar { length: Some(50) },
+            DataType::Varchar { length: None },
+            DataType::Char { length: Some(3) },
+            DataType::Binary,
+            DataType::Date,
+            DataType::Time {
+                timezone: true,
+                precision: Some(3),
+            },
+            DataType::Timestamp {
+                timezone: false,
+                precision: None,
+            },
+            DataType::Timestamp {
+                timezone: true,
+                precision: Some(6),
+            },
+            DataType::Interval {
+                fields: None,
+                precision: None,
+            },
+            DataType::Uuid,
+            DataType::Json,
+            DataType::Jsonb,
+            DataType::Array(Box::new(DataType::Integer)),
+            DataType::Other("inet".into()),
+        ];
+        for t in types {
+            let spelled = type_sql(&t, DIALECT);
+            assert_eq!(parse_type_text(&spelled, DIALECT), t, "{spelled}");
+        }
+        assert_eq!(type_sql(&DataType::Double, DIALECT), "double precision");
+        assert_eq!(
+            type_sql(&DataType::Enum(ObjectName::new("Sales", "tier")), DIALECT),
+            "\"Sales\".tier"
+        );
+        // PostgreSQL's own readings of the shared names.
+        assert_eq!(parse_type_text("float(10)", DIALECT), DataType::Real);
+        assert_eq!(
+            parse_type_text("char", DIALECT),
+            DataType::Char { length: Some(1) }
+        );
+        assert_eq!(
+            parse_type_text("bpchar", DIALECT),
+            DataType::Char { length: None }
+        );
+        assert_eq!(
+            parse_type_text("double", DIALECT),
+            DataType::Other("double".into())
+        );
+    }
+}

@@ -169,3 +169,63 @@ const RESERVED: &[&str] = &[
     "WHEN",
     "WHERE",
 ];
+
+#[cfg(test)]
+mod tests {
+    use migdiff_model::DataType;
+    use migdiff_sqlexpr::{parse_type_text, type_sql};
+
+    use super::DIALECT;
+
+    /// Every type SQLite is given reads back as itself, in SQLAlchemy's
+    /// capitals.
+    #[test]
+    fn every_type_reads_back_from_its_spelling() {
+        let types = [
+            DataType::Integer,
+            DataType::BigInt,
+            DataType::Real,
+            DataType::Double,
+            DataType::Float,
+            DataType::Numeric {
+                precision: Some(10),
+                scale: Some(2),
+            },
+            DataType::Boolean,
+            DataType::Text,
+            DataType::Varchar { length: Some(20) },
+            DataType::Char { length: Some(2) },
+            DataType::Binary,
+            DataType::Date,
+            DataType::Time {
+                timezone: false,
+                precision: None,
+            },
+            DataType::Timestamp {
+                timezone: false,
+                precision: None,
+            },
+            DataType::Json,
+        ];
+        for t in types {
+            let spelled = type_sql(&t, DIALECT);
+            assert_eq!(spelled, spelled.to_uppercase());
+            assert_eq!(parse_type_text(&spelled, DIALECT), t, "{spelled}");
+        }
+        assert_eq!(type_sql(&DataType::Binary, DIALECT), "BLOB");
+        assert_eq!(
+            type_sql(
+                &DataType::Timestamp {
+                    timezone: false,
+                    precision: None
+                },
+                DIALECT
+            ),
+            "DATETIME"
+        );
+        assert_eq!(
+            parse_type_text("char", DIALECT),
+            DataType::Char { length: None }
+        );
+    }
+}
