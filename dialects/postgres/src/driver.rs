@@ -36,30 +36,7 @@ impl Driver for Postgres {
         _base: &Path,
         settings: ConnectSettings,
     ) -> Result<Box<dyn Target>, DriverError> {
-        let scheme_end = url.find("://").unwrap_or(0);
-        let normalized = with_socket_host(&format!("postgres{}", &url[scheme_end..]));
-        let mut options = PgConnectOptions::from_str(&normalized).map_err(|e| {
-            DriverError(format!(
-                "database URL `{display}`: {e}. Use {}",
-                self.example_url()
-            ))
-        })?;
-        if !names_user(&normalized)
-            && std::env::var("PGUSER").is_err()
-            && let Some(user) = os_user()
-        {
-            options = options.username(&user);
-        }
-        let tls_fallback = plain_on_loopback(&normalized, &options);
-        if tls_fallback {
-            options = options.ssl_mode(PgSslMode::Disable);
-        }
-        Ok(Box::new(PgTarget {
-            options,
-            display: display.to_string(),
-            connect_timeout: settings.connect_timeout,
-            tls_fallback,
-        }))
+        PgTarget::parse(url, display, settings).map(|t| Box::new(t) as Box<dyn Target>)
     }
     fn sandbox<'a>(
         &'a self,
@@ -161,6 +138,35 @@ async fn connect_within(
 }
 
 impl PgTarget {
+    /// Parses a PostgreSQL URL (libpq's and SQLAlchemy's spellings);
+    /// `display` is it with the password masked.
+    fn parse(url: &str, display: &str, settings: ConnectSettings) -> Result<PgTarget, DriverError> {
+        let scheme_end = url.find("://").unwrap_or(0);
+        let normalized = with_socket_host(&format!("postgres{}", &url[scheme_end..]));
+        let mut options = PgConnectOptions::from_str(&normalized).map_err(|e| {
+            DriverError(format!(
+                "database URL `{display}`: {e}. Use {}",
+                Postgres.example_url()
+            ))
+        })?;
+        if !names_user(&normalized)
+            && std::env::var("PGUSER").is_err()
+            && let Some(user) = os_user()
+        {
+            options = options.username(&user);
+        }
+        let tls_fallback = plain_on_loopback(&normalized, &options);
+        if tls_fallback {
+            options = options.ssl_mode(PgSslMode::Disable);
+        }
+        Ok(PgTarget {
+            options,
+            display: display.to_string(),
+            connect_timeout: settings.connect_timeout,
+            tls_fallback,
+        })
+    }
+
     async fn read_now(&self, request: &ReadRequest<'_>) -> Result<Live, DriverError> {
         let version = request.version_table;
         let started = Instant::now();
@@ -333,24 +339,8 @@ mod tests {
     use super::*;
 
     fn parse(url: &str) -> PgTarget {
-        let target = PgTarget::parse(url);
-        target.unwrap_or_else(|e| panic!("{url}: {e}"))
-    }
-
-    impl PgTarget {
-        fn parse(url: &str) -> Result<PgTarget, DriverError> {
-            let scheme_end = url.find("://").unwrap_or(0);
-            let normalized = with_socket_host(&format!("postgres{}", &url[scheme_end..]));
-            let options =
-                PgConnectOptions::from_str(&normalized).map_err(|e| DriverError(e.to_string()))?;
-            let tls_fallback = plain_on_loopback(&normalized, &options);
-            Ok(PgTarget {
-                options,
-                display: url.to_string(),
-                connect_timeout: Duration::from_secs(1),
-                tls_fallback,
-            })
-        }
+        PgTarget::parse(url, url, ConnectSettings::default())
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
     }
 
     #[test]

@@ -82,11 +82,6 @@ pub struct SqliteTarget {
 }
 
 impl SqliteTarget {
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     async fn read_now(&self, request: &ReadRequest<'_>) -> Result<Live, DriverError> {
         let version = request.version_table;
         let started = Instant::now();

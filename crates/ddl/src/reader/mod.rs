@@ -478,23 +478,19 @@ fn split_type_name(text: &str, dialect: Dialect) -> ObjectName {
                 was_quoted = true;
             }
             '.' if !quoted => {
-                parts.push(fold(&cur, was_quoted, dialect));
+                parts.push(dialect.fold_name(&cur, was_quoted));
                 cur.clear();
                 was_quoted = false;
             }
             c => cur.push(c),
         }
     }
-    parts.push(fold(&cur, was_quoted, dialect));
+    parts.push(dialect.fold_name(&cur, was_quoted));
     match parts.as_slice() {
         [n] => ObjectName::new(dialect.default_schema(), n.clone()),
         [.., s, n] => ObjectName::new(s.clone(), n.clone()),
         [] => ObjectName::new(dialect.default_schema(), ""),
     }
-}
-
-fn fold(s: &str, quoted: bool, dialect: Dialect) -> String {
-    dialect.fold_name(s, quoted)
 }
 
 /// DDL text read as one file, for the stages' unit tests (no database).
