@@ -11,7 +11,11 @@ use migdiff_model::Dialect;
 use crate::CliError;
 
 /// Every dialect migdiff reads, compares and writes.
-const DRIVERS: &[&dyn Driver] = &[&migdiff_postgres::Postgres, &migdiff_sqlite::Sqlite];
+const DRIVERS: &[&dyn Driver] = &[
+    &migdiff_postgres::Postgres,
+    &migdiff_sqlite::Sqlite,
+    &migdiff_mysql::Mysql,
+];
 
 static DIALECTS: LazyLock<Vec<Dialect>> =
     LazyLock::new(|| DRIVERS.iter().map(|d| d.dialect()).collect());

@@ -8,6 +8,7 @@
 use std::fmt;
 
 use crate::render::DialectRender;
+use crate::model::Schema;
 use crate::types::DataType;
 
 /// What the dialect-neutral crates need to know about one database's SQL.
@@ -39,6 +40,10 @@ pub trait DialectSpec: Send + Sync + 'static {
     fn names_ignore_case(&self) -> bool;
     /// Whether `name` must be quoted to be read back as itself.
     fn needs_quotes(&self, name: &str) -> bool;
+    /// The character that quotes a name (`"`; MySQL's backtick).
+    fn identifier_quote(&self) -> char {
+        '"'
+    }
     /// Whether `word`, unquoted, cannot name a table or a column.
     fn is_reserved_word(&self, word: &str) -> bool;
     /// The name the database gives an unnamed constraint or index of
@@ -157,6 +162,13 @@ pub trait DialectSpec: Send + Sync + 'static {
     }
     /// The scheme of a SQLAlchemy URL for this dialect (`postgresql://`).
     fn sqlalchemy_scheme(&self) -> &'static str;
+
+    /// Rewrites a schema into what this server makes of it, where that
+    /// differs from what was written: both sides of a comparison (the DDL
+    /// reader's result and the introspected catalog) go through it, so a
+    /// server's own additions and synonyms compare as nothing (MySQL's
+    /// index behind a foreign key, its unique indexes that are constraints).
+    fn normalize(&self, _schema: &mut Schema) {}
 
     /// Renders ops and types for this dialect.
     fn renderer(&self) -> &'static dyn DialectRender;

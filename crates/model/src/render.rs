@@ -1,5 +1,5 @@
 use crate::dialect::Dialect;
-use crate::model::{ObjectName, Schema};
+use crate::model::{ForeignKey, ObjectName, Schema, Table};
 use crate::ops::Op;
 use crate::types::DataType;
 
@@ -60,6 +60,12 @@ pub trait DialectRender {
     /// one, for its explicit `.create()` and `.drop()`.
     fn named_enum_type(&self) -> PythonType {
         PythonType::sa("sa.Enum")
+    }
+    /// The index the server made for foreign key `fk` of `table` and
+    /// leaves behind when the key is dropped (MySQL), to be dropped with
+    /// it; `None` where the database makes none or another index serves.
+    fn index_left_by_dropped_fk(&self, _table: &Table, _fk: &ForeignKey) -> Option<String> {
+        None
     }
     /// SQL statements for `ops`, applied in order to `current`.
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String>;

@@ -41,7 +41,17 @@ pub fn sql_dialect(dialect: Dialect) -> Box<dyn SqlDialect> {
 /// back as itself.
 pub fn quote_ident(name: &str, dialect: Dialect) -> String {
     if dialect.needs_quotes(name) {
-        format!("\"{}\"", name.replace('"', "\"\""))
+        let q = dialect.identifier_quote();
+        let mut doubled = String::with_capacity(name.len() + 2);
+        doubled.push(q);
+        for c in name.chars() {
+            doubled.push(c);
+            if c == q {
+                doubled.push(q);
+            }
+        }
+        doubled.push(q);
+        doubled
     } else {
         name.to_string()
     }
@@ -144,7 +154,8 @@ fn fold_ident(ident: &mut Ident, dialect: Dialect) {
         dialect.fold_name(&ident.value, ident.quote_style.is_some())
     };
     let canonical = quote_ident(&ident.value, dialect);
-    ident.quote_style = canonical.starts_with('"').then_some('"');
+    let q = dialect.identifier_quote();
+    ident.quote_style = canonical.starts_with(q).then_some(q);
 }
 
 fn is_atom(e: &Expr) -> bool {

@@ -8,6 +8,10 @@
 //! are stopped and removed by the next run that starts one, and a provider
 //! never hands out the live URL's own database.
 
+mod mysql;
+
+pub use mysql::mysql;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::str::FromStr;
@@ -65,6 +69,12 @@ pub enum Sandbox {
         dir: tempfile::TempDir,
         url: String,
     },
+    /// A database of its own on a MySQL or MariaDB server.
+    Mysql {
+        admin: Box<sqlx::mysql::MySqlConnectOptions>,
+        name: String,
+        url: String,
+    },
     /// A PostgreSQL container, removed when dropped.
     #[cfg(feature = "docker")]
     Docker {
@@ -88,7 +98,8 @@ impl Sandbox {
         match self {
             Sandbox::TempDatabase { url, .. }
             | Sandbox::Cluster { url, .. }
-            | Sandbox::Sqlite { url, .. } => url,
+            | Sandbox::Sqlite { url, .. }
+            | Sandbox::Mysql { url, .. } => url,
             #[cfg(feature = "docker")]
             Sandbox::Docker { url, .. } => url,
         }
@@ -99,6 +110,7 @@ impl Sandbox {
             Sandbox::TempDatabase { .. } => "temporary database",
             Sandbox::Cluster { .. } => "private cluster",
             Sandbox::Sqlite { .. } => "SQLite file",
+            Sandbox::Mysql { .. } => "temporary database",
             #[cfg(feature = "docker")]
             Sandbox::Docker { .. } => "Docker container",
         }
@@ -166,6 +178,18 @@ impl Drop for Sandbox {
                 .output();
             }
             Sandbox::Sqlite { .. } => {}
+            Sandbox::Mysql { admin, name, .. } => {
+                let admin = (**admin).clone();
+                let sql = mysql::drop_sql(name);
+                block_on_thread(async move {
+                    if let Ok(mut c) = admin.disable_statement_logging().connect().await {
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut c)
+                            .await;
+                        let _ = c.close().await;
+                    }
+                });
+            }
             #[cfg(feature = "docker")]
             Sandbox::Docker { container, .. } => {
                 if let Some(c) = container.take() {

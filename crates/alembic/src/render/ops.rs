@@ -132,7 +132,21 @@ impl Ctx<'_> {
             Op::AddForeignKey { key, .. } if !fk_declarable(key) => self.execute_sql(op),
             Op::AddForeignKey { table, key } => vec![self.create_fk(table, key, new)],
             Op::DropForeignKey { table, key } => {
-                vec![self.drop_constraint(table, &key.name, "foreignkey", old)]
+                let mut out = vec![self.drop_constraint(table, &key.name, "foreignkey", old)];
+                // MySQL keeps the index it made for the key: it goes too, or
+                // the table is left with an index nobody declared.
+                let left = self.state.tables.get(table).and_then(|t| {
+                    self.opts.dialect.index_left_by_dropped_fk(t, key)
+                });
+                if let Some(index) = left {
+                    let mut a = vec![Some(s(&index))];
+                    if self.prefix == "op" {
+                        a.push(Some(format!("table_name={}", s(&table.name))));
+                    }
+                    a.push(self.schema_arg(table));
+                    out.push(self.call("drop_index", a));
+                }
+                out
             }
             Op::AddUnique { unique, .. } if unique.without_overlaps => self.execute_sql(op),
             Op::AddUnique { table, unique } => vec![self.create_unique(table, unique, new)],

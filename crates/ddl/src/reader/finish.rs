@@ -87,6 +87,9 @@ impl Reader {
             table.canonicalize();
         }
         self.validate()?;
+        // What the server makes of the declared tables, as the catalog
+        // side gets it too.
+        self.dialect.normalize(&mut self.schema);
         Ok((self.schema, self.spellings.into_inner()))
     }
 

@@ -276,6 +276,13 @@ impl Reader {
                 }
             },
             ColumnOption::Comment(c) => column.comment = Some(c.clone()),
+            // MySQL's AUTO_INCREMENT: the server numbers the column, as a
+            // serial does (only MySQL's grammar reads the word this way).
+            ColumnOption::DialectSpecific(tokens)
+                if matches!(tokens.as_slice(), [sqlparser::tokenizer::Token::Word(w)] if w.value.eq_ignore_ascii_case("AUTO_INCREMENT")) =>
+            {
+                column.serial = true;
+            }
             // SQLite's AUTOINCREMENT and the like: seen on the table text.
             ColumnOption::DialectSpecific(_) => {}
             other => {

@@ -1,0 +1,294 @@
+//! What MySQL and MariaDB make of a declared table, applied to both sides
+//! of a comparison (the DDL reader's schema and the catalog's), so that a
+//! schema loaded and read back compares as nothing.
+
+use migdiff_model::{
+    Column, DataType, FkAction, ForeignKey, Index, IndexTarget, Schema, Table, UniqueConstraint,
+};
+
+pub(crate) fn normalize(schema: &mut Schema) {
+    for table in schema.tables.values_mut() {
+        normalize_table(table);
+    }
+}
+
+fn normalize_table(table: &mut Table) {
+    // A primary key is always called PRIMARY: a name written for it is
+    // dropped by the server.
+    if let Some(pk) = &mut table.primary_key {
+        pk.name = Some("PRIMARY".into());
+        pk.auto_name = true;
+    }
+    // RESTRICT and NO ACTION are the same check in InnoDB; the servers
+    // report either for a key declared with neither.
+    for fk in &mut table.foreign_keys {
+        for action in [&mut fk.on_delete, &mut fk.on_update] {
+            if *action == FkAction::Restrict {
+                *action = FkAction::NoAction;
+            }
+        }
+    }
+    // A unique index over plain columns is what a UNIQUE constraint is:
+    // the catalog lists both as constraints.
+    let (uniques, indexes): (Vec<Index>, Vec<Index>) = std::mem::take(&mut table.indexes)
+        .into_iter()
+        .partition(is_plain_unique_index);
+    table.indexes = indexes;
+    for index in uniques {
+        let columns = index
+            .keys
+            .iter()
+            .filter_map(|k| match &k.target {
+                IndexTarget::Column(c) => Some(c.clone()),
+                IndexTarget::Expression(_) => None,
+            })
+            .collect();
+        table.uniques.push(UniqueConstraint {
+            name: Some(index.name),
+            auto_name: false,
+            columns,
+            nulls_not_distinct: false,
+            deferrable: false,
+            initially_deferred: false,
+            without_overlaps: false,
+        });
+    }
+    // The index the server makes for a foreign key no other index serves.
+    let implicit: Vec<String> = table
+        .foreign_keys
+        .iter()
+        .filter_map(|fk| implicit_fk_index(table, fk))
+        .collect();
+    table.indexes.retain(|i| !implicit.contains(&i.name));
+    for column in &mut table.columns {
+        normalize_default(column);
+    }
+    table.canonicalize();
+}
+
+fn is_plain_unique_index(index: &Index) -> bool {
+    index.unique
+        && index.predicate.is_none()
+        && index.keys.iter().all(|k| {
+            matches!(k.target, IndexTarget::Column(_)) && !k.descending && k.collation.is_none()
+        })
+}
+
+fn leading_columns(index: &Index) -> Vec<&str> {
+    index
+        .keys
+        .iter()
+        .map_while(|k| match &k.target {
+            IndexTarget::Column(c) => Some(c.as_str()),
+            IndexTarget::Expression(_) => None,
+        })
+        .collect()
+}
+
+fn starts_with(columns: &[&str], fk: &ForeignKey) -> bool {
+    columns.len() >= fk.columns.len() && columns.iter().zip(&fk.columns).all(|(a, b)| a == b)
+}
+
+/// The name of the index the server made for `fk`, when `table` has one of
+/// that name over exactly its columns and nothing else leads with them.
+fn implicit_fk_index(table: &Table, fk: &ForeignKey) -> Option<String> {
+    let first = fk.columns.first()?;
+    let made_for_it = |i: &Index| {
+        !i.unique
+            && i.keys.len() == fk.columns.len()
+            && starts_with(&leading_columns(i), fk)
+            && (fk.name.as_deref() == Some(i.name.as_str()) || is_named_after(&i.name, first))
+    };
+    let candidate = table.indexes.iter().find(|i| made_for_it(i))?;
+    let served_otherwise = table
+        .primary_key
+        .iter()
+        .any(|pk| starts_with(&pk.columns.iter().map(String::as_str).collect::<Vec<_>>(), fk))
+        || table.uniques.iter().any(|u| {
+            starts_with(&u.columns.iter().map(String::as_str).collect::<Vec<_>>(), fk)
+        })
+        || table
+            .indexes
+            .iter()
+            .any(|i| i.name != candidate.name && starts_with(&leading_columns(i), fk));
+    (!served_otherwise).then(|| candidate.name.clone())
+}
+
+/// `name` is `column` or `column_<n>`: how the server names an index it
+/// makes for an unnamed key.
+fn is_named_after(name: &str, column: &str) -> bool {
+    name == column
+        || name
+            .strip_prefix(column)
+            .and_then(|r| r.strip_prefix('_'))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The index the server made for `fk` and keeps after the key is dropped:
+/// what it would be called, when no other index of `table` serves the key.
+pub(crate) fn index_left_by(table: &Table, fk: &ForeignKey) -> Option<String> {
+    let leads = |cols: &[String]| {
+        starts_with(&cols.iter().map(String::as_str).collect::<Vec<_>>(), fk)
+    };
+    let served = table.primary_key.as_ref().is_some_and(|pk| leads(&pk.columns))
+        || table.uniques.iter().any(|u| leads(&u.columns))
+        || table
+            .indexes
+            .iter()
+            .any(|i| starts_with(&leading_columns(i), fk))
+        // Another key over the same columns shares the index.
+        || table
+            .foreign_keys
+            .iter()
+            .any(|other| other.name != fk.name && other.columns.starts_with(&fk.columns));
+    if served {
+        return None;
+    }
+    if fk.auto_name {
+        fk.columns.first().cloned()
+    } else {
+        fk.name.clone()
+    }
+}
+
+/// Defaults as both servers store them: timestamps' `now()` and
+/// `current_timestamp()` are CURRENT_TIMESTAMP, and a decimal literal has
+/// the column's scale (`1.5` in a DECIMAL(10,2) is `1.50`).
+fn normalize_default(column: &mut Column) {
+    let Some(default) = column.default.as_mut() else {
+        return;
+    };
+    let lower = default.to_ascii_lowercase();
+    let now = ["current_timestamp", "now", "localtimestamp", "localtime"];
+    for word in now {
+        if lower == word || lower == format!("{word}()") {
+            *default = "CURRENT_TIMESTAMP".into();
+            return;
+        }
+        if let Some(p) = lower
+            .strip_prefix(word)
+            .and_then(|r| r.strip_prefix('('))
+            .and_then(|r| r.strip_suffix(')'))
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            *default = format!("CURRENT_TIMESTAMP({p})");
+            return;
+        }
+    }
+    if let DataType::Numeric {
+        scale: Some(scale), ..
+    } = column.data_type
+    {
+        let (quoted, text) = match default.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')) {
+            Some(inner) => (true, inner.to_string()),
+            None => (false, default.clone()),
+        };
+        if let Some(scaled) = with_scale(&text, scale as usize) {
+            *default = if quoted { format!("'{scaled}'") } else { scaled };
+        }
+    }
+}
+
+fn with_scale(number: &str, scale: usize) -> Option<String> {
+    let (sign, digits) = match number.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", number),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+        || fraction.len() > scale
+    {
+        return None;
+    }
+    if scale == 0 {
+        return Some(format!("{sign}{whole}"));
+    }
+    Some(format!("{sign}{whole}.{fraction:0<scale$}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use migdiff_model::{IndexKey, ObjectName};
+
+    fn fk(name: &str, auto: bool, col: &str) -> ForeignKey {
+        ForeignKey {
+            name: Some(name.into()),
+            auto_name: auto,
+            columns: vec![col.into()],
+            ref_table: ObjectName::new("default", "a"),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::Restrict,
+            on_update: FkAction::NoAction,
+            deferrable: false,
+            initially_deferred: false,
+            match_kind: Default::default(),
+            period: false,
+            not_enforced: false,
+        }
+    }
+
+    fn index(name: &str, unique: bool, cols: &[&str]) -> Index {
+        Index {
+            name: name.into(),
+            unique,
+            keys: cols.iter().map(|c| IndexKey::column(*c)).collect(),
+            predicate: None,
+            method: "btree".into(),
+            include: vec![],
+            nulls_not_distinct: false,
+        }
+    }
+
+    #[test]
+    fn server_made_indexes_and_keys_compare_as_declared() {
+        let mut t = Table::new(ObjectName::new("default", "b"));
+        t.columns = vec![
+            Column::new("x", DataType::Integer),
+            Column::new("y", DataType::Integer),
+        ];
+        t.foreign_keys = vec![fk("fkx", false, "x"), fk("b_ibfk_1", true, "y")];
+        t.indexes = vec![
+            index("fkx", false, &["x"]),
+            index("y", false, &["y"]),
+        ];
+        normalize_table(&mut t);
+        assert!(t.indexes.is_empty(), "{:?}", t.indexes);
+        assert_eq!(index_left_by(&t, &t.foreign_keys[0]).as_deref(), Some("fkx"));
+        t.indexes.push(index("uq", true, &["x", "y"]));
+        normalize_table(&mut t);
+        assert_eq!(t.uniques.len(), 1);
+        assert!(t.foreign_keys.iter().all(|f| f.on_delete == FkAction::NoAction));
+        // The unique key over (x, y) now serves x: dropping fkx leaves nothing.
+        assert_eq!(index_left_by(&t, &t.foreign_keys[0]), None);
+        assert_eq!(index_left_by(&t, &t.foreign_keys[1]).as_deref(), Some("y"));
+    }
+
+    #[test]
+    fn defaults_as_the_server_stores_them() {
+        let mut c = Column::new(
+            "n",
+            DataType::Numeric {
+                precision: Some(10),
+                scale: Some(2),
+            },
+        );
+        c.default = Some("1.5".into());
+        normalize_default(&mut c);
+        assert_eq!(c.default.as_deref(), Some("1.50"));
+        let mut ts = Column::new(
+            "t",
+            DataType::Timestamp {
+                timezone: false,
+                precision: None,
+            },
+        );
+        ts.default = Some("current_timestamp()".into());
+        normalize_default(&mut ts);
+        assert_eq!(ts.default.as_deref(), Some("CURRENT_TIMESTAMP"));
+        assert_eq!(with_scale("-3", 2).as_deref(), Some("-3.00"));
+        assert_eq!(with_scale("1.234", 2), None);
+    }
+}
