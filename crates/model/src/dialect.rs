@@ -147,6 +147,16 @@ pub trait DialectSpec: Send + Sync + 'static {
     fn drops_repeated_unnamed_keys(&self) -> bool {
         false
     }
+    /// Whether index names are unique per table (MySQL) rather than per
+    /// schema.
+    fn index_names_per_table(&self) -> bool {
+        false
+    }
+    /// Whether a table's definition may declare its indexes (MySQL's
+    /// `KEY name (cols)`, `UNIQUE KEY name (cols)`, `FULLTEXT KEY`).
+    fn declares_indexes_in_tables(&self) -> bool {
+        false
+    }
     /// Whether Alembic's `batch_alter_table` is the default way to change
     /// an existing table (SQLite's ALTER TABLE cannot do most changes).
     fn batch_by_default(&self) -> bool {

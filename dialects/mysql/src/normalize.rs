@@ -53,6 +53,15 @@ fn normalize_table(table: &mut Table) {
             without_overlaps: false,
         });
     }
+    // A unique key named after its first column is how the server names
+    // an unnamed one: matched by its columns, as an unnamed one is.
+    for unique in &mut table.uniques {
+        if let (Some(name), Some(first)) = (&unique.name, unique.columns.first())
+            && is_named_after(name, first)
+        {
+            unique.auto_name = true;
+        }
+    }
     // The index the server makes for a foreign key no other index serves.
     let implicit: Vec<String> = table
         .foreign_keys
@@ -63,7 +72,40 @@ fn normalize_table(table: &mut Table) {
     for column in &mut table.columns {
         normalize_default(column);
     }
+    json_columns(table);
     table.canonicalize();
+}
+
+/// MariaDB's JSON is LONGTEXT with a `json_valid()` CHECK (and a binary
+/// collation): read back, it is the JSON column that was declared.
+fn json_columns(table: &mut Table) {
+    let mut json = Vec::new();
+    table.checks.retain(|check| {
+        let body = check.expr.to_ascii_lowercase().replace(['`', ' '], "");
+        let column = body
+            .strip_prefix("json_valid(")
+            .and_then(|r| r.strip_suffix(')'))
+            .map(str::to_string);
+        let is_json_column = column.as_ref().is_some_and(|c| {
+            table.columns.iter().any(|col| {
+                col.name.eq_ignore_ascii_case(c)
+                    && matches!(&col.data_type, DataType::Json)
+                        | matches!(&col.data_type, DataType::Other(t) if t == "longtext")
+            })
+        });
+        if is_json_column && check.auto_name {
+            json.extend(column);
+            false
+        } else {
+            true
+        }
+    });
+    for column in &mut table.columns {
+        if json.iter().any(|c| column.name.eq_ignore_ascii_case(c)) {
+            column.data_type = DataType::Json;
+            column.collation = None;
+        }
+    }
 }
 
 fn is_plain_unique_index(index: &Index) -> bool {

@@ -149,6 +149,12 @@ impl DialectSpec for Mysql {
     fn has_operator_classes(&self) -> bool {
         false
     }
+    fn index_names_per_table(&self) -> bool {
+        true
+    }
+    fn declares_indexes_in_tables(&self) -> bool {
+        true
+    }
     fn max_name_bytes(&self) -> Option<usize> {
         Some(64)
     }

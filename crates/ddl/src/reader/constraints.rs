@@ -37,7 +37,7 @@ impl Reader {
                 TableConstraint::Unique(u) => mysql_only(&u.index_name, u.index_type.is_some()),
                 _ => None,
             };
-            if let Some(what) = stray {
+            if let Some(what) = stray.filter(|_| !self.dialect.declares_indexes_in_tables()) {
                 return Err(origin.unsupported(format!(
                     "a key constraint on table {tname} has {what}, which is MySQL syntax; {} refuses it",
                     self.dialect
@@ -56,7 +56,7 @@ impl Reader {
                         None => self.implicit_name(&tname, None, "pkey"),
                     };
                     if let Some(n) = &name {
-                        self.used(&tname.schema).insert(n.clone());
+                        self.names_of(&tname).insert(n.clone());
                     }
                     if table.primary_key.is_some() {
                         return Err(
@@ -92,12 +92,14 @@ impl Reader {
                     {
                         continue;
                     }
-                    let name = match u.name {
+                    // MySQL's `UNIQUE KEY name (...)` names the index.
+                    let auto_name = auto_name && u.index_name.is_none();
+                    let name = match u.index_name.or(u.name) {
                         Some(n) => Some(self.ident(&n)),
                         None => self.implicit_name(&tname, Some(&columns), "key"),
                     };
                     if let Some(n) = &name {
-                        self.used(&tname.schema).insert(n.clone());
+                        self.names_of(&tname).insert(n.clone());
                     }
                     let (d, i) = deferrable(&u.characteristics);
                     table.uniques.push(m::UniqueConstraint {
@@ -195,6 +197,20 @@ impl Reader {
                         period,
                         not_enforced,
                     });
+                }
+                TableConstraint::Index(ic) if self.dialect.declares_indexes_in_tables() => {
+                    let method = ic
+                        .index_type
+                        .as_ref()
+                        .map(|t| t.to_string().to_lowercase())
+                        .unwrap_or_else(|| "btree".to_string());
+                    self.inline_index(table, ic.name.as_ref(), &ic.columns, &method, origin)?;
+                }
+                TableConstraint::FulltextOrSpatial(f)
+                    if self.dialect.declares_indexes_in_tables() =>
+                {
+                    let method = if f.fulltext { "fulltext" } else { "spatial" };
+                    self.inline_index(table, f.opt_index_name.as_ref(), &f.columns, method, origin)?;
                 }
                 other => {
                     return Err(

@@ -30,15 +30,15 @@ impl Reader {
             .collect()
     }
 
-    pub(super) fn create_index(
-        &mut self,
-        ci: ast::CreateIndex,
+    /// An index's keys, and the names its implicit name is made from.
+    pub(super) fn index_keys(
+        &self,
+        columns: &[ast::IndexColumn],
         origin: &Origin,
-    ) -> Result<(), DdlError> {
-        let table_name = self.object_name(&ci.table_name);
+    ) -> Result<(Vec<m::IndexKey>, Vec<String>), DdlError> {
         let mut keys = Vec::new();
         let mut key_names = Vec::new();
-        for c in &ci.columns {
+        for c in columns {
             let mut e = &c.column.expr;
             while let Expr::Nested(inner) = e {
                 e = inner;
@@ -74,24 +74,48 @@ impl Reader {
                 collation: None,
             });
         }
+        Ok((keys, key_names))
+    }
+
+    /// Takes `name` for an index of `table`: names are unique in the
+    /// table's namespace.
+    pub(super) fn register_index(
+        &mut self,
+        table: &ObjectName,
+        name: &str,
+        origin: &Origin,
+    ) -> Result<(), DdlError> {
+        self.names_of(table).insert(name.to_string());
+        let space = self.name_space(table);
+        if !self.index_names.insert((space, name.to_string())) {
+            return Err(origin.reference(if self.dialect.index_names_per_table() {
+                format!("index {name} is declared twice on table {table}")
+            } else {
+                format!(
+                    "index {name} is declared twice (index names are unique in schema {})",
+                    table.schema
+                )
+            }));
+        }
+        self.index_origins
+            .insert((table.clone(), name.to_string()), origin.clone());
+        Ok(())
+    }
+
+    pub(super) fn create_index(
+        &mut self,
+        ci: ast::CreateIndex,
+        origin: &Origin,
+    ) -> Result<(), DdlError> {
+        let table_name = self.object_name(&ci.table_name);
+        let (keys, key_names) = self.index_keys(&ci.columns, origin)?;
         let name = match &ci.name {
             Some(n) => self.name_parts(n).pop().unwrap_or_default(),
             None => self
                 .implicit_name(&table_name, Some(&key_names), "idx")
                 .ok_or_else(|| origin.unsupported("an index needs a name"))?,
         };
-        self.used(&table_name.schema).insert(name.clone());
-        if !self
-            .index_names
-            .insert((table_name.schema.clone(), name.clone()))
-        {
-            return Err(origin.reference(format!(
-                "index {name} is declared twice (index names are unique in schema {})",
-                table_name.schema
-            )));
-        }
-        self.index_origins
-            .insert((table_name.clone(), name.clone()), origin.clone());
+        self.register_index(&table_name, &name, origin)?;
         let index = m::Index {
             name,
             unique: ci.unique,
@@ -115,6 +139,37 @@ impl Reader {
             )));
         };
         table.indexes.push(index);
+        Ok(())
+    }
+
+    /// An index a table's definition declares (MySQL's `KEY name (cols)`,
+    /// `FULLTEXT KEY`), where the dialect allows it.
+    pub(super) fn inline_index(
+        &mut self,
+        table: &mut m::Table,
+        name: Option<&Ident>,
+        columns: &[ast::IndexColumn],
+        method: &str,
+        origin: &Origin,
+    ) -> Result<(), DdlError> {
+        let (keys, key_names) = self.index_keys(columns, origin)?;
+        let tname = table.name.clone();
+        let name = match name {
+            Some(n) => self.ident(n),
+            None => self
+                .implicit_name(&tname, Some(&key_names), "idx")
+                .ok_or_else(|| origin.unsupported("an index needs a name"))?,
+        };
+        self.register_index(&tname, &name, origin)?;
+        table.indexes.push(m::Index {
+            name,
+            unique: false,
+            keys,
+            predicate: None,
+            method: method.to_string(),
+            include: Vec::new(),
+            nulls_not_distinct: false,
+        });
         Ok(())
     }
 }

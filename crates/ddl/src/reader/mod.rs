@@ -288,7 +288,7 @@ impl Reader {
         label: &str,
     ) -> Option<String> {
         let dialect = self.dialect;
-        let used = self.used(&table.schema);
+        let used = self.names_of(table);
         let name = dialect.implicit_name(&table.name, columns, label, &|n| used.contains(n))?;
         used.insert(name.clone());
         Some(name)
@@ -355,6 +355,23 @@ impl Reader {
 
     fn used(&mut self, schema: &str) -> &mut BTreeSet<String> {
         self.used_names.entry(schema.to_string()).or_default()
+    }
+
+    /// The names a constraint or index of `table` must not repeat: its
+    /// schema's (PostgreSQL: relations, indexes and keys share one), or
+    /// the table's own where index names are per table (MySQL).
+    fn names_of(&mut self, table: &ObjectName) -> &mut BTreeSet<String> {
+        let space = self.name_space(table);
+        self.used(&space)
+    }
+
+    /// The namespace index and key names of `table` live in.
+    fn name_space(&self, table: &ObjectName) -> String {
+        if self.dialect.index_names_per_table() {
+            format!("{}\u{0}{}", table.schema, table.name)
+        } else {
+            table.schema.clone()
+        }
     }
 
     fn apply(&mut self, st: Statement, text: &str, origin: &Origin) -> Result<(), DdlError> {
@@ -441,7 +458,20 @@ impl Reader {
                 comment,
                 ..
             } => self.comment(object_type, &object_name, comment, origin)?,
+            // A dump drops each table before it creates it again.
+            Statement::Drop {
+                object_type: ast::ObjectType::Table,
+                if_exists: true,
+                names,
+                ..
+            } => {
+                for n in &names {
+                    let name = self.object_name(n);
+                    self.schema.tables.remove(&name);
+                }
+            }
             Statement::CreateExtension(_) | Statement::Set(_) | Statement::Query(_) => {}
+            Statement::LockTables { .. } | Statement::UnlockTables => {}
             Statement::Grant { .. } | Statement::Revoke { .. } => {}
             Statement::CreateView { .. } | Statement::CreateFunction(_) => {}
             other => {

@@ -168,6 +168,18 @@ impl Reader {
             }
             table.columns.push(column);
         }
+        // MySQL's table option `COMMENT 'text'` / `COMMENT='text'`.
+        let options = match &ct.table_options {
+            ast::CreateTableOptions::Plain(o) | ast::CreateTableOptions::With(o) => o.as_slice(),
+            _ => &[],
+        };
+        for comment in ct.comment.iter().chain(options.iter().filter_map(|o| match o {
+            ast::SqlOption::Comment(c) => Some(c),
+            _ => None,
+        })) {
+            let (ast::CommentDef::WithEq(text) | ast::CommentDef::WithoutEq(text)) = comment;
+            table.comment = Some(text.clone());
+        }
         constraints.extend(ct.constraints);
         self.add_constraints(&mut table, constraints, origin)?;
         self.table_origins.insert(name.clone(), origin.clone());
@@ -276,6 +288,8 @@ impl Reader {
                 }
             },
             ColumnOption::Comment(c) => column.comment = Some(c.clone()),
+            // MySQL's column character set: its collation says it.
+            ColumnOption::CharacterSet(_) => {}
             // MySQL's AUTO_INCREMENT: the server numbers the column, as a
             // serial does (only MySQL's grammar reads the word this way).
             ColumnOption::DialectSpecific(tokens)
