@@ -3,7 +3,8 @@
 # to run and what .ci/run runs. Installs what the tests need (pinned Alembic
 # and SQLAlchemy in target/venv, PostgreSQL if absent), starts PostgreSQL
 # when it is not running, then runs the Rust tests and the conformance
-# suite against real Alembic. Fails (never skips) when PostgreSQL is missing.
+# suite against real Alembic. Fails (never skips) when PostgreSQL or
+# MariaDB/MySQL is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,10 +12,10 @@ venv=target/venv
 # The fixture projects' own needs: Flask-Migrate, the async drivers, and
 # the formatters their post-write hooks run.
 if [ ! -x "$venv/bin/alembic" ] || [ ! -x "$venv/bin/ruff" ] \
-  || ! "$venv/bin/python" -c 'import alembic, sqlalchemy, psycopg, flask_migrate, flask_sqlalchemy, aiosqlite, asyncpg, greenlet, black' 2>/dev/null; then
+  || ! "$venv/bin/python" -c 'import alembic, sqlalchemy, psycopg, pymysql, flask_migrate, flask_sqlalchemy, aiosqlite, asyncpg, greenlet, black' 2>/dev/null; then
   echo "== installing pinned Alembic, SQLAlchemy and the fixture projects' packages into $venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "alembic==1.20.1" "SQLAlchemy==2.1.9" "psycopg[binary]==3.3.*" \
+  "$venv/bin/pip" install -q "alembic==1.20.1" "SQLAlchemy==2.1.9" "psycopg[binary]==3.3.*" "PyMySQL==1.2.*" \
     "Flask==3.1.*" "Flask-SQLAlchemy==3.1.*" "Flask-Migrate==4.1.*" \
     "aiosqlite==0.22.*" "asyncpg==0.32.*" "greenlet==3.*" "ruff==0.17.*" "black==26.*"
 fi
@@ -31,6 +32,29 @@ if ! pg_ready; then
   for _ in $(seq 1 30); do pg_ready && break; sleep 1; done
   pg_ready || { echo "PostgreSQL could not be started: the tests need it" >&2; exit 1; }
 fi
+
+# MariaDB (or MySQL) on 127.0.0.1:3306, root without a password, unless
+# MIGDIFF_TEST_MYSQL_URL names another server.
+mysql_url="${MIGDIFF_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306}"
+export MIGDIFF_TEST_MYSQL_URL="$mysql_url"
+my_ready() { "$venv/bin/python" - "$mysql_url" <<'PY' >/dev/null 2>&1
+import sys, urllib.parse, pymysql
+u = urllib.parse.urlsplit(sys.argv[1])
+pymysql.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root",
+                password=urllib.parse.unquote(u.password or "")).close()
+PY
+}
+if ! my_ready; then
+  echo "== MariaDB is not answering at $mysql_url; starting it"
+  if [ ! -x /usr/sbin/mariadbd ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null
+  fi
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd || true
+  for _ in $(seq 1 30); do my_ready && break; sleep 1; done
+  my_ready || { echo "MariaDB could not be started: the MySQL tests need it" >&2; exit 1; }
+fi
+# The MySQL conformance URL, as SQLAlchemy spells it (PyMySQL).
+conformance_mysql="mysql+pymysql://${mysql_url#*://}"
 
 export MIGDIFF_TEST_PYTHON="$PWD/$venv/bin/python"
 [ -d ../shared/conformance ] || {
@@ -51,6 +75,17 @@ suite() {
   echo "== no scratch database may outlive the tests"
   left=$(psql "$url/postgres" -Atc "select count(*) from pg_database where datname like 'migdiff\\_tmp\\_%' or datname like 'migdiff\\_test\\_%'")
   if [ "$left" != "0" ]; then echo "$left scratch or test databases were left behind" >&2; exit 1; fi
+  left=$("$venv/bin/python" - "$mysql_url" <<'PY'
+import sys, urllib.parse, pymysql
+u = urllib.parse.urlsplit(sys.argv[1])
+c = pymysql.connect(host=u.hostname, port=u.port or 3306, user=u.username or "root",
+                    password=urllib.parse.unquote(u.password or ""))
+with c.cursor() as cur:
+    cur.execute(r"select count(*) from information_schema.schemata where schema_name like 'migdiff\_tmp\_%' or schema_name like 'migdiff\_test\_%'")
+    print(cur.fetchone()[0])
+PY
+)
+  if [ "$left" != "0" ]; then echo "$left MySQL scratch or test databases were left behind" >&2; exit 1; fi
 
   echo "== conformance against real Alembic (../shared/conformance), $url"
   PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" ../shared/conformance/run.py \
@@ -63,6 +98,14 @@ suite() {
 
 # The system's PostgreSQL (15 on the project machine).
 suite "${MIGDIFF_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432}"
+
+# MySQL's conformance cases, on MariaDB, in both declared modes.
+for declared in sql sqlalchemy; do
+  echo "== conformance on MySQL/MariaDB ($conformance_mysql), declared as $declared"
+  PATH="$PWD/$venv/bin:$PATH" "$venv/bin/python" ../shared/conformance/run.py \
+    --migdiff target/debug/migdiff --cases ../shared/conformance/cases \
+    --dialects mysql --mysql "$conformance_mysql" --declared "$declared"
+done
 
 # A second major beside it (default 18; MIGDIFF_TEST_PG_MAJOR=16 or 17
 # selects another, `none` skips it): installed from the npm registry,

@@ -92,7 +92,11 @@ fn round_trip(sql: &str) {
         else {
             continue;
         };
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         std::fs::write(dir.path().join("dump.sql"), &out.stdout).expect("write");
         let o = check(dir.path(), &db.url, "dump.sql");
         assert_eq!(
@@ -179,7 +183,9 @@ fn introspect(url: &str) -> (usize, usize) {
     block_on(async move {
         use sqlx::Connection;
         let mut c = sqlx::MySqlConnection::connect(&url).await.expect("connect");
-        let server = migdiff_mysql::ServerInfo::ask(&mut c).await.expect("version");
+        let server = migdiff_mysql::ServerInfo::ask(&mut c)
+            .await
+            .expect("version");
         let (schema, queries) = migdiff_mysql::introspect(&mut c, &server, "alembic_version")
             .await
             .expect("introspect");
@@ -243,7 +249,11 @@ fn alembic_round_trip(before: &str, after: &str) -> String {
     let o = alembic(dir, &["upgrade", "head"]);
     assert_eq!(o.code, 0, "upgrade: {}\n{revision}", o.stderr);
     let o = md(&["--schema", "after.sql", "check"]);
-    assert_eq!(o.code, 0, "after the upgrade: {}{}\n{revision}", o.stdout, o.stderr);
+    assert_eq!(
+        o.code, 0,
+        "after the upgrade: {}{}\n{revision}",
+        o.stdout, o.stderr
+    );
     if before.is_empty() {
         // The history starts from nothing: it replays in a throwaway
         // database on the same server, which is dropped afterwards.
@@ -280,12 +290,18 @@ CREATE TABLE tags (id INTEGER NOT NULL AUTO_INCREMENT, book_id INTEGER NOT NULL,
     let revision = alembic_round_trip(before, after);
     // Alembic's own autogenerate misses the CHECK and leaves the index the
     // server made for the foreign key behind on downgrade.
-    assert!(revision.contains("op.create_check_constraint("), "{revision}");
+    assert!(
+        revision.contains("op.create_check_constraint("),
+        "{revision}"
+    );
     assert!(
         revision.contains("op.drop_index('fk_books_author', table_name='books')"),
         "{revision}"
     );
-    assert!(revision.contains("existing_type=sa.VARCHAR(length=50)"), "{revision}");
+    assert!(
+        revision.contains("existing_type=sa.VARCHAR(length=50)"),
+        "{revision}"
+    );
 }
 
 #[test]
@@ -298,9 +314,18 @@ CREATE TABLE b (id INTEGER NOT NULL AUTO_INCREMENT, a_id INTEGER, other_id INTEG
 CREATE TABLE b (id INTEGER NOT NULL AUTO_INCREMENT, a_id INTEGER, other_id INTEGER, PRIMARY KEY (id));
 ";
     let revision = alembic_round_trip(before, after);
-    assert!(revision.contains("op.drop_constraint(op.f('b_ibfk_1')"), "{revision}");
-    assert!(revision.contains("op.drop_index('a_id', table_name='b')"), "{revision}");
-    assert!(revision.contains("op.drop_index('fk_other', table_name='b')"), "{revision}");
+    assert!(
+        revision.contains("op.drop_constraint(op.f('b_ibfk_1')"),
+        "{revision}"
+    );
+    assert!(
+        revision.contains("op.drop_index('a_id', table_name='b')"),
+        "{revision}"
+    );
+    assert!(
+        revision.contains("op.drop_index('fk_other', table_name='b')"),
+        "{revision}"
+    );
 }
 
 #[test]
@@ -314,11 +339,14 @@ fn sql_output_restates_the_column() {
     )
     .expect("write");
     let mut c = migdiff(dir.path());
-    c.args(["--url", &db.url, "--schema", "s.sql", "diff", "--format", "sql"]);
+    c.args([
+        "--url", &db.url, "--schema", "s.sql", "diff", "--format", "sql",
+    ]);
     let o = run(c);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     assert!(
-        o.stdout.contains("ALTER TABLE t MODIFY v VARCHAR(10) DEFAULT 'x' NOT NULL"),
+        o.stdout
+            .contains("ALTER TABLE t MODIFY v VARCHAR(10) DEFAULT 'x' NOT NULL"),
         "{}",
         o.stdout
     );
@@ -338,8 +366,11 @@ fn sql_output_restates_the_column() {
 #[test]
 fn urls_and_passwords() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("s.sql"), "CREATE TABLE t (id INTEGER PRIMARY KEY);")
-        .expect("write");
+    std::fs::write(
+        dir.path().join("s.sql"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);",
+    )
+    .expect("write");
     for url in [
         "mysql://root:s3cr3t@127.0.0.1:1/nope",
         "mariadb+pymysql://root:s3cr3t@127.0.0.1:1/nope",

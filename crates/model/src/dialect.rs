@@ -7,8 +7,8 @@
 
 use std::fmt;
 
-use crate::render::DialectRender;
 use crate::model::Schema;
+use crate::render::DialectRender;
 use crate::types::DataType;
 
 /// What the dialect-neutral crates need to know about one database's SQL.

@@ -155,25 +155,30 @@ pub async fn introspect(
         table.columns.push(column);
     }
 
-    let mut keys: BTreeMap<(String, String), (String, Vec<String>, Option<String>, Vec<String>, String, String)> =
-        BTreeMap::new();
+    let mut keys: BTreeMap<(String, String), KeyRows> = BTreeMap::new();
     for row in sqlx::query(sqlx::AssertSqlSafe(queries[2].clone()))
         .fetch_all(&mut *tx)
         .await?
     {
-        let entry = keys
-            .entry((must(&row, 0)?, must(&row, 1)?))
-            .or_insert_with(|| Default::default());
-        entry.0 = must(&row, 2)?;
-        entry.1.push(must(&row, 3)?);
-        entry.2 = text(&row, 4)?;
+        let key = keys.entry((must(&row, 0)?, must(&row, 1)?)).or_default();
+        key.kind = must(&row, 2)?;
+        key.columns.push(must(&row, 3)?);
+        key.ref_table = text(&row, 4)?;
         if let Some(c) = text(&row, 5)? {
-            entry.3.push(c);
+            key.ref_columns.push(c);
         }
-        entry.4 = must(&row, 6)?;
-        entry.5 = must(&row, 7)?;
+        key.on_update = must(&row, 6)?;
+        key.on_delete = must(&row, 7)?;
     }
-    for ((t, constraint), (kind, columns, ref_table, ref_columns, on_update, on_delete)) in keys {
+    for ((t, constraint), key) in keys {
+        let KeyRows {
+            kind,
+            columns,
+            ref_table,
+            ref_columns,
+            on_update,
+            on_delete,
+        } = key;
         let Some(table) = tables.get_mut(&name(&t)) else {
             continue;
         };
@@ -266,6 +271,17 @@ pub async fn introspect(
     }
     crate::normalize::normalize(&mut schema);
     Ok((schema, queries.len()))
+}
+
+/// A primary or foreign key, gathered from its rows (one per column).
+#[derive(Default)]
+struct KeyRows {
+    kind: String,
+    columns: Vec<String>,
+    ref_table: Option<String>,
+    ref_columns: Vec<String>,
+    on_update: String,
+    on_delete: String,
 }
 
 /// `name` is `prefix` and a number: a name the server made.

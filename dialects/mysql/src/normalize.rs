@@ -142,17 +142,20 @@ fn implicit_fk_index(table: &Table, fk: &ForeignKey) -> Option<String> {
             && (fk.name.as_deref() == Some(i.name.as_str()) || is_named_after(&i.name, first))
     };
     let candidate = table.indexes.iter().find(|i| made_for_it(i))?;
-    let served_otherwise = table
-        .primary_key
+    let served_otherwise = table.primary_key.iter().any(|pk| {
+        starts_with(
+            &pk.columns.iter().map(String::as_str).collect::<Vec<_>>(),
+            fk,
+        )
+    }) || table.uniques.iter().any(|u| {
+        starts_with(
+            &u.columns.iter().map(String::as_str).collect::<Vec<_>>(),
+            fk,
+        )
+    }) || table
+        .indexes
         .iter()
-        .any(|pk| starts_with(&pk.columns.iter().map(String::as_str).collect::<Vec<_>>(), fk))
-        || table.uniques.iter().any(|u| {
-            starts_with(&u.columns.iter().map(String::as_str).collect::<Vec<_>>(), fk)
-        })
-        || table
-            .indexes
-            .iter()
-            .any(|i| i.name != candidate.name && starts_with(&leading_columns(i), fk));
+        .any(|i| i.name != candidate.name && starts_with(&leading_columns(i), fk));
     (!served_otherwise).then(|| candidate.name.clone())
 }
 
@@ -169,9 +172,8 @@ fn is_named_after(name: &str, column: &str) -> bool {
 /// The index the server made for `fk` and keeps after the key is dropped:
 /// what it would be called, when no other index of `table` serves the key.
 pub(crate) fn index_left_by(table: &Table, fk: &ForeignKey) -> Option<String> {
-    let leads = |cols: &[String]| {
-        starts_with(&cols.iter().map(String::as_str).collect::<Vec<_>>(), fk)
-    };
+    let leads =
+        |cols: &[String]| starts_with(&cols.iter().map(String::as_str).collect::<Vec<_>>(), fk);
     let served = table.primary_key.as_ref().is_some_and(|pk| leads(&pk.columns))
         || table.uniques.iter().any(|u| leads(&u.columns))
         || table
@@ -221,12 +223,19 @@ fn normalize_default(column: &mut Column) {
         scale: Some(scale), ..
     } = column.data_type
     {
-        let (quoted, text) = match default.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')) {
+        let (quoted, text) = match default
+            .strip_prefix('\'')
+            .and_then(|d| d.strip_suffix('\''))
+        {
             Some(inner) => (true, inner.to_string()),
             None => (false, default.clone()),
         };
         if let Some(scaled) = with_scale(&text, scale as usize) {
-            *default = if quoted { format!("'{scaled}'") } else { scaled };
+            *default = if quoted {
+                format!("'{scaled}'")
+            } else {
+                scaled
+            };
         }
     }
 }
@@ -292,20 +301,31 @@ mod tests {
             Column::new("y", DataType::Integer),
         ];
         t.foreign_keys = vec![fk("fkx", false, "x"), fk("b_ibfk_1", true, "y")];
-        t.indexes = vec![
-            index("fkx", false, &["x"]),
-            index("y", false, &["y"]),
-        ];
+        t.indexes = vec![index("fkx", false, &["x"]), index("y", false, &["y"])];
         normalize_table(&mut t);
         assert!(t.indexes.is_empty(), "{:?}", t.indexes);
-        assert_eq!(index_left_by(&t, &t.foreign_keys[0]).as_deref(), Some("fkx"));
+        let key = |t: &Table, name: &str| {
+            t.foreign_keys
+                .iter()
+                .find(|f| f.name.as_deref() == Some(name))
+                .cloned()
+                .expect("key")
+        };
+        assert_eq!(index_left_by(&t, &key(&t, "fkx")).as_deref(), Some("fkx"));
         t.indexes.push(index("uq", true, &["x", "y"]));
         normalize_table(&mut t);
         assert_eq!(t.uniques.len(), 1);
-        assert!(t.foreign_keys.iter().all(|f| f.on_delete == FkAction::NoAction));
+        assert!(
+            t.foreign_keys
+                .iter()
+                .all(|f| f.on_delete == FkAction::NoAction)
+        );
         // The unique key over (x, y) now serves x: dropping fkx leaves nothing.
-        assert_eq!(index_left_by(&t, &t.foreign_keys[0]), None);
-        assert_eq!(index_left_by(&t, &t.foreign_keys[1]).as_deref(), Some("y"));
+        assert_eq!(index_left_by(&t, &key(&t, "fkx")), None);
+        assert_eq!(
+            index_left_by(&t, &key(&t, "b_ibfk_1")).as_deref(),
+            Some("y")
+        );
     }
 
     #[test]

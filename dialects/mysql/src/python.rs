@@ -65,10 +65,7 @@ pub fn python_type(t: &DataType, style: TypeStyle) -> PythonType {
         DataType::Timestamp {
             timezone: true,
             precision,
-        } => mysql(format!(
-            "mysql.TIMESTAMP({})",
-            args(&[("fsp", *precision)])
-        )),
+        } => mysql(format!("mysql.TIMESTAMP({})", args(&[("fsp", *precision)]))),
         DataType::Uuid => pick("sa.Uuid()", "sa.CHAR(length=32)"),
         DataType::Json | DataType::Jsonb => pick("sa.JSON()", "mysql.JSON()"),
         DataType::Other(raw) => other_type(raw),

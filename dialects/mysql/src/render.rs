@@ -226,24 +226,13 @@ fn op_sql(op: &Op, state: &Schema, out: &mut Vec<String>) {
         Op::DropColumn { table, column } => {
             out.push(alter(table, format!("DROP COLUMN {}", ident(&column.name))))
         }
-        Op::AlterColumn(a) => out.push(alter(
-            &a.table,
-            format!("MODIFY {}", column_sql(&a.to)),
-        )),
-        Op::AddPrimaryKey { table, key } => {
-            out.push(alter(table, format!("ADD {}", pk_sql(key))))
-        }
+        Op::AlterColumn(a) => out.push(alter(&a.table, format!("MODIFY {}", column_sql(&a.to)))),
+        Op::AddPrimaryKey { table, key } => out.push(alter(table, format!("ADD {}", pk_sql(key)))),
         Op::DropPrimaryKey { table, .. } => out.push(alter(table, "DROP PRIMARY KEY".into())),
-        Op::AddForeignKey { table, key } => {
-            out.push(alter(table, format!("ADD {}", fk_sql(key))))
-        }
+        Op::AddForeignKey { table, key } => out.push(alter(table, format!("ADD {}", fk_sql(key)))),
         Op::DropForeignKey { table, key } => {
             out.push(drop_named(table, "FOREIGN KEY", &key.name));
-            if let Some(index) = state
-                .tables
-                .get(table)
-                .and_then(|t| index_left_by(t, key))
-            {
+            if let Some(index) = state.tables.get(table).and_then(|t| index_left_by(t, key)) {
                 out.push(alter(table, format!("DROP INDEX {}", ident(&index))));
             }
         }
@@ -255,9 +244,7 @@ fn op_sql(op: &Op, state: &Schema, out: &mut Vec<String>) {
             out.push(alter(table, format!("ADD {}", check_sql(check))))
         }
         // DROP CONSTRAINT: MariaDB's spelling, and MySQL's from 8.0.19.
-        Op::DropCheck { table, check } => {
-            out.push(drop_named(table, "CONSTRAINT", &check.name))
-        }
+        Op::DropCheck { table, check } => out.push(drop_named(table, "CONSTRAINT", &check.name)),
         Op::CreateIndex { table, index } => out.push(index_sql(table, index)),
         Op::DropIndex { table, index } => out.push(format!(
             "DROP INDEX {} ON {}",
@@ -293,10 +280,7 @@ mod tests {
         let mut c = Column::new("email", DataType::Varchar { length: Some(100) });
         c.nullable = false;
         c.default = Some("'x'".into());
-        assert_eq!(
-            column_sql(&c),
-            "email VARCHAR(100) DEFAULT 'x' NOT NULL"
-        );
+        assert_eq!(column_sql(&c), "email VARCHAR(100) DEFAULT 'x' NOT NULL");
         let mut id = Column::new("ID", DataType::Integer);
         id.serial = true;
         id.nullable = false;

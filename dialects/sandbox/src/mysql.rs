@@ -65,7 +65,10 @@ pub async fn mysql(
         .as_str()
         .parse()
         .map_err(|e: sqlx::Error| no_server(&e.to_string()))?;
-    let admin = if parsed.host_str().is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "::1") {
+    let admin = if parsed
+        .host_str()
+        .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "::1")
+    {
         admin.ssl_mode(sqlx::mysql::MySqlSslMode::Disabled)
     } else {
         admin

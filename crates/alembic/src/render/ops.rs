@@ -135,9 +135,11 @@ impl Ctx<'_> {
                 let mut out = vec![self.drop_constraint(table, &key.name, "foreignkey", old)];
                 // MySQL keeps the index it made for the key: it goes too, or
                 // the table is left with an index nobody declared.
-                let left = self.state.tables.get(table).and_then(|t| {
-                    self.opts.dialect.index_left_by_dropped_fk(t, key)
-                });
+                let left = self
+                    .state
+                    .tables
+                    .get(table)
+                    .and_then(|t| self.opts.dialect.index_left_by_dropped_fk(t, key));
                 if let Some(index) = left {
                     let mut a = vec![Some(s(&index))];
                     if self.prefix == "op" {

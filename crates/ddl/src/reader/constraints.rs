@@ -210,7 +210,13 @@ impl Reader {
                     if self.dialect.declares_indexes_in_tables() =>
                 {
                     let method = if f.fulltext { "fulltext" } else { "spatial" };
-                    self.inline_index(table, f.opt_index_name.as_ref(), &f.columns, method, origin)?;
+                    self.inline_index(
+                        table,
+                        f.opt_index_name.as_ref(),
+                        &f.columns,
+                        method,
+                        origin,
+                    )?;
                 }
                 other => {
                     return Err(

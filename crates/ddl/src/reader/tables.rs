@@ -173,10 +173,14 @@ impl Reader {
             ast::CreateTableOptions::Plain(o) | ast::CreateTableOptions::With(o) => o.as_slice(),
             _ => &[],
         };
-        for comment in ct.comment.iter().chain(options.iter().filter_map(|o| match o {
-            ast::SqlOption::Comment(c) => Some(c),
-            _ => None,
-        })) {
+        for comment in ct
+            .comment
+            .iter()
+            .chain(options.iter().filter_map(|o| match o {
+                ast::SqlOption::Comment(c) => Some(c),
+                _ => None,
+            }))
+        {
             let (ast::CommentDef::WithEq(text) | ast::CommentDef::WithoutEq(text)) = comment;
             table.comment = Some(text.clone());
         }
@@ -292,8 +296,7 @@ impl Reader {
             ColumnOption::CharacterSet(_) => {}
             // MySQL's AUTO_INCREMENT: the server numbers the column, as a
             // serial does (only MySQL's grammar reads the word this way).
-            ColumnOption::DialectSpecific(tokens)
-                if matches!(tokens.as_slice(), [sqlparser::tokenizer::Token::Word(w)] if w.value.eq_ignore_ascii_case("AUTO_INCREMENT")) =>
+            ColumnOption::DialectSpecific(tokens) if matches!(tokens.as_slice(), [sqlparser::tokenizer::Token::Word(w)] if w.value.eq_ignore_ascii_case("AUTO_INCREMENT")) =>
             {
                 column.serial = true;
             }
