@@ -132,7 +132,7 @@ fn unknown_scheme_and_missing_files_are_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let o = cmd(
         dir.path(),
-        &["--url", "mysql://u:pw@h/db", "--schema", "x.sql", "check"],
+        &["--url", "oracle://u:pw@h/db", "--schema", "x.sql", "check"],
     );
     assert_eq!(o.code, 2);
     assert!(

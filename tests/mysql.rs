@@ -393,3 +393,50 @@ fn verify_and_replay_in_a_throwaway_database() {
 CREATE TABLE b (id INTEGER NOT NULL AUTO_INCREMENT, a_id INTEGER, PRIMARY KEY (id), CONSTRAINT fk_b_a FOREIGN KEY(a_id) REFERENCES a (id));",
     );
 }
+
+#[test]
+fn mysql_column_kinds_round_trip_under_alembic() {
+    // Inline ENUM and SET (values keep their case and quotes), generated
+    // columns, ON UPDATE, a full-text index and a prefix index.
+    let schema = "CREATE TABLE t (
+	id INTEGER NOT NULL AUTO_INCREMENT,
+	status ENUM('new','Done','it''s') NOT NULL DEFAULT 'new',
+	flags SET('a','b'),
+	a INTEGER,
+	b INTEGER,
+	s INTEGER GENERATED ALWAYS AS (a + b),
+	s2 INTEGER GENERATED ALWAYS AS (a * 2) STORED,
+	updated DATETIME DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP,
+	body TEXT,
+	name VARCHAR(200),
+	price NUMERIC(10, 2) DEFAULT '2',
+	big BIGINT DEFAULT '0',
+	PRIMARY KEY (id)
+);
+CREATE FULLTEXT INDEX ix_body ON t (body);
+CREATE INDEX ix_name ON t (name(10));
+";
+    round_trip(schema);
+    let revision = alembic_round_trip("", schema);
+    for expected in [
+        "sa.Enum('new', 'Done', \"it's\")",
+        "mysql.SET('a', 'b')",
+        "sa.Computed('a + b'",
+        "server_default=sa.text('CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP')",
+        "mysql_prefix='FULLTEXT'",
+        "mysql_length={'name': 10}",
+    ] {
+        assert!(revision.contains(expected), "{expected}\n{revision}");
+    }
+}
+
+#[test]
+fn changing_enum_values_and_column_kinds() {
+    let before = "CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT, status ENUM('a','b') NOT NULL DEFAULT 'a', updated DATETIME, body TEXT, PRIMARY KEY (id));";
+    let after = "CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT, status ENUM('a','b','C') NOT NULL DEFAULT 'a', updated DATETIME DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, body TEXT, PRIMARY KEY (id), FULLTEXT KEY ix_body (body));";
+    let revision = alembic_round_trip(before, after);
+    assert!(
+        revision.contains("type_=sa.Enum('a', 'b', 'C')"),
+        "{revision}"
+    );
+}

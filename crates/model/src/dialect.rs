@@ -152,6 +152,10 @@ pub trait DialectSpec: Send + Sync + 'static {
     fn index_names_per_table(&self) -> bool {
         false
     }
+    /// Whether an index key may be a column's prefix (MySQL's `name(10)`).
+    fn index_prefix_lengths(&self) -> bool {
+        false
+    }
     /// Whether a table's definition may declare its indexes (MySQL's
     /// `KEY name (cols)`, `UNIQUE KEY name (cols)`, `FULLTEXT KEY`).
     fn declares_indexes_in_tables(&self) -> bool {

@@ -349,6 +349,9 @@ pub struct IndexKey {
     /// A non-default operator class.
     pub opclass: Option<String>,
     pub collation: Option<String>,
+    /// MySQL's index prefix: only the column's first `n` characters (or
+    /// bytes) are keyed (`KEY ix (name(10))`).
+    pub prefix_length: Option<u32>,
 }
 
 impl IndexKey {
@@ -359,6 +362,7 @@ impl IndexKey {
             nulls_first: None,
             opclass: None,
             collation: None,
+            prefix_length: None,
         }
     }
 }

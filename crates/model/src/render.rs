@@ -61,6 +61,12 @@ pub trait DialectRender {
     fn named_enum_type(&self) -> PythonType {
         PythonType::sa("sa.Enum")
     }
+    /// The keyword (after the dialect's prefix) and value that name an
+    /// index's method in SQLAlchemy: `postgresql_using='gin'`; MySQL's
+    /// full-text index is `mysql_prefix='FULLTEXT'`.
+    fn index_method_keyword(&self, method: &str) -> (&'static str, String) {
+        ("using", method.to_string())
+    }
     /// The index the server made for foreign key `fk` of `table` and
     /// leaves behind when the key is dropped (MySQL), to be dropped with
     /// it; `None` where the database makes none or another index serves.

@@ -297,6 +297,8 @@ struct IndexKeyDoc {
     opclass: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     collation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    length: Option<u32>,
 }
 
 fn action_out(a: FkAction) -> Option<String> {
@@ -469,6 +471,7 @@ pub fn to_toml_with_hints(
                                 nulls_first: k.nulls_first,
                                 opclass: k.opclass.clone(),
                                 collation: k.collation.clone(),
+                                length: k.prefix_length,
                             }
                         })
                         .collect(),
@@ -718,6 +721,7 @@ pub fn from_toml_with_hints(
                         nulls_first: k.nulls_first,
                         opclass: k.opclass,
                         collation: k.collation,
+                        prefix_length: k.length,
                     });
                 }
                 table.indexes.push(Index {

@@ -471,6 +471,7 @@ fn snapshot_keeps_model_hints() {
             nulls_first: None,
             opclass: None,
             collation: None,
+            prefix_length: None,
         }],
         predicate: None,
         method: "btree".into(),

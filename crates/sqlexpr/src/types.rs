@@ -17,6 +17,23 @@ fn fold_unquoted(text: &str) -> String {
     out
 }
 
+/// `text` lower-cased and without blanks, except inside '...' strings.
+fn squash_string_args(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quoted = false;
+    for c in text.chars() {
+        if c == '\'' {
+            quoted = !quoted;
+            out.push(c);
+        } else if quoted {
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
 /// Reads a type from its text spelling: PostgreSQL's `format_type()`
 /// output, a SQLite declared type, or a type as DDL writes it. Aliases fold
 /// to one `DataType` (`int4`, `int` and `integer` are the same); what is
@@ -44,6 +61,11 @@ pub fn parse_type_text(text: &str, dialect: Dialect) -> DataType {
     // rest folds as PostgreSQL folds it.
     if s.contains('"') {
         return DataType::Other(fold_unquoted(&s));
+    }
+    // String arguments (MySQL's `ENUM('new','Done')`, `SET('a','b')`) keep
+    // their case; the rest folds, and spacing between them goes.
+    if s.contains('\'') {
+        return DataType::Other(squash_string_args(&s));
     }
     s = s.to_lowercase();
     let (name, args, suffix) = match (s.find('('), s.find(')')) {
@@ -144,6 +166,19 @@ pub fn type_as_written(text: &str, data_type: &DataType, dialect: Dialect) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn string_arguments_keep_their_case() {
+        let my = |s| parse_type_text(s, migdiff_mysql::DIALECT);
+        assert_eq!(
+            my("ENUM('new', 'Done', 'it''s')"),
+            DataType::Other("enum('new','Done','it''s')".into())
+        );
+        assert_eq!(
+            my("enum('new','Done','it''s')"),
+            my("ENUM('new', 'Done', 'it''s')")
+        );
+    }
 
     #[test]
     fn aliases_fold() {

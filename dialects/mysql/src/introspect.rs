@@ -152,6 +152,15 @@ pub async fn introspect(
             let normalized = normalize_default(&sql, &column.data_type, DIALECT)?;
             column.default = (!is_null_default(&normalized)).then_some(normalized);
         }
+        // `on update current_timestamp()` in EXTRA: part of the default, as
+        // the DDL reader keeps it.
+        if let Some(at) = extra.find("on update ") {
+            let raw_extra = must(&row, 5)?;
+            let when = raw_extra.get(at + "on update ".len()..).unwrap_or_default();
+            let when = normalize_expr(when.trim(), DIALECT)?;
+            let default = column.default.take().unwrap_or_else(|| "NULL".to_string());
+            column.default = Some(format!("{default} ON UPDATE {when}"));
+        }
         table.columns.push(column);
     }
 
@@ -247,6 +256,11 @@ pub async fn introspect(
         let key = IndexKey {
             target,
             descending,
+            prefix_length: row
+                .try_get::<Option<i64>, _>(4)
+                .ok()
+                .flatten()
+                .and_then(|n| u32::try_from(n).ok()),
             ..IndexKey::column("")
         };
         match table.indexes.iter_mut().find(|i| i.name == index_name) {

@@ -86,6 +86,12 @@ impl DialectRender for Mysql {
     fn renders_autoincrement(&self) -> bool {
         true
     }
+    fn index_method_keyword(&self, method: &str) -> (&'static str, String) {
+        match method {
+            "fulltext" | "spatial" => ("prefix", method.to_ascii_uppercase()),
+            other => ("using", other.to_string()),
+        }
+    }
     fn index_left_by_dropped_fk(&self, table: &Table, fk: &ForeignKey) -> Option<String> {
         normalize::index_left_by(table, fk)
     }

@@ -112,7 +112,10 @@ fn is_plain_unique_index(index: &Index) -> bool {
     index.unique
         && index.predicate.is_none()
         && index.keys.iter().all(|k| {
-            matches!(k.target, IndexTarget::Column(_)) && !k.descending && k.collation.is_none()
+            matches!(k.target, IndexTarget::Column(_))
+                && !k.descending
+                && k.collation.is_none()
+                && k.prefix_length.is_none()
         })
 }
 
@@ -121,8 +124,8 @@ fn leading_columns(index: &Index) -> Vec<&str> {
         .keys
         .iter()
         .map_while(|k| match &k.target {
-            IndexTarget::Column(c) => Some(c.as_str()),
-            IndexTarget::Expression(_) => None,
+            IndexTarget::Column(c) if k.prefix_length.is_none() => Some(c.as_str()),
+            _ => None,
         })
         .collect()
 }
@@ -196,18 +199,28 @@ pub(crate) fn index_left_by(table: &Table, fk: &ForeignKey) -> Option<String> {
 }
 
 /// Defaults as both servers store them: timestamps' `now()` and
-/// `current_timestamp()` are CURRENT_TIMESTAMP, and a decimal literal has
-/// the column's scale (`1.5` in a DECIMAL(10,2) is `1.50`).
+/// `current_timestamp()` are CURRENT_TIMESTAMP, a number default of a
+/// number column is a number (`'0'` is `0`), and a decimal literal has the
+/// column's scale (`1.5` in a DECIMAL(10,2) is `1.50`).
 fn normalize_default(column: &mut Column) {
-    let Some(default) = column.default.as_mut() else {
-        return;
-    };
+    if let Some(d) = column.default.take() {
+        column.default = Some(normalized_default(&d, &column.data_type));
+    }
+}
+
+fn normalized_default(default: &str, data_type: &DataType) -> String {
+    // `CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP`: each side alone.
+    if let Some((value, when)) = default.split_once(" ON UPDATE ") {
+        return format!(
+            "{} ON UPDATE {}",
+            normalized_default(value, data_type),
+            normalized_default(when, data_type)
+        );
+    }
     let lower = default.to_ascii_lowercase();
-    let now = ["current_timestamp", "now", "localtimestamp", "localtime"];
-    for word in now {
+    for word in ["current_timestamp", "now", "localtimestamp", "localtime"] {
         if lower == word || lower == format!("{word}()") {
-            *default = "CURRENT_TIMESTAMP".into();
-            return;
+            return "CURRENT_TIMESTAMP".into();
         }
         if let Some(p) = lower
             .strip_prefix(word)
@@ -215,29 +228,22 @@ fn normalize_default(column: &mut Column) {
             .and_then(|r| r.strip_suffix(')'))
             .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
         {
-            *default = format!("CURRENT_TIMESTAMP({p})");
-            return;
+            return format!("CURRENT_TIMESTAMP({p})");
         }
     }
+    let unquoted = default
+        .strip_prefix('\'')
+        .and_then(|d| d.strip_suffix('\''))
+        .filter(|d| data_type.is_numeric() && d.parse::<f64>().is_ok());
+    let number = unquoted.unwrap_or(default);
     if let DataType::Numeric {
         scale: Some(scale), ..
-    } = column.data_type
+    } = data_type
+        && let Some(scaled) = with_scale(number, *scale as usize)
     {
-        let (quoted, text) = match default
-            .strip_prefix('\'')
-            .and_then(|d| d.strip_suffix('\''))
-        {
-            Some(inner) => (true, inner.to_string()),
-            None => (false, default.clone()),
-        };
-        if let Some(scaled) = with_scale(&text, scale as usize) {
-            *default = if quoted {
-                format!("'{scaled}'")
-            } else {
-                scaled
-            };
-        }
+        return scaled;
     }
+    number.to_string()
 }
 
 fn with_scale(number: &str, scale: usize) -> Option<String> {

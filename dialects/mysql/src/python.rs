@@ -2,7 +2,7 @@
 //! for declared values, the SQL-named ones (and `mysql.*` where SQLAlchemy
 //! has no generic name) for reflected values, as Alembic writes them.
 
-use migdiff_model::{DataType, PythonType, TypeStyle};
+use migdiff_model::{DataType, PythonType, TypeStyle, py_repr};
 
 const MYSQL_IMPORT: &str = "from sqlalchemy.dialects import mysql";
 
@@ -68,7 +68,7 @@ pub fn python_type(t: &DataType, style: TypeStyle) -> PythonType {
         } => mysql(format!("mysql.TIMESTAMP({})", args(&[("fsp", *precision)]))),
         DataType::Uuid => pick("sa.Uuid()", "sa.CHAR(length=32)"),
         DataType::Json | DataType::Jsonb => pick("sa.JSON()", "mysql.JSON()"),
-        DataType::Other(raw) => other_type(raw),
+        DataType::Other(raw) => other_type(raw, style),
         // Interval, enum types and arrays do not exist in MySQL; a
         // snapshot edited by hand is the only way here.
         DataType::Interval { .. } | DataType::Enum(_) | DataType::Array(_) => {
@@ -77,8 +77,52 @@ pub fn python_type(t: &DataType, style: TypeStyle) -> PythonType {
     }
 }
 
-fn other_type(raw: &str) -> PythonType {
+/// The values of `enum('a','b''c')`, unquoted.
+pub(crate) fn string_args(raw: &str) -> Option<Vec<String>> {
+    let inner = raw.split_once('(')?.1.strip_suffix(')')?;
+    let mut values = Vec::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                let mut value = String::new();
+                loop {
+                    match chars.next()? {
+                        '\'' if chars.peek() == Some(&'\'') => {
+                            chars.next();
+                            value.push('\'');
+                        }
+                        '\'' => break,
+                        other => value.push(other),
+                    }
+                }
+                values.push(value);
+            }
+            ',' => {}
+            _ => return None,
+        }
+    }
+    Some(values)
+}
+
+fn other_type(raw: &str, style: TypeStyle) -> PythonType {
     let simple = |t: &str| mysql(format!("mysql.{t}()"));
+    let values = |raw: &str| {
+        string_args(raw).map(|v| v.iter().map(|x| py_repr(x)).collect::<Vec<_>>().join(", "))
+    };
+    if raw.starts_with("enum(")
+        && let Some(v) = values(raw)
+    {
+        return match style {
+            TypeStyle::Declared => PythonType::sa(format!("sa.Enum({v})")),
+            TypeStyle::Reflected => mysql(format!("mysql.ENUM({v})")),
+        };
+    }
+    if raw.starts_with("set(")
+        && let Some(v) = values(raw)
+    {
+        return mysql(format!("mysql.SET({v})"));
+    }
     match raw {
         "tinyint" => simple("TINYINT"),
         "mediumint" => simple("MEDIUMINT"),
@@ -95,5 +139,25 @@ fn other_type(raw: &str) -> PythonType {
         "tinyint unsigned" => mysql("mysql.TINYINT(unsigned=True)"),
         // Alembic writes sa.NullType() for types it does not know either.
         _ => PythonType::sa("sa.NullType()"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_and_set_values() {
+        assert_eq!(
+            string_args("enum('new','Done','it''s')"),
+            Some(vec!["new".into(), "Done".into(), "it's".into()])
+        );
+        let t = python_type(
+            &DataType::Other("enum('a','it''s')".into()),
+            TypeStyle::Declared,
+        );
+        assert_eq!(t.code, "sa.Enum('a', \"it's\")");
+        let t = python_type(&DataType::Other("set('x')".into()), TypeStyle::Reflected);
+        assert_eq!(t.code, "mysql.SET('x')");
     }
 }

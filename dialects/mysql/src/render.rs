@@ -130,6 +130,9 @@ fn index_keys(i: &Index) -> String {
                 IndexTarget::Column(c) => ident(c),
                 IndexTarget::Expression(e) => format!("({e})"),
             };
+            if let Some(n) = k.prefix_length {
+                s.push_str(&format!("({n})"));
+            }
             if k.descending {
                 s.push_str(" DESC");
             }

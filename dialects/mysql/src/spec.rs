@@ -155,6 +155,9 @@ impl DialectSpec for Mysql {
     fn declares_indexes_in_tables(&self) -> bool {
         true
     }
+    fn index_prefix_lengths(&self) -> bool {
+        true
+    }
     fn max_name_bytes(&self) -> Option<usize> {
         Some(64)
     }

@@ -476,6 +476,7 @@ pub async fn introspect_on(
                 nulls_first: (nulls_first != descending).then_some(nulls_first),
                 opclass: row.opclasses.get(i).filter(|s| !s.is_empty()).cloned(),
                 collation: None,
+                prefix_length: None,
             });
         }
         b.table.indexes.push(index);

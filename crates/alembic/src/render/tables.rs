@@ -82,7 +82,19 @@ impl Ctx<'_> {
             .default_index_method()
             .is_some_and(|default| i.method != default)
         {
-            a.push(format!("{d}_using={}", s(&i.method)));
+            let (keyword, value) = self.dialect().renderer().index_method_keyword(&i.method);
+            a.push(format!("{d}_{keyword}={}", s(&value)));
+        }
+        let lengths: Vec<String> = i
+            .keys
+            .iter()
+            .filter_map(|k| match (&k.target, k.prefix_length) {
+                (IndexTarget::Column(c), Some(n)) => Some(format!("{}: {n}", s(c))),
+                _ => None,
+            })
+            .collect();
+        if !lengths.is_empty() {
+            a.push(format!("{d}_length={{{}}}", lengths.join(", ")));
         }
         if !i.include.is_empty() {
             a.push(format!("{d}_include={}", list(&i.include)));

@@ -43,10 +43,21 @@ impl Reader {
             while let Expr::Nested(inner) = e {
                 e = inner;
             }
+            let mut prefix_length = None;
             let target = match e {
                 Expr::Identifier(i) => {
                     key_names.push(self.ident(i));
                     m::IndexTarget::Column(self.ident(i))
+                }
+                // MySQL's prefix key `name(10)`: the column's first 10
+                // characters, not a call.
+                other
+                    if self.dialect.index_prefix_lengths()
+                        && let Some((column, length)) = prefix_key(other) =>
+                {
+                    key_names.push(self.ident(&column));
+                    prefix_length = Some(length);
+                    m::IndexTarget::Column(self.ident(&column))
                 }
                 other => {
                     key_names.push("expr".to_string());
@@ -72,6 +83,7 @@ impl Reader {
                     .as_ref()
                     .map(|o| o.to_string().to_lowercase()),
                 collation: None,
+                prefix_length,
             });
         }
         Ok((keys, key_names))
@@ -102,9 +114,12 @@ impl Reader {
         Ok(())
     }
 
+    /// `CREATE [kind] INDEX`; `kind` is MySQL's FULLTEXT or SPATIAL, read
+    /// from the text (sqlparser does not take the word; the prepass blanks it).
     pub(super) fn create_index(
         &mut self,
         ci: ast::CreateIndex,
+        kind: Option<&str>,
         origin: &Origin,
     ) -> Result<(), DdlError> {
         let table_name = self.object_name(&ci.table_name);
@@ -124,11 +139,14 @@ impl Reader {
                 .predicate
                 .as_ref()
                 .map(|p| spelled(&self.spellings, normalize_parsed(p, self.dialect), p)),
-            method: ci
-                .using
-                .as_ref()
-                .map(|u| u.to_string().to_lowercase())
-                .unwrap_or_else(|| "btree".to_string()),
+            method: match kind {
+                Some(k) => k.to_string(),
+                None => ci
+                    .using
+                    .as_ref()
+                    .map(|u| u.to_string().to_lowercase())
+                    .unwrap_or_else(|| "btree".to_string()),
+            },
             include: self.idents(&ci.include),
             nulls_not_distinct: ci.nulls_distinct == Some(false),
         };
@@ -172,6 +190,25 @@ impl Reader {
         });
         Ok(())
     }
+}
+
+/// `name(10)` as a key: the column and its prefix length.
+fn prefix_key(expr: &Expr) -> Option<(Ident, u32)> {
+    let Expr::Function(f) = expr else {
+        return None;
+    };
+    let [part] = f.name.0.as_slice() else {
+        return None;
+    };
+    let column = part.as_ident()?.clone();
+    let ast::FunctionArguments::List(list) = &f.args else {
+        return None;
+    };
+    let [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))] = list.args.as_slice() else {
+        return None;
+    };
+    let length = super::tables::number(arg)?;
+    Some((column, u32::try_from(length).ok().filter(|n| *n > 0)?))
 }
 
 #[cfg(test)]

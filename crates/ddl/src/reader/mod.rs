@@ -172,6 +172,9 @@ fn parse_one(
         return Ok(Parsed::Targeted);
     }
     let mut text = reorder_identity_options(&strip_sequence_name(raw.text));
+    if dialect.declares_indexes_in_tables() {
+        text = blank_index_kind(text);
+    }
     let mut virtual_columns = Vec::new();
     let mut temporal = TemporalMarks::default();
     if dialect.generated_mode_depends_on_server() {
@@ -445,7 +448,10 @@ impl Reader {
                 }
             }
             Statement::CreateTable(ct) => self.create_table(ct, text, origin)?,
-            Statement::CreateIndex(ci) => self.create_index(ci, origin)?,
+            Statement::CreateIndex(ci) => {
+                let kind = index_kind(text).filter(|_| self.dialect.declares_indexes_in_tables());
+                self.create_index(ci, kind, origin)?
+            }
             Statement::AlterTable(at) => {
                 let table = self.object_name(&at.name);
                 for op in at.operations {

@@ -203,6 +203,36 @@ pub(super) struct GeneratedModes {
     pub(super) unspecified: bool,
 }
 
+/// MySQL's `CREATE FULLTEXT INDEX` / `CREATE SPATIAL INDEX`: the kind, in
+/// lower case.
+pub(super) fn index_kind(text: &str) -> Option<&'static str> {
+    let up = upper_words(text);
+    if up.starts_with("CREATE FULLTEXT INDEX ") {
+        Some("fulltext")
+    } else if up.starts_with("CREATE SPATIAL INDEX ") {
+        Some("spatial")
+    } else {
+        None
+    }
+}
+
+/// The kind word of `CREATE FULLTEXT INDEX` blanked to spaces, so that
+/// sqlparser reads a plain CREATE INDEX at the same positions.
+pub(super) fn blank_index_kind(text: String) -> String {
+    let Some(kind) = index_kind(&text) else {
+        return text;
+    };
+    let lower = text.to_ascii_lowercase();
+    match lower.find(kind) {
+        Some(at) => {
+            let mut out = text;
+            out.replace_range(at..at + kind.len(), &" ".repeat(kind.len()));
+            out
+        }
+        None => text,
+    }
+}
+
 pub(super) fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
 }

@@ -218,10 +218,26 @@ impl Reader {
                     )));
                 }
                 let normalized = normalize_default_parsed(e, &column.data_type, self.dialect);
+                // An `ON UPDATE` read before it stays.
+                let on_update = column
+                    .default
+                    .as_deref()
+                    .and_then(|d| d.find(ON_UPDATE).map(|at| d[at..].to_string()));
                 // `DEFAULT NULL` is no default (the databases differ in
                 // whether they keep it).
-                column.default = (!is_null_default(&normalized))
-                    .then(|| spelled(&self.spellings, normalized, e));
+                column.default = match on_update {
+                    Some(rest) => Some(format!("{normalized}{rest}")),
+                    None => (!is_null_default(&normalized))
+                        .then(|| spelled(&self.spellings, normalized, e)),
+                };
+            }
+            // MySQL's `ON UPDATE CURRENT_TIMESTAMP` belongs to the default,
+            // as SQLAlchemy reflects it and as a model declares it
+            // (`server_default=text("CURRENT_TIMESTAMP ON UPDATE ...")`).
+            ColumnOption::OnUpdate(e) => {
+                let when = normalize_parsed(e, self.dialect);
+                let default = column.default.take().unwrap_or_else(|| "NULL".to_string());
+                column.default = Some(format!("{default}{ON_UPDATE}{when}"));
             }
             ColumnOption::PrimaryKey(pk) => {
                 let mut pk = pk.clone();
@@ -312,6 +328,9 @@ impl Reader {
         Ok(())
     }
 }
+
+/// What joins a default and MySQL's `ON UPDATE` clause in the model.
+pub(super) const ON_UPDATE: &str = " ON UPDATE ";
 
 pub(super) fn number(expr: &Expr) -> Option<i64> {
     match expr {
