@@ -7,7 +7,7 @@ columns of mixed types, an FK to the previous table, an index, a unique
 constraint, a CHECK, server defaults) as PostgreSQL DDL, as SQLite DDL and
 as SQLAlchemy models; loads it into a fresh PostgreSQL database (in batches:
 the default max_locks_per_transaction cannot create thousands of tables in
-one transaction) and a SQLite file; then times both tools, migdiff's phases
+one transaction), a SQLite file and a MySQL/MariaDB database; then times both tools, migdiff's phases
 (`-v`), peak memory (wait4 maxrss), and the same catalog queries from psql
 (the floor introspection is held to).
 
@@ -20,6 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG = os.environ.get("MIGDIFF_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+# A MySQL or MariaDB server (root without a password), for --mysql-tables.
+MYSQL_HOST = os.environ.get("MIGDIFF_BENCH_MYSQL_HOST", "127.0.0.1")
+MYSQL_PORT = int(os.environ.get("MIGDIFF_BENCH_MYSQL_PORT", "3306"))
 
 
 def table_ddl(i, dialect):
@@ -39,6 +42,27 @@ def table_ddl(i, dialect):
     day DATE{ref},
     CONSTRAINT uq_t{i}_code UNIQUE (code),
     CONSTRAINT ck_t{i}_qty CHECK (qty >= 0)
+);
+CREATE INDEX ix_t{i}_name ON t{i} (name);
+"""
+    if dialect == "mysql":
+        fk = f",\n    FOREIGN KEY (ref_id) REFERENCES t{i-1} (id)" if i > 0 else ""
+        return f"""CREATE TABLE t{i} (
+    id INTEGER NOT NULL AUTO_INCREMENT,
+    name VARCHAR(100) NOT NULL,
+    code VARCHAR(20) NOT NULL,
+    qty INTEGER DEFAULT 0 NOT NULL,
+    price NUMERIC(10, 2) DEFAULT 0,
+    active BOOL DEFAULT 1 NOT NULL,
+    created DATETIME DEFAULT CURRENT_TIMESTAMP NOT NULL,
+    note TEXT,
+    score FLOAT,
+    payload JSON,
+    day DATE,
+    ref_id INTEGER,
+    PRIMARY KEY (id),
+    CONSTRAINT uq_t{i}_code UNIQUE (code),
+    CONSTRAINT ck_t{i}_qty CHECK (qty >= 0){fk}
 );
 CREATE INDEX ix_t{i}_name ON t{i} (name);
 """
@@ -315,10 +339,68 @@ def bench_sqlite(n, runs, migdiff, venv, alembic_max):
             "migdiff_peak_mb": round(max(m_rss), 1)}
 
 
+def mysql_cli(db, sql_file=None, sql=None):
+    cmd = ["mysql", "-uroot", f"-h{MYSQL_HOST}", f"-P{MYSQL_PORT}"] + ([db] if db else [])
+    if sql is not None:
+        cmd += ["-e", sql]
+    with open(sql_file) if sql_file else open(os.devnull) as stdin:
+        subprocess.run(cmd, stdin=stdin, check=True, stdout=subprocess.DEVNULL)
+
+
+def bench_mysql(n, runs, migdiff, venv, alembic_max):
+    """The same schema on MySQL/MariaDB: schema.sql and the models, cold
+    and warm, beside `alembic check` (PyMySQL)."""
+    work = Path(tempfile.mkdtemp(prefix=f"migdiff_bench_mysql_{n}_"))
+    db = f"migdiff_bench_{n}"
+    mysql_cli(None, sql=f"drop database if exists `{db}`; create database `{db}` character set utf8mb4")
+    ddl = "".join(table_ddl(i, "mysql") for i in range(n))
+    (work / "schema.sql").write_text(ddl)
+    t = time.perf_counter()
+    mysql_cli(db, sql_file=work / "schema.sql")
+    load_s = time.perf_counter() - t
+    (work / "models.py").write_text(models(n))
+    (work / "migrations" / "versions").mkdir(parents=True)
+    (work / "migrations" / "env.py").write_text(ENV_PY)
+    shutil.copy(venv / "lib/python3.11/site-packages/alembic/templates/generic/script.py.mako",
+                work / "migrations" / "script.py.mako")
+    url = f"mysql+pymysql://root@{MYSQL_HOST}:{MYSQL_PORT}/{db}"
+    (work / "alembic.ini").write_text(f"[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {url}\n")
+    models_env = {"VIRTUAL_ENV": str(venv), "XDG_CACHE_HOME": str(work / "cache")}
+    timed([migdiff, "--schema", "sqlalchemy:models:metadata", "check"], work, env=models_env)
+    m_times, a_times, m_rss, ph, cold, warm = [], [], [], [], [], []
+    for r in range(runs):
+        if n <= alembic_max:
+            secs, code, _, _, err = timed([str(venv / "bin/alembic"), "check"], work)
+            a_times.append(secs)
+        secs, code, rss, err = timed_rss([migdiff, "--schema", "schema.sql", "-v", "check"], str(work))
+        if code != 0:
+            print(f"migdiff check exited {code}: {err[-400:]}", file=sys.stderr)
+        m_times.append(secs); m_rss.append(rss); ph.append(phases(err))
+        secs, code, _, _, err = timed([migdiff, "--schema", "sqlalchemy:models:metadata", "--no-cache", "check"],
+                                      work, env=models_env)
+        if code != 0:
+            print(f"migdiff check (models) exited {code}: {err[-400:]}", file=sys.stderr)
+        cold.append(secs)
+        secs, code, _, _, err = timed([migdiff, "--schema", "sqlalchemy:models:metadata", "check"], work, env=models_env)
+        warm.append(secs)
+    mysql_cli(None, sql=f"drop database if exists `{db}`")
+    shutil.rmtree(work, ignore_errors=True)
+    med = statistics.median
+    ratio = lambda x: round(med(a_times) / med(x), 1) if a_times else None
+    return {"dialect": "mysql", "tables": n, "runs": runs, "load_s": round(load_s, 2),
+            "migdiff_s": round(med(m_times), 3),
+            "alembic_s": round(med(a_times), 3) if a_times else None, "ratio": ratio(m_times),
+            "migdiff_models_s": round(med(cold), 3), "ratio_models": ratio(cold),
+            "migdiff_models_warm_s": round(med(warm), 3), "ratio_models_warm": ratio(warm),
+            "migdiff_peak_mb": round(max(m_rss), 1),
+            "phases_ms": {k: round(med([p.get(k, 0) for p in ph]), 1) for k in ph[0]} if ph else {}}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tables", type=int, nargs="+", default=[1000, 5000, 10000])
     ap.add_argument("--sqlite-tables", type=int, nargs="*", default=[1000])
+    ap.add_argument("--mysql-tables", type=int, nargs="*", default=[1000])
     ap.add_argument("--heavy-tables", type=int, nargs="*", default=[100],
                     help="table counts for the heavy-import case (models importing an application)")
     ap.add_argument("--heavy-modules", type=int, default=300,
@@ -338,6 +420,8 @@ def main():
         rows.append(bench_pg(n, a.runs, a.migdiff, venv, a.alembic_max, a.heavy_modules)); print(json.dumps(rows[-1]), flush=True)
     for n in a.sqlite_tables:
         rows.append(bench_sqlite(n, a.runs, a.migdiff, venv, a.alembic_max)); print(json.dumps(rows[-1]), flush=True)
+    for n in a.mysql_tables:
+        rows.append(bench_mysql(n, a.runs, a.migdiff, venv, a.alembic_max)); print(json.dumps(rows[-1]), flush=True)
     print()
     nan = float("nan")
     print(f"{'case':10} {'tables':>6} {'migdiff s':>10} {'alembic s':>10} {'ratio':>7} {'peak MB':>8} "

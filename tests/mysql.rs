@@ -298,8 +298,9 @@ CREATE TABLE tags (id INTEGER NOT NULL AUTO_INCREMENT, book_id INTEGER NOT NULL,
         revision.contains("op.drop_index('fk_books_author', table_name='books')"),
         "{revision}"
     );
+    // MySQL restates the whole column: its collation goes along.
     assert!(
-        revision.contains("existing_type=sa.VARCHAR(length=50)"),
+        revision.contains("existing_type=sa.VARCHAR(length=50, collation='utf8mb4_general_ci')"),
         "{revision}"
     );
 }
@@ -345,8 +346,9 @@ fn sql_output_restates_the_column() {
     let o = run(c);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     assert!(
-        o.stdout
-            .contains("ALTER TABLE t MODIFY v VARCHAR(10) DEFAULT 'x' NOT NULL"),
+        o.stdout.contains(
+            "ALTER TABLE t MODIFY v VARCHAR(10) COLLATE utf8mb4_general_ci DEFAULT 'x' NOT NULL"
+        ),
         "{}",
         o.stdout
     );
@@ -439,4 +441,66 @@ fn changing_enum_values_and_column_kinds() {
         revision.contains("type_=sa.Enum('a', 'b', 'C')"),
         "{revision}"
     );
+}
+
+#[test]
+fn a_failing_revision_names_its_statement() {
+    let db = MyDb::new();
+    let project = alembic_project(&db.sqlalchemy_url());
+    let dir = project.path();
+    std::fs::write(
+        dir.join("migrations/versions/a1_broken.py"),
+        "revision = 'a1'\ndown_revision = None\nbranch_labels = None\ndepends_on = None\n\
+from alembic import op\nimport sqlalchemy as sa\n\n\
+def upgrade():\n    op.create_table('a', sa.Column('id', sa.Integer(), primary_key=True))\n    \
+op.execute('ALTER TABLE a ADD COLUMN id INTEGER')\n\n\
+def downgrade():\n    op.drop_table('a')\n",
+    )
+    .expect("revision");
+    std::fs::write(
+        dir.join("s.sql"),
+        "CREATE TABLE a (id INTEGER NOT NULL AUTO_INCREMENT, PRIMARY KEY (id));",
+    )
+    .expect("write");
+    let venv = python()
+        .parent()
+        .and_then(|b| b.parent())
+        .expect("venv")
+        .to_path_buf();
+    let mut c = migdiff(dir);
+    c.env("VIRTUAL_ENV", &venv)
+        .args(["--schema", "s.sql", "verify"]);
+    let o = run(c);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    let all = format!("{}{}", o.stdout, o.stderr);
+    assert!(
+        all.contains("the statement that failed: ALTER TABLE a ADD COLUMN id INTEGER"),
+        "{all}"
+    );
+    assert!(all.contains("does not run DDL in a transaction"), "{all}");
+}
+
+#[test]
+fn collations_are_compared_where_declared() {
+    let db = MyDb::new();
+    db.exec("CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, a VARCHAR(10), b VARCHAR(10) COLLATE utf8mb4_bin)");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |sql: &str| std::fs::write(dir.path().join("s.sql"), sql).expect("write");
+    // Unstated: whatever the server has, even the binary one.
+    write(
+        "CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, a VARCHAR(10), b VARCHAR(10));",
+    );
+    assert_eq!(check(dir.path(), &db.url, "s.sql").code, 0);
+    // Stated as the table's default: the same.
+    write(
+        "CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, a VARCHAR(10) COLLATE utf8mb4_general_ci, b VARCHAR(10) COLLATE utf8mb4_bin);",
+    );
+    assert_eq!(check(dir.path(), &db.url, "s.sql").code, 0);
+    // Stated otherwise: drift.
+    write(
+        "CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, a VARCHAR(10) COLLATE utf8mb4_bin, b VARCHAR(10));",
+    );
+    let o = check(dir.path(), &db.url, "s.sql");
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains(".t.a"), "{}", o.stdout);
 }

@@ -200,6 +200,7 @@ impl Ctx {
             group_by_table: self.batch(dialect),
             ignore_types: file.compare_type == Some(false),
             ignore_server_defaults: file.compare_server_default == Some(false),
+            ignore_unstated_collations: dialect.collations_compared_only_when_declared(),
         }
     }
 

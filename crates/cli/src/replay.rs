@@ -29,6 +29,34 @@ pub struct Runner {
     /// env.py needs a Flask application (Flask-Migrate).
     flask: bool,
     flask_app: Option<String>,
+    /// The throwaway database's dialect, for what a failure leaves behind.
+    dialect: Dialect,
+}
+
+/// What a failed Alembic run says, in two lines: the exception and the
+/// statement it ran (`[SQL: ...]`, which SQLAlchemy prints over several
+/// lines); `None` when the output has neither.
+pub(crate) fn failure_summary(output: &str) -> Option<String> {
+    let error = output.lines().rev().find(|l| {
+        let head = l.split([':', ' ']).next().unwrap_or("");
+        !l.starts_with(' ') && (head.ends_with("Error") || head.ends_with("Exception"))
+    });
+    let statement = output.rfind("[SQL:").map(|at| {
+        let rest = &output[at + "[SQL:".len()..];
+        let end = rest
+            .find("]\n")
+            .or_else(|| rest.rfind(']'))
+            .unwrap_or(rest.len());
+        rest[..end].split_whitespace().collect::<Vec<_>>().join(" ")
+    });
+    let mut lines = Vec::new();
+    if let Some(e) = error {
+        lines.push(format!("error: {}", e.trim()));
+    }
+    if let Some(s) = statement.filter(|s| !s.is_empty()) {
+        lines.push(format!("the statement that failed: {s}"));
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// What the project's settings tell the runner.
@@ -163,6 +191,7 @@ impl Runner {
             url_env: settings.url_env.to_vec(),
             flask: alembic.env_needs_flask_app || settings.flask_app.is_some(),
             flask_app: settings.flask_app.map(str::to_string),
+            dialect: driver.dialect(),
         })
     }
 
@@ -284,8 +313,17 @@ impl Runner {
             .rev()
             .collect();
         if started {
+            let mut summary = failure_summary(&err)
+                .map(|s| format!("{s}\n"))
+                .unwrap_or_default();
+            if !self.dialect.transactional_ddl() {
+                summary.push_str(&format!(
+                    "{} does not run DDL in a transaction: the statements before this one stayed applied, so on a real database this revision would stop half-way.\n",
+                    self.dialect.title()
+                ));
+            }
             Err(CliError::finding(format!(
-                "`alembic {}` failed in the throwaway database:\n{}",
+                "`alembic {}` failed in the throwaway database:\n{summary}{}",
                 args.join(" "),
                 tail.join("\n")
             )))
@@ -464,4 +502,24 @@ pub fn sa_url_of(runner: &Runner) -> &str {
 /// The sandbox as a database its driver reads.
 pub fn db_url_of(sandbox: &Sandbox) -> Result<Box<dyn Target>, CliError> {
     crate::dialects::parse_url(sandbox.url(), Path::new("/"), ConnectSettings::default())
+}
+
+#[cfg(test)]
+mod failure_tests {
+    use super::failure_summary;
+
+    #[test]
+    fn the_error_and_the_statement() {
+        let out = "Traceback (most recent call last):\n  File \"x\", line 1\n    raise errorclass(errno, errval)\nsqlalchemy.exc.OperationalError: (pymysql.err.OperationalError) (1005, 'Can't create table')\n[SQL: \nCREATE TABLE tags (\n\tid INTEGER NOT NULL\n)\n\n]\n(Background on this error at: https://sqlalche.me/e/21/e3q8)\n";
+        let s = failure_summary(out).unwrap_or_default();
+        assert!(
+            s.starts_with("error: sqlalchemy.exc.OperationalError: (pymysql.err.OperationalError)"),
+            "{s}"
+        );
+        assert!(
+            s.ends_with("the statement that failed: CREATE TABLE tags ( id INTEGER NOT NULL )"),
+            "{s}"
+        );
+        assert_eq!(failure_summary("nothing useful"), None);
+    }
 }

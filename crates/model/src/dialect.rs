@@ -152,6 +152,16 @@ pub trait DialectSpec: Send + Sync + 'static {
     fn index_names_per_table(&self) -> bool {
         false
     }
+    /// Whether a column's collation is compared only where the declared
+    /// side states one (MySQL reports one for every string column).
+    fn collations_compared_only_when_declared(&self) -> bool {
+        false
+    }
+    /// Whether DDL runs inside transactions, so that a failed revision
+    /// leaves nothing behind (MySQL commits each statement).
+    fn transactional_ddl(&self) -> bool {
+        true
+    }
     /// Whether an index key may be a column's prefix (MySQL's `name(10)`).
     fn index_prefix_lengths(&self) -> bool {
         false

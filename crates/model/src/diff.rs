@@ -16,6 +16,9 @@ pub struct DiffOptions {
     /// Alembic's `compare_server_default = False`: server defaults are not
     /// compared.
     pub ignore_server_defaults: bool,
+    /// A column collation the declared side does not state is not
+    /// compared (MySQL gives every string column one, from its table).
+    pub ignore_unstated_collations: bool,
 }
 
 /// The ops that turn `current` into `target`, in executable order.
@@ -25,7 +28,10 @@ pub struct DiffOptions {
 pub fn diff(current: &Schema, target: &Schema, options: &DiffOptions) -> Vec<Op> {
     let mut ops = Vec::new();
     let adjusted;
-    let target = if options.ignore_types || options.ignore_server_defaults {
+    let target = if options.ignore_types
+        || options.ignore_server_defaults
+        || options.ignore_unstated_collations
+    {
         adjusted = without_ignored_differences(current, target, options);
         &adjusted
     } else {
@@ -90,6 +96,9 @@ fn without_ignored_differences(current: &Schema, target: &Schema, options: &Diff
             }
             if options.ignore_server_defaults {
                 column.default = old.default.clone();
+            }
+            if options.ignore_unstated_collations && column.collation.is_none() {
+                column.collation = old.collation.clone();
             }
         }
     }

@@ -40,7 +40,7 @@ pub fn catalog_queries(flavour: Flavour) -> Vec<String> {
     };
     vec![
         format!(
-            "SELECT TABLE_NAME, TABLE_COMMENT, TABLE_COLLATION FROM information_schema.TABLES \
+            "SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES \
              WHERE TABLE_SCHEMA = {db} AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME"
         ),
         format!(
@@ -108,9 +108,6 @@ pub async fn introspect(
     let mut tx = conn.begin_with("START TRANSACTION READ ONLY").await?;
     let name = |t: &str| ObjectName::new(DEFAULT_SCHEMA, t);
     let mut tables: BTreeMap<ObjectName, Table> = BTreeMap::new();
-    // Each table's default collation: a column's is compared only where it
-    // is another.
-    let mut collations: BTreeMap<ObjectName, String> = BTreeMap::new();
 
     for row in sqlx::query(sqlx::AssertSqlSafe(queries[0].clone()))
         .fetch_all(&mut *tx)
@@ -122,7 +119,6 @@ pub async fn introspect(
         }
         let mut table = Table::new(name(&t));
         table.comment = text(&row, 1)?.filter(|c| !c.is_empty());
-        collations.insert(name(&t), must(&row, 2)?);
         tables.insert(name(&t), table);
     }
 
@@ -130,8 +126,7 @@ pub async fn introspect(
         .fetch_all(&mut *tx)
         .await?
     {
-        let table_name = name(&must(&row, 0)?);
-        let Some(table) = tables.get_mut(&table_name) else {
+        let Some(table) = tables.get_mut(&name(&must(&row, 0)?)) else {
             continue;
         };
         let column_type = must(&row, 2)?;
@@ -140,7 +135,7 @@ pub async fn introspect(
         column.nullable = must(&row, 3)? == "YES";
         column.serial = extra.contains("auto_increment");
         column.comment = text(&row, 7)?.filter(|c| !c.is_empty());
-        column.collation = text(&row, 6)?.filter(|c| collations.get(&table_name) != Some(c));
+        column.collation = text(&row, 6)?;
         if extra.contains("generated") && !extra.contains("default_generated") {
             let expr = must(&row, 8)?;
             column.generated = Some(Generated {

@@ -158,6 +158,12 @@ impl DialectSpec for Mysql {
     fn index_prefix_lengths(&self) -> bool {
         true
     }
+    fn collations_compared_only_when_declared(&self) -> bool {
+        true
+    }
+    fn transactional_ddl(&self) -> bool {
+        false
+    }
     fn max_name_bytes(&self) -> Option<usize> {
         Some(64)
     }
