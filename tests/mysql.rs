@@ -504,3 +504,25 @@ fn collations_are_compared_where_declared() {
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
     assert!(o.stdout.contains(".t.a"), "{}", o.stdout);
 }
+
+const HOSTILE: &str = "CREATE TABLE `we``ird \"t\"` (
+	`id` INTEGER NOT NULL AUTO_INCREMENT,
+	`back\\slash` VARCHAR(20) DEFAULT 'a\\\\b',
+	`quote'd` VARCHAR(20) DEFAULT 'it''s',
+	`new
+line` INTEGER COMMENT 'multi
+line',
+	`\"\"\"` TEXT,
+	`ünïcode` VARCHAR(5) DEFAULT 'é',
+	`select` INTEGER,
+	PRIMARY KEY (`id`),
+	CONSTRAINT `ck \"x\"` CHECK (`select` > 0)
+) COMMENT 'a\\\\b';
+CREATE INDEX `ix back\\slash` ON `we``ird \"t\"` (`back\\slash`);
+";
+
+#[test]
+fn hostile_names_round_trip_everywhere() {
+    round_trip(HOSTILE);
+    alembic_round_trip("", HOSTILE);
+}

@@ -72,6 +72,11 @@ pub trait DialectSpec: Send + Sync + 'static {
     }
     /// SQL for a boolean value: `true` / `false`, or `1` / `0`.
     fn boolean_sql(&self, value: bool) -> &'static str;
+    /// Whether a backslash in a string literal escapes the next character
+    /// (MySQL's default SQL mode), so that canonical text must double it.
+    fn backslash_escapes(&self) -> bool {
+        false
+    }
     /// Whether canonical expressions write casts `x::type` (PostgreSQL)
     /// rather than `CAST(x AS type)`.
     fn double_colon_casts(&self) -> bool {

@@ -215,6 +215,15 @@ fn canonical_node(e: &mut Expr, dialect: Dialect) {
         *e = list;
     }
     match e {
+        // Where a backslash escapes in a string literal (MySQL), the value
+        // read has lost its escapes and the printer does not put them
+        // back: written again, `'a\\b'` would read as a and a backspace.
+        Expr::Value(ValueWithSpan {
+            value: Value::SingleQuotedString(s),
+            ..
+        }) if dialect.backslash_escapes() && s.contains('\\') => {
+            *s = s.replace('\\', "\\\\");
+        }
         Expr::Identifier(i) => fold_ident(i, dialect),
         Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(|i| fold_ident(i, dialect)),
         Expr::Function(f) => {
@@ -380,6 +389,27 @@ pub fn canonicalize(mut expr: Expr, dialect: Dialect) -> Expr {
         expr = *inner;
     }
     expr
+}
+
+/// `expr` as SQL the dialect reads back as the same expression: where a
+/// backslash escapes in a string literal (MySQL), the printer's text would
+/// lose it, so string literals get their backslashes doubled.
+pub fn expr_sql(expr: &Expr, dialect: Dialect) -> String {
+    if !dialect.backslash_escapes() {
+        return expr.to_string();
+    }
+    let mut expr = expr.clone();
+    let _ = visit_expressions_mut(&mut expr, |e| {
+        if let Expr::Value(ValueWithSpan {
+            value: Value::SingleQuotedString(s),
+            ..
+        }) = e
+        {
+            *s = s.replace('\\', "\\\\");
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    expr.to_string()
 }
 
 /// Parses and canonicalizes a boolean or scalar expression (CHECK bodies,
@@ -625,6 +655,17 @@ mod tests {
 
     fn pg(s: &str) -> String {
         normalize_expr(s, migdiff_postgres::DIALECT).unwrap()
+    }
+
+    #[test]
+    fn mysql_backslashes_survive_canonical_text() {
+        let my = migdiff_mysql::DIALECT;
+        let once = normalize_expr(r"'a\\b' = `x`", my).unwrap();
+        assert_eq!(once, r"'a\\b' = x");
+        assert_eq!(normalize_expr(&once, my).unwrap(), once);
+        assert_eq!(literal_default_text(r"'a\\b'", my).as_deref(), Some(r"a\b"));
+        let parsed = parse_expr(r"'a\\b'", my).unwrap();
+        assert_eq!(expr_sql(&parsed, my), r"'a\\b'");
     }
 
     #[test]

@@ -139,6 +139,9 @@ impl DialectSpec for Mysql {
     fn boolean_sql(&self, value: bool) -> &'static str {
         if value { "1" } else { "0" }
     }
+    fn backslash_escapes(&self) -> bool {
+        true
+    }
 
     fn has_sequences(&self) -> bool {
         false

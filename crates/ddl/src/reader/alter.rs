@@ -33,6 +33,7 @@ impl Reader {
                                 &self.spellings,
                                 normalize_default_parsed(&value, &column.data_type, dialect),
                                 &value,
+                                dialect,
                             ))
                         }
                         AlterColumnOperation::DropDefault => column.default = None,

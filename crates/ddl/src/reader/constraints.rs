@@ -120,6 +120,7 @@ impl Reader {
                         &self.spellings,
                         normalize_parsed(&c.expr, self.dialect),
                         &c.expr,
+                        self.dialect,
                     );
                     let declared = |n: &str| {
                         table.columns.iter().any(|col| {

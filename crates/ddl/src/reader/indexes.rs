@@ -135,10 +135,14 @@ impl Reader {
             name,
             unique: ci.unique,
             keys,
-            predicate: ci
-                .predicate
-                .as_ref()
-                .map(|p| spelled(&self.spellings, normalize_parsed(p, self.dialect), p)),
+            predicate: ci.predicate.as_ref().map(|p| {
+                spelled(
+                    &self.spellings,
+                    normalize_parsed(p, self.dialect),
+                    p,
+                    self.dialect,
+                )
+            }),
             method: match kind {
                 Some(k) => k.to_string(),
                 None => ci

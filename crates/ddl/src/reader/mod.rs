@@ -77,8 +77,9 @@ fn spelled(
     spellings: &std::cell::RefCell<BTreeMap<String, String>>,
     canonical: String,
     written: &ast::Expr,
+    dialect: Dialect,
 ) -> String {
-    let written = written.to_string();
+    let written = migdiff_sqlexpr::expr_sql(written, dialect);
     if written != canonical {
         spellings
             .borrow_mut()

@@ -228,7 +228,7 @@ impl Reader {
                 column.default = match on_update {
                     Some(rest) => Some(format!("{normalized}{rest}")),
                     None => (!is_null_default(&normalized))
-                        .then(|| spelled(&self.spellings, normalized, e)),
+                        .then(|| spelled(&self.spellings, normalized, e, self.dialect)),
                 };
             }
             // MySQL's `ON UPDATE CURRENT_TIMESTAMP` belongs to the default,
@@ -274,7 +274,12 @@ impl Reader {
             } => match generation_expr {
                 Some(e) => {
                     column.generated = Some(m::Generated {
-                        expr: spelled(&self.spellings, normalize_parsed(e, self.dialect), e),
+                        expr: spelled(
+                            &self.spellings,
+                            normalize_parsed(e, self.dialect),
+                            e,
+                            self.dialect,
+                        ),
                         // Where the mode depends on the server, the text pass
                         // worked it out (sqlparser reads every one as STORED).
                         stored: if self.dialect.generated_mode_depends_on_server() {
