@@ -526,3 +526,114 @@ fn hostile_names_round_trip_everywhere() {
     round_trip(HOSTILE);
     alembic_round_trip("", HOSTILE);
 }
+
+const MODELS: &str = r#"
+import enum
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+class Mood(enum.Enum):
+    happy = "happy"
+    Sad = "Sad"
+
+users = sa.Table("users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(120), nullable=False, unique=True),
+    sa.Column("name", sa.Unicode(50), index=True),
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("mood", sa.Enum(Mood), nullable=False, server_default="happy"),
+    sa.Column("prefs", sa.JSON),
+    sa.Column("seen", sa.DateTime(timezone=True)),
+    sa.Column("updated", sa.DateTime, server_default=sa.text("CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP")),
+    sa.Column("balance", sa.Numeric(12, 2), server_default="0"),
+    sa.Column("tiny", mysql.TINYINT),
+    sa.Column("notes", mysql.LONGTEXT),
+    sa.Column("code", sa.String(10, collation="utf8mb4_bin")),
+    sa.CheckConstraint("balance >= 0", name="balance_positive"),
+)
+posts = sa.Table("posts", metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text),
+    sa.Column("words", sa.Integer, sa.Computed("char_length(title)")),
+    sa.Index("ix_posts_title_prefix", "title", mysql_length=20),
+    sa.Index("ix_posts_body", "body", mysql_prefix="FULLTEXT"),
+)
+"#;
+
+#[test]
+fn sqlalchemy_models_on_mysql() {
+    let db = MyDb::new();
+    let project = alembic_project(&db.sqlalchemy_url());
+    let dir = project.path();
+    std::fs::write(dir.join("models.py"), MODELS).expect("models");
+    let venv = python()
+        .parent()
+        .and_then(|b| b.parent())
+        .expect("venv")
+        .to_path_buf();
+    let md = |args: &[&str]| {
+        let mut c = migdiff(dir);
+        c.env("VIRTUAL_ENV", &venv).args(args);
+        run(c)
+    };
+    let schema = "sqlalchemy:models:metadata";
+    let o = md(&["--schema", schema, "autogenerate", "-m", "models"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let revision = std::fs::read_dir(dir.join("migrations/versions"))
+        .expect("versions")
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().extension().is_some_and(|x| x == "py"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+        .expect("a revision");
+    // As the models spell it.
+    for expected in [
+        "op.f('uq_users_email')",
+        "op.f('ck_users_balance_positive')",
+        "sa.Enum('happy', 'Sad', name='mood')",
+        "sa.DateTime(timezone=True)",
+        "sa.Unicode(length=50)",
+        "mysql_prefix='FULLTEXT'",
+    ] {
+        assert!(revision.contains(expected), "{expected}\n{revision}");
+    }
+    let o = alembic(dir, &["upgrade", "head"]);
+    assert_eq!(o.code, 0, "upgrade: {}\n{revision}", o.stderr);
+    let o = md(&["--schema", schema, "check"]);
+    assert_eq!(
+        o.code, 0,
+        "after the upgrade: {}{}\n{revision}",
+        o.stdout, o.stderr
+    );
+    // create_all of the same models: no drift either.
+    let other = MyDb::new();
+    let create = format!(
+        "import sys, sqlalchemy as sa; sys.path.insert(0, '.'); import models; \
+         e = sa.create_engine({:?}); models.metadata.create_all(e); e.dispose()",
+        other.sqlalchemy_url()
+    );
+    let mut c = std::process::Command::new(python());
+    c.args(["-c", &create]).current_dir(dir);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let o = md(&[
+        "--url", &other.url, "--schema", schema, "diff", "--format", "json",
+    ]);
+    assert!(
+        o.code == 0 && o.stdout.contains("\"clean\": true"),
+        "create_all: {}{}",
+        o.stdout,
+        o.stderr
+    );
+    let o = alembic(dir, &["downgrade", "base"]);
+    assert_eq!(o.code, 0, "downgrade: {}\n{revision}", o.stderr);
+}

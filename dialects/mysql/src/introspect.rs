@@ -316,3 +316,55 @@ fn default_as_sql(raw: &str, data_type: &DataType, flavour: Flavour, extra: &str
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_as_each_server_reports_them() {
+        let text = DataType::Varchar { length: Some(5) };
+        // MariaDB: an expression, literals quoted.
+        assert_eq!(
+            default_as_sql("'it''s'", &text, Flavour::MariaDb, ""),
+            "'it''s'"
+        );
+        // MySQL 8: a literal bare, an expression marked DEFAULT_GENERATED.
+        assert_eq!(default_as_sql("it's", &text, Flavour::Mysql, ""), "'it''s'");
+        assert_eq!(
+            default_as_sql("0", &DataType::Integer, Flavour::Mysql, ""),
+            "0"
+        );
+        assert_eq!(
+            default_as_sql(
+                "CURRENT_TIMESTAMP",
+                &DataType::Timestamp {
+                    timezone: false,
+                    precision: None
+                },
+                Flavour::Mysql,
+                "default_generated"
+            ),
+            "CURRENT_TIMESTAMP"
+        );
+        // A number in a string column stays a string.
+        assert_eq!(default_as_sql("1", &text, Flavour::Mysql, ""), "'1'");
+    }
+
+    #[test]
+    fn server_made_names() {
+        assert!(is_numbered("t_ibfk_12", "t_ibfk_"));
+        assert!(!is_numbered("t_ibfk_", "t_ibfk_"));
+        assert!(!is_numbered("fk_t", "t_ibfk_"));
+    }
+
+    #[test]
+    fn checks_are_read_per_server() {
+        let mariadb = catalog_queries(Flavour::MariaDb);
+        let mysql = catalog_queries(Flavour::Mysql);
+        assert_eq!(mariadb.len(), mysql.len());
+        assert!(mariadb[3].contains("CHECK_CONSTRAINTS WHERE"));
+        assert!(mysql[3].contains("JOIN information_schema.TABLE_CONSTRAINTS"));
+        assert!(mysql[4].contains("EXPRESSION") && !mariadb[4].contains("EXPRESSION"));
+    }
+}
