@@ -11,64 +11,6 @@ use std::path::Path;
 
 use common::*;
 
-fn mysql_base() -> String {
-    std::env::var("MIGDIFF_TEST_MYSQL_URL")
-        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
-        .trim_end_matches('/')
-        .to_string()
-}
-
-fn exec_mysql(url: &str, sql: &str) {
-    let (url, sql) = (url.to_string(), sql.to_string());
-    block_on(async move {
-        use sqlx::Connection;
-        let mut c = sqlx::MySqlConnection::connect(&url)
-            .await
-            .unwrap_or_else(|e| panic!("MySQL or MariaDB is required for this test ({url}): {e}"));
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
-            .execute(&mut c)
-            .await
-            .unwrap_or_else(|e| panic!("{e}\n--- SQL ---\n{sql}"));
-        let _ = c.close().await;
-    });
-}
-
-/// A database of its own for one test; dropped when the value goes.
-struct MyDb {
-    name: String,
-    url: String,
-}
-
-impl MyDb {
-    fn new() -> MyDb {
-        let name = format!("migdiff_test_{}", uuid::Uuid::new_v4().simple());
-        exec_mysql(
-            &mysql_base(),
-            &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"),
-        );
-        let url = format!("{}/{}", mysql_base(), name);
-        MyDb { name, url }
-    }
-
-    fn exec(&self, sql: &str) {
-        exec_mysql(&self.url, sql);
-    }
-
-    /// The URL as an Alembic project writes it (PyMySQL).
-    fn sqlalchemy_url(&self) -> String {
-        self.url.replacen("mysql://", "mysql+pymysql://", 1)
-    }
-}
-
-impl Drop for MyDb {
-    fn drop(&mut self) {
-        exec_mysql(
-            &mysql_base(),
-            &format!("DROP DATABASE IF EXISTS `{}`", self.name),
-        );
-    }
-}
-
 fn check(dir: &Path, url: &str, schema: &str) -> Output {
     let mut c = migdiff(dir);
     c.args(["--url", url, "--schema", schema, "check"]);
@@ -182,6 +124,7 @@ fn introspect(url: &str) -> (usize, usize) {
     let url = url.to_string();
     block_on(async move {
         use sqlx::Connection;
+        let url = url.replacen("mysql+pymysql://", "mysql://", 1);
         let mut c = sqlx::MySqlConnection::connect(&url).await.expect("connect");
         let server = migdiff_mysql::ServerInfo::ask(&mut c)
             .await

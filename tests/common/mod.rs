@@ -147,16 +147,101 @@ impl SqliteDb {
     }
 }
 
-/// Either kind of test database.
+/// The MySQL or MariaDB server tests create their databases on.
+pub fn mysql_base() -> String {
+    std::env::var("MIGDIFF_TEST_MYSQL_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Runs `sql` (several statements) on the MySQL database at `url`
+/// (`mysql://` or SQLAlchemy's `mysql+pymysql://`).
+pub fn exec_mysql(url: &str, sql: &str) {
+    let url = url.replacen("mysql+pymysql://", "mysql://", 1);
+    let sql = sql.to_string();
+    block_on(async move {
+        use sqlx::Connection;
+        let mut c = sqlx::MySqlConnection::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("MySQL or MariaDB is required for this test ({url}): {e}"));
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+            .execute(&mut c)
+            .await
+            .unwrap_or_else(|e| panic!("{e}\n--- SQL ---\n{sql}"));
+        let _ = c.close().await;
+    });
+}
+
+/// A MySQL database of its own for one test; dropped when the value goes.
+/// Its URL is SQLAlchemy's (PyMySQL), which Alembic and migdiff both take.
+pub struct MyDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl MyDb {
+    pub fn new() -> MyDb {
+        let name = format!("migdiff_test_{}", uuid::Uuid::new_v4().simple());
+        exec_mysql(
+            &mysql_base(),
+            &format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4"),
+        );
+        let base = mysql_base().replacen("mysql://", "mysql+pymysql://", 1);
+        MyDb {
+            url: format!("{base}/{name}"),
+            name,
+        }
+    }
+
+    pub fn exec(&self, sql: &str) {
+        exec_mysql(&self.url, sql);
+    }
+
+    pub fn sqlalchemy_url(&self) -> String {
+        self.url.clone()
+    }
+}
+
+impl Drop for MyDb {
+    fn drop(&mut self) {
+        exec_mysql(
+            &mysql_base(),
+            &format!("DROP DATABASE IF EXISTS `{}`", self.name),
+        );
+    }
+}
+
+impl MyDb {
+    pub fn schema(&self) -> Schema {
+        let url = self.url.replacen("mysql+pymysql://", "mysql://", 1);
+        block_on(async move {
+            use sqlx::Connection;
+            let mut c = sqlx::MySqlConnection::connect(&url).await.expect("connect");
+            let server = migdiff_mysql::ServerInfo::ask(&mut c)
+                .await
+                .expect("version");
+            migdiff_mysql::introspect(&mut c, &server, "alembic_version")
+                .await
+                .expect("introspect")
+                .0
+        })
+    }
+}
+
+/// Any kind of test database.
 pub enum TestDb {
     Pg(PgDb),
     Sqlite(SqliteDb),
+    My(MyDb),
 }
 
 impl TestDb {
     pub fn new(dialect: Dialect) -> TestDb {
         if dialect == migdiff_sqlite::DIALECT {
             TestDb::Sqlite(SqliteDb::new())
+        } else if dialect == migdiff_mysql::DIALECT {
+            TestDb::My(MyDb::new())
         } else {
             TestDb::Pg(PgDb::new())
         }
@@ -165,18 +250,21 @@ impl TestDb {
         match self {
             TestDb::Pg(d) => &d.url,
             TestDb::Sqlite(d) => &d.url,
+            TestDb::My(d) => &d.url,
         }
     }
     pub fn exec(&self, sql: &str) {
         match self {
             TestDb::Pg(d) => d.exec(sql),
             TestDb::Sqlite(d) => d.exec(sql),
+            TestDb::My(d) => d.exec(sql),
         }
     }
     pub fn schema(&self) -> Schema {
         match self {
             TestDb::Pg(d) => d.schema(),
             TestDb::Sqlite(d) => d.schema(),
+            TestDb::My(d) => d.schema(),
         }
     }
 }

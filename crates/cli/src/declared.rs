@@ -34,7 +34,11 @@ fn check_expressions(schema: &Schema, dialect: Dialect) -> Result<(), String> {
         exprs.extend(table.checks.iter().map(|c| ("a CHECK", c.expr.as_str())));
         for c in &table.columns {
             if let Some(d) = &c.default {
-                exprs.push(("a default", d));
+                // MySQL's ON UPDATE clause: each side is an expression.
+                exprs.extend(
+                    d.split(migdiff_model::DEFAULT_ON_UPDATE)
+                        .map(|p| ("a default", p)),
+                );
             }
             if let Some(g) = &c.generated {
                 exprs.push(("a generated column", &g.expr));

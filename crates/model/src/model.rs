@@ -132,12 +132,19 @@ impl Table {
     }
 }
 
+/// What joins a column's default and MySQL's `ON UPDATE` expression in
+/// `Column::default`.
+pub const DEFAULT_ON_UPDATE: &str = " ON UPDATE ";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {
     pub name: String,
     pub data_type: DataType,
     pub nullable: bool,
-    /// The server default as a normalized SQL expression.
+    /// The server default as a normalized SQL expression. MySQL's `ON
+    /// UPDATE` clause follows it, joined by [`DEFAULT_ON_UPDATE`]
+    /// (`CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP`), as SQLAlchemy
+    /// reflects it and as a model declares it.
     pub default: Option<String>,
     /// PostgreSQL serial: the default is `nextval()` of a sequence this
     /// column owns. The default above is then `None`; renderers recreate it.

@@ -7,8 +7,8 @@
 use std::collections::BTreeMap;
 
 use migdiff_model::{
-    CheckConstraint, Column, DataType, FkAction, ForeignKey, Generated, Index, IndexKey,
-    IndexTarget, ObjectName, PrimaryKey, Schema, Table,
+    CheckConstraint, Column, DEFAULT_ON_UPDATE, DataType, FkAction, ForeignKey, Generated, Index,
+    IndexKey, IndexTarget, ObjectName, PrimaryKey, Schema, Table,
 };
 use migdiff_sqlexpr::{is_null_default, normalize_default, normalize_expr, parse_type_text};
 use sqlx::mysql::MySqlConnection;
@@ -154,7 +154,7 @@ pub async fn introspect(
             let when = raw_extra.get(at + "on update ".len()..).unwrap_or_default();
             let when = normalize_expr(when.trim(), DIALECT)?;
             let default = column.default.take().unwrap_or_else(|| "NULL".to_string());
-            column.default = Some(format!("{default} ON UPDATE {when}"));
+            column.default = Some(format!("{default}{DEFAULT_ON_UPDATE}{when}"));
         }
         table.columns.push(column);
     }

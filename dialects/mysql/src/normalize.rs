@@ -3,7 +3,8 @@
 //! schema loaded and read back compares as nothing.
 
 use migdiff_model::{
-    Column, DataType, FkAction, ForeignKey, Index, IndexTarget, Schema, Table, UniqueConstraint,
+    Column, DEFAULT_ON_UPDATE, DataType, FkAction, ForeignKey, Index, IndexTarget, Schema, Table,
+    UniqueConstraint,
 };
 
 pub(crate) fn normalize(schema: &mut Schema) {
@@ -13,10 +14,11 @@ pub(crate) fn normalize(schema: &mut Schema) {
 }
 
 fn normalize_table(table: &mut Table) {
-    // A primary key is always called PRIMARY: a name written for it is
-    // dropped by the server.
+    // A primary key is always called PRIMARY, whatever name was written
+    // for it: it has no name of its own (SQLAlchemy reflects none, and
+    // Alembic writes none).
     if let Some(pk) = &mut table.primary_key {
-        pk.name = Some("PRIMARY".into());
+        pk.name = None;
         pk.auto_name = true;
     }
     // RESTRICT and NO ACTION are the same check in InnoDB; the servers
@@ -210,9 +212,9 @@ fn normalize_default(column: &mut Column) {
 
 fn normalized_default(default: &str, data_type: &DataType) -> String {
     // `CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP`: each side alone.
-    if let Some((value, when)) = default.split_once(" ON UPDATE ") {
+    if let Some((value, when)) = default.split_once(DEFAULT_ON_UPDATE) {
         return format!(
-            "{} ON UPDATE {}",
+            "{}{DEFAULT_ON_UPDATE}{}",
             normalized_default(value, data_type),
             normalized_default(when, data_type)
         );

@@ -222,7 +222,7 @@ impl Reader {
                 let on_update = column
                     .default
                     .as_deref()
-                    .and_then(|d| d.find(ON_UPDATE).map(|at| d[at..].to_string()));
+                    .and_then(|d| d.find(m::DEFAULT_ON_UPDATE).map(|at| d[at..].to_string()));
                 // `DEFAULT NULL` is no default (the databases differ in
                 // whether they keep it).
                 column.default = match on_update {
@@ -237,7 +237,7 @@ impl Reader {
             ColumnOption::OnUpdate(e) => {
                 let when = normalize_parsed(e, self.dialect);
                 let default = column.default.take().unwrap_or_else(|| "NULL".to_string());
-                column.default = Some(format!("{default}{ON_UPDATE}{when}"));
+                column.default = Some(format!("{default}{}{when}", m::DEFAULT_ON_UPDATE));
             }
             ColumnOption::PrimaryKey(pk) => {
                 let mut pk = pk.clone();
@@ -333,9 +333,6 @@ impl Reader {
         Ok(())
     }
 }
-
-/// What joins a default and MySQL's `ON UPDATE` clause in the model.
-pub(super) const ON_UPDATE: &str = " ON UPDATE ";
 
 pub(super) fn number(expr: &Expr) -> Option<i64> {
     match expr {
