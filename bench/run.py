@@ -398,7 +398,7 @@ def bench_mysql(n, runs, migdiff, venv, alembic_max):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--tables", type=int, nargs="+", default=[1000, 5000, 10000])
+    ap.add_argument("--tables", type=int, nargs="*", default=[1000, 5000, 10000])
     ap.add_argument("--sqlite-tables", type=int, nargs="*", default=[1000])
     ap.add_argument("--mysql-tables", type=int, nargs="*", default=[1000])
     ap.add_argument("--heavy-tables", type=int, nargs="*", default=[100],
