@@ -32,4 +32,4 @@ pub use ops::{AlterColumn, EnumUsage, Hazard, Op};
 pub use order::order_ops;
 pub use pyrepr::py_repr;
 pub use render::{DialectRender, PythonType, TypeStyle};
-pub use types::{DataType, ParseTypeError};
+pub use types::{DataType, ParseTypeError, inline_values};

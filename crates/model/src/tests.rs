@@ -670,6 +670,7 @@ not_enforced = true
 
 #[test]
 fn widening_types_destroy_nothing() {
+    let other = |t: &str| DataType::Other(t.to_string());
     let ts = |timezone, precision| DataType::Timestamp {
         timezone,
         precision,
@@ -685,6 +686,8 @@ fn widening_types_destroy_nothing() {
         (DataType::Integer, DataType::Double),
         (DataType::BigInt, numeric.clone()),
         (DataType::Date, ts(false, None)),
+        (other("enum('a','b')"), other("enum('a','b','it''s')")),
+        (other("set('a')"), other("set('b','a')")),
     ] {
         assert!(!from.is_narrowing_to(&to), "{from} -> {to}");
     }
@@ -695,6 +698,9 @@ fn widening_types_destroy_nothing() {
         (DataType::BigInt, DataType::Double),
         (numeric, DataType::Integer),
         (ts(false, None), DataType::Date),
+        (other("enum('a','b')"), other("enum('a')")),
+        (other("enum('a')"), other("set('a')")),
+        (other("enum('a')"), DataType::Text),
     ] {
         assert!(from.is_narrowing_to(&to), "{from} -> {to}");
     }

@@ -111,6 +111,17 @@ impl DataType {
                 },
             ) => false,
             (Date, Timestamp { .. }) => false,
+            // An inline value list (MySQL's `enum('a','b')`, `set(...)`)
+            // keeps every row while no value goes.
+            (Other(a), Other(b)) if inline_values(a).is_some() => {
+                let kind = |t: &str| t.split('(').next().unwrap_or("").to_string();
+                match (inline_values(a), inline_values(b)) {
+                    (Some(from), Some(to)) if kind(a) == kind(b) => {
+                        from.iter().any(|v| !to.contains(v))
+                    }
+                    _ => true,
+                }
+            }
             // Gaining a time zone keeps every value (read in the session's
             // zone); losing one drops the offset, or folds the instants of
             // a DST change into one local time. Fewer fractional digits
@@ -218,6 +229,40 @@ fn quote_part(s: &str) -> String {
     } else {
         format!("\"{}\"", s.replace('"', "\"\""))
     }
+}
+
+/// The values of an inline value-list type as the catalog spells it
+/// (MySQL's `enum('a','it''s')`, `set('x')`), unquoted; `None` for any
+/// other type text.
+pub fn inline_values(raw: &str) -> Option<Vec<String>> {
+    let (kind, rest) = raw.split_once('(')?;
+    if kind != "enum" && kind != "set" {
+        return None;
+    }
+    let inner = rest.strip_suffix(')')?;
+    let mut values = Vec::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                let mut value = String::new();
+                loop {
+                    match chars.next()? {
+                        '\'' if chars.peek() == Some(&'\'') => {
+                            chars.next();
+                            value.push('\'');
+                        }
+                        '\'' => break,
+                        other => value.push(other),
+                    }
+                }
+                values.push(value);
+            }
+            ',' => {}
+            _ => return None,
+        }
+    }
+    Some(values)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

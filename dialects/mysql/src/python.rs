@@ -2,7 +2,7 @@
 //! for declared values, the SQL-named ones (and `mysql.*` where SQLAlchemy
 //! has no generic name) for reflected values, as Alembic writes them.
 
-use migdiff_model::{DataType, PythonType, TypeStyle, py_repr};
+use migdiff_model::{DataType, PythonType, TypeStyle, inline_values, py_repr};
 
 const MYSQL_IMPORT: &str = "from sqlalchemy.dialects import mysql";
 
@@ -77,38 +77,10 @@ pub fn python_type(t: &DataType, style: TypeStyle) -> PythonType {
     }
 }
 
-/// The values of `enum('a','b''c')`, unquoted.
-pub(crate) fn string_args(raw: &str) -> Option<Vec<String>> {
-    let inner = raw.split_once('(')?.1.strip_suffix(')')?;
-    let mut values = Vec::new();
-    let mut chars = inner.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\'' => {
-                let mut value = String::new();
-                loop {
-                    match chars.next()? {
-                        '\'' if chars.peek() == Some(&'\'') => {
-                            chars.next();
-                            value.push('\'');
-                        }
-                        '\'' => break,
-                        other => value.push(other),
-                    }
-                }
-                values.push(value);
-            }
-            ',' => {}
-            _ => return None,
-        }
-    }
-    Some(values)
-}
-
 fn other_type(raw: &str, style: TypeStyle) -> PythonType {
     let simple = |t: &str| mysql(format!("mysql.{t}()"));
     let values = |raw: &str| {
-        string_args(raw).map(|v| v.iter().map(|x| py_repr(x)).collect::<Vec<_>>().join(", "))
+        inline_values(raw).map(|v| v.iter().map(|x| py_repr(x)).collect::<Vec<_>>().join(", "))
     };
     if raw.starts_with("enum(")
         && let Some(v) = values(raw)
@@ -149,7 +121,7 @@ mod tests {
     #[test]
     fn enum_and_set_values() {
         assert_eq!(
-            string_args("enum('new','Done','it''s')"),
+            inline_values("enum('new','Done','it''s')"),
             Some(vec!["new".into(), "Done".into(), "it's".into()])
         );
         let t = python_type(
