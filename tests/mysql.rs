@@ -580,3 +580,48 @@ fn sqlalchemy_models_on_mysql() {
     let o = alembic(dir, &["downgrade", "base"]);
     assert_eq!(o.code, 0, "downgrade: {}\n{revision}", o.stderr);
 }
+
+#[test]
+fn table_charsets_are_compared_where_declared() {
+    let db = MyDb::new();
+    db.exec("CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, a VARCHAR(10)) DEFAULT CHARSET=utf8mb4");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |sql: &str| std::fs::write(dir.path().join("s.sql"), sql).expect("write");
+    let table = "CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, a VARCHAR(10))";
+    for (options, drift) in [
+        ("", false),
+        (" DEFAULT CHARSET=utf8mb4", false),
+        (" CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci", false),
+        (" DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin", true),
+        (" CHARSET=latin1", true),
+    ] {
+        write(&format!("{table}{options};"));
+        let o = check(dir.path(), &db.url, "s.sql");
+        assert_eq!(
+            o.code,
+            i32::from(drift),
+            "{options}: {}{}",
+            o.stdout,
+            o.stderr
+        );
+    }
+    // Changed under Alembic, and back.
+    let revision = alembic_round_trip(
+        &format!("{table};"),
+        &format!("{table} DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;"),
+    );
+    assert!(
+        revision
+            .contains("op.execute('ALTER TABLE t DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin')"),
+        "{revision}"
+    );
+    let revision = alembic_round_trip(
+        "",
+        &format!("{table} DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;"),
+    );
+    assert!(
+        revision.contains("mysql_charset='utf8mb4',")
+            && revision.contains("mysql_collate='utf8mb4_bin'"),
+        "{revision}"
+    );
+}

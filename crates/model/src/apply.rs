@@ -113,6 +113,7 @@ fn apply_to_table(t: &mut Table, op: &Op) {
         Op::CreateIndex { index, .. } => t.indexes.push(index.clone()),
         Op::DropIndex { index, .. } => t.indexes.retain(|i| i.name != index.name),
         Op::SetTableComment { to, .. } => t.comment = to.clone(),
+        Op::SetTableCharset { to, .. } => t.charset = to.clone(),
         _ => {}
     }
 }

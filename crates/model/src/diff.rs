@@ -87,6 +87,18 @@ fn without_ignored_differences(current: &Schema, target: &Schema, options: &Diff
         let Some(live) = current.tables.get(name) else {
             continue;
         };
+        // A table's character set and collation, where the declared side
+        // does not say, are whatever the database has; a collation left
+        // out goes with the character set it belongs to.
+        if options.ignore_unstated_collations {
+            let declared = &mut table.charset;
+            if declared.charset.is_none() {
+                declared.charset = live.charset.charset.clone();
+            }
+            if declared.collation.is_none() && declared.charset == live.charset.charset {
+                declared.collation = live.charset.collation.clone();
+            }
+        }
         for column in &mut table.columns {
             let Some(old) = live.column(&column.name) else {
                 continue;
@@ -668,6 +680,13 @@ fn diff_table(old: &Table, new: &Table, options: &DiffOptions, ops: &mut Vec<Op>
             table: t.clone(),
             from: old.comment.clone(),
             to: new.comment.clone(),
+        });
+    }
+    if old.charset != new.charset {
+        ops.push(Op::SetTableCharset {
+            table: t.clone(),
+            from: old.charset.clone(),
+            to: new.charset.clone(),
         });
     }
 }

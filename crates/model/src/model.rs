@@ -64,6 +64,34 @@ pub struct Table {
     pub comment: Option<String>,
     /// SQLite's AUTOINCREMENT keyword on the INTEGER PRIMARY KEY.
     pub sqlite_autoincrement: bool,
+    /// MySQL's table character set and collation: what a new column of
+    /// the table takes when it states none (`DEFAULT CHARSET=utf8mb4
+    /// COLLATE=utf8mb4_bin`). `None` where the DDL does not say.
+    pub charset: TableCharset,
+}
+
+/// A table's default character set and collation (MySQL).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableCharset {
+    pub charset: Option<String>,
+    pub collation: Option<String>,
+}
+
+impl TableCharset {
+    pub fn is_unset(&self) -> bool {
+        self.charset.is_none() && self.collation.is_none()
+    }
+}
+
+impl std::fmt::Display for TableCharset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.charset, &self.collation) {
+            (None, None) => f.write_str("default"),
+            (Some(c), None) => f.write_str(c),
+            (None, Some(c)) => f.write_str(c),
+            (Some(cs), Some(c)) => write!(f, "{cs} {c}"),
+        }
+    }
 }
 
 impl Table {
@@ -78,6 +106,7 @@ impl Table {
             indexes: Vec::new(),
             comment: None,
             sqlite_autoincrement: false,
+            charset: TableCharset::default(),
         }
     }
 

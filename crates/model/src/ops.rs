@@ -102,6 +102,13 @@ pub enum Op {
         from: Option<String>,
         to: Option<String>,
     },
+    /// MySQL's table default character set and collation: what new
+    /// columns take (existing ones keep theirs, nothing is rewritten).
+    SetTableCharset {
+        table: ObjectName,
+        from: TableCharset,
+        to: TableCharset,
+    },
     RenameColumn {
         table: ObjectName,
         from: String,
@@ -241,6 +248,11 @@ impl Op {
                 from: to,
                 to: from,
             },
+            Op::SetTableCharset { table, from, to } => Op::SetTableCharset {
+                table,
+                from: to,
+                to: from,
+            },
             Op::RenameColumn { table, from, to } => Op::RenameColumn {
                 table,
                 from: to,
@@ -266,6 +278,7 @@ impl Op {
             | Op::CreateIndex { table, .. }
             | Op::DropIndex { table, .. }
             | Op::SetTableComment { table, .. }
+            | Op::SetTableCharset { table, .. }
             | Op::RenameColumn { table, .. } => Some(table),
             Op::AlterColumn(a) => Some(&a.table),
             Op::CreateTable(t) | Op::DropTable(t) => Some(&t.name),
@@ -302,6 +315,7 @@ impl Op {
             Op::CreateIndex { .. } => "create_index",
             Op::DropIndex { .. } => "drop_index",
             Op::SetTableComment { .. } => "set_table_comment",
+            Op::SetTableCharset { .. } => "set_table_charset",
             Op::RenameColumn { .. } => "rename_column",
         }
     }
@@ -339,7 +353,9 @@ impl Op {
             Op::CreateIndex { table, index } | Op::DropIndex { table, index } => {
                 sub(table, &index.name)
             }
-            Op::SetTableComment { table, .. } => table.to_string(),
+            Op::SetTableComment { table, .. } | Op::SetTableCharset { table, .. } => {
+                table.to_string()
+            }
             Op::RenameColumn { table, from, .. } => sub(table, from),
         }
     }
@@ -431,6 +447,9 @@ impl Op {
                 from.as_deref().unwrap_or("none"),
                 to.as_deref().unwrap_or("none")
             ),
+            Op::SetTableCharset { from, to, .. } => {
+                format!("table character set {path}: {from} → {to}")
+            }
             Op::RenameColumn { table, to, .. } => {
                 format!("rename column {path} → {}", format_args!("{table}.{to}"))
             }

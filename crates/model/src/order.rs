@@ -26,7 +26,7 @@ fn phase(op: &Op) -> u8 {
         Op::AlterColumn(_) => 9,
         Op::AddPrimaryKey { .. } | Op::RenamePrimaryKey { .. } => 11,
         Op::AddUnique { .. } | Op::AddCheck { .. } | Op::CreateIndex { .. } => 12,
-        Op::SetTableComment { .. } => 13,
+        Op::SetTableComment { .. } | Op::SetTableCharset { .. } => 13,
         Op::AddForeignKey { .. } => 14,
         Op::DropTable(_) => 15,
         Op::DropSequence(_) => 16,

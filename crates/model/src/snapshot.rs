@@ -93,6 +93,10 @@ struct TableDoc {
     #[serde(default, skip_serializing_if = "is_false")]
     sqlite_autoincrement: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    charset: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    collation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     primary_key: Option<PrimaryKeyDoc>,
     #[serde(default)]
     columns: Vec<ColumnDoc>,
@@ -359,6 +363,8 @@ pub fn to_toml_with_hints(
         let table = TableDoc {
             comment: t.comment.clone(),
             sqlite_autoincrement: t.sqlite_autoincrement,
+            charset: t.charset.charset.clone(),
+            collation: t.charset.collation.clone(),
             primary_key: t.primary_key.as_ref().map(|p| PrimaryKeyDoc {
                 convention: convention(&p.name),
                 auto_name: p.auto_name,
@@ -588,6 +594,10 @@ pub fn from_toml_with_hints(
             let mut table = Table::new(name.clone());
             table.comment = t.comment;
             table.sqlite_autoincrement = t.sqlite_autoincrement;
+            table.charset = TableCharset {
+                charset: t.charset,
+                collation: t.collation,
+            };
             table.primary_key = t.primary_key.map(|p| {
                 convention(p.convention, &p.name);
                 PrimaryKey {

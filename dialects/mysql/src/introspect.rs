@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use migdiff_model::{
     CheckConstraint, Column, DEFAULT_ON_UPDATE, DataType, FkAction, ForeignKey, Generated, Index,
-    IndexKey, IndexTarget, ObjectName, PrimaryKey, Schema, Table,
+    IndexKey, IndexTarget, ObjectName, PrimaryKey, Schema, Table, TableCharset,
 };
 use migdiff_sqlexpr::{is_null_default, normalize_default, normalize_expr, parse_type_text};
 use sqlx::mysql::MySqlConnection;
@@ -41,8 +41,10 @@ pub fn catalog_queries(flavour: Flavour) -> Vec<String> {
     };
     vec![
         format!(
-            "SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES \
-             WHERE TABLE_SCHEMA = {db} AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME"
+            "SELECT t.TABLE_NAME, t.TABLE_COMMENT, t.TABLE_COLLATION, c.CHARACTER_SET_NAME \
+             FROM information_schema.TABLES t LEFT JOIN information_schema.COLLATIONS c \
+             ON c.COLLATION_NAME = t.TABLE_COLLATION \
+             WHERE t.TABLE_SCHEMA = {db} AND t.TABLE_TYPE = 'BASE TABLE' ORDER BY t.TABLE_NAME"
         ),
         format!(
             "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, \
@@ -122,6 +124,10 @@ pub async fn introspect(
         }
         let mut table = Table::new(name(&t));
         table.comment = text(&row, 1)?.filter(|c| !c.is_empty());
+        table.charset = TableCharset {
+            charset: text(&row, 3)?,
+            collation: text(&row, 2)?,
+        };
         tables.insert(name(&t), table);
     }
 

@@ -179,10 +179,23 @@ pub fn create_table_sql(t: &Table) -> String {
         table_name(&t.name),
         parts.join(",\n    ")
     );
+    sql.push_str(&charset_sql(&t.charset));
     if let Some(c) = &t.comment {
         sql.push_str(&format!(" COMMENT={}", quote_literal(c)));
     }
     sql
+}
+
+/// ` DEFAULT CHARSET=… COLLATE=…`, what of it is set.
+fn charset_sql(c: &TableCharset) -> String {
+    let mut s = String::new();
+    if let Some(cs) = &c.charset {
+        s.push_str(&format!(" DEFAULT CHARSET={}", ident(cs)));
+    }
+    if let Some(coll) = &c.collation {
+        s.push_str(&format!(" COLLATE={}", ident(coll)));
+    }
+    s
 }
 
 fn drop_named(table: &ObjectName, what: &str, name: &Option<String>) -> String {
@@ -258,6 +271,12 @@ fn op_sql(op: &Op, state: &Schema, out: &mut Vec<String>) {
             table,
             format!("COMMENT = {}", quote_literal(to.as_deref().unwrap_or(""))),
         )),
+        // What new columns take; existing ones keep theirs (CONVERT TO
+        // would rewrite them, and is not what a changed default means).
+        Op::SetTableCharset { table, to, .. } if !to.is_unset() => {
+            out.push(alter(table, charset_sql(to).trim_start().to_string()))
+        }
+        Op::SetTableCharset { .. } => {}
         Op::RenameColumn { table, from, to } => out.push(alter(
             table,
             format!("RENAME COLUMN {} TO {}", ident(from), ident(to)),

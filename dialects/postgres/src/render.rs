@@ -561,6 +561,8 @@ pub fn render_sql(ops: &[Op]) -> Vec<String> {
             Op::SetTableComment { table, to, .. } => {
                 out.push(comment(&format!("TABLE {}", qualified(table)), to))
             }
+            // PostgreSQL tables have no character set of their own.
+            Op::SetTableCharset { .. } => {}
             Op::RenameColumn { table, from, to } => out.push(alter(
                 table,
                 format!("RENAME COLUMN {} TO {}", ident(from), ident(to)),

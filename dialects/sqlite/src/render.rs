@@ -257,9 +257,9 @@ pub fn render_sql(ops: &[Op], current: &Schema) -> Vec<String> {
                     })
                     .collect();
                 if let Some(new) = scratch.tables.get(&table) {
-                    let only_comments = ops[i..j]
-                        .iter()
-                        .all(|o| matches!(o, Op::SetTableComment { .. }));
+                    let only_comments = ops[i..j].iter().all(|o| {
+                        matches!(o, Op::SetTableComment { .. } | Op::SetTableCharset { .. })
+                    });
                     if !only_comments {
                         out.extend(rebuild(&old, new, &renames));
                     }

@@ -170,6 +170,8 @@ impl Ctx<'_> {
                 a.extend(self.index_kwargs(table, index, old).into_iter().map(Some));
                 vec![self.call("drop_index", a)]
             }
+            // Alembic has no op for a table's options: the dialect's SQL.
+            Op::SetTableCharset { .. } => self.execute_sql(op),
             Op::SetTableComment { table, from, to } => {
                 let schema = if table.schema == self.default_schema() {
                     "None".to_string()

@@ -19,6 +19,15 @@ impl Ctx<'_> {
         if t.sqlite_autoincrement {
             args.push("sqlite_autoincrement=True".into());
         }
+        // MySQL's table character set and collation, as SQLAlchemy's
+        // table keywords take them.
+        let d = self.dialect().kwarg_prefix();
+        if let Some(cs) = &t.charset.charset {
+            args.push(format!("{d}_charset={}", s(cs)));
+        }
+        if let Some(c) = &t.charset.collation {
+            args.push(format!("{d}_collate={}", s(c)));
+        }
         format!("op.create_table({}\n)", args.join(",\n"))
     }
 

@@ -184,6 +184,22 @@ impl Reader {
             let (ast::CommentDef::WithEq(text) | ast::CommentDef::WithoutEq(text)) = comment;
             table.comment = Some(text.clone());
         }
+        // MySQL's `[DEFAULT] CHARSET=…` and `[DEFAULT] COLLATE=…`.
+        for option in options {
+            if let ast::SqlOption::KeyValue { key, value } = option {
+                let value = value
+                    .to_string()
+                    .trim_matches(['\'', '"', '`'])
+                    .to_lowercase();
+                match key.value.as_str() {
+                    "DEFAULT CHARSET" | "CHARSET" | "DEFAULT CHARACTER SET" | "CHARACTER SET" => {
+                        table.charset.charset = Some(value)
+                    }
+                    "DEFAULT COLLATE" | "COLLATE" => table.charset.collation = Some(value),
+                    _ => {}
+                }
+            }
+        }
         constraints.extend(ct.constraints);
         self.add_constraints(&mut table, constraints, origin)?;
         self.table_origins.insert(name.clone(), origin.clone());
