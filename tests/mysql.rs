@@ -169,11 +169,7 @@ fn alembic_round_trip(before: &str, after: &str) -> String {
     std::fs::write(dir.join("before.sql"), before).expect("write");
     std::fs::write(dir.join("after.sql"), after).expect("write");
     // The throwaway runs use the project's Python (its virtualenv).
-    let venv = python()
-        .parent()
-        .and_then(|b| b.parent())
-        .expect("venv")
-        .to_path_buf();
+    let venv = venv();
     let md = |args: &[&str]| {
         let mut c = migdiff(dir);
         c.env("VIRTUAL_ENV", &venv).args(args);
@@ -405,11 +401,7 @@ def downgrade():\n    op.drop_table('a')\n",
         "CREATE TABLE a (id INTEGER NOT NULL AUTO_INCREMENT, PRIMARY KEY (id));",
     )
     .expect("write");
-    let venv = python()
-        .parent()
-        .and_then(|b| b.parent())
-        .expect("venv")
-        .to_path_buf();
+    let venv = venv();
     let mut c = migdiff(dir);
     c.env("VIRTUAL_ENV", &venv)
         .args(["--schema", "s.sql", "verify"]);
@@ -519,11 +511,7 @@ fn sqlalchemy_models_on_mysql() {
     let project = alembic_project(&db.sqlalchemy_url());
     let dir = project.path();
     std::fs::write(dir.join("models.py"), MODELS).expect("models");
-    let venv = python()
-        .parent()
-        .and_then(|b| b.parent())
-        .expect("venv")
-        .to_path_buf();
+    let venv = venv();
     let md = |args: &[&str]| {
         let mut c = migdiff(dir);
         c.env("VIRTUAL_ENV", &venv).args(args);

@@ -295,6 +295,16 @@ pub fn python() -> PathBuf {
     p
 }
 
+/// The virtualenv of the pinned Python: what the throwaway runs use as the
+/// project's (`VIRTUAL_ENV`).
+pub fn venv() -> PathBuf {
+    python()
+        .parent()
+        .and_then(|b| b.parent())
+        .expect("the pinned Python lives in a virtualenv")
+        .to_path_buf()
+}
+
 pub fn migdiff(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_migdiff"));
     c.current_dir(dir);

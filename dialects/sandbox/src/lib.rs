@@ -204,6 +204,15 @@ impl Drop for Sandbox {
     }
 }
 
+/// Whether `name` is a throwaway database (`migdiff_tmp_<epoch>_<rand>`)
+/// made more than an hour ago: its run crashed or was killed.
+pub(crate) fn is_stale(name: &str) -> bool {
+    name.strip_prefix("migdiff_tmp_")
+        .and_then(|r| r.split('_').next())
+        .and_then(|e| e.parse::<u64>().ok())
+        .is_some_and(|e| epoch().saturating_sub(e) > 3600)
+}
+
 /// Drops `migdiff_tmp_<epoch>_*` databases older than an hour.
 pub async fn sweep(admin: &PgConnectOptions) {
     let Ok(mut c) = admin.clone().disable_statement_logging().connect().await else {
@@ -216,12 +225,7 @@ pub async fn sweep(admin: &PgConnectOptions) {
     .await
     .unwrap_or_default();
     for name in names {
-        let old = name
-            .strip_prefix("migdiff_tmp_")
-            .and_then(|r| r.split('_').next())
-            .and_then(|e| e.parse::<u64>().ok())
-            .is_some_and(|e| epoch().saturating_sub(e) > 3600);
-        if old {
+        if is_stale(&name) {
             let sql = format!("drop database if exists \"{name}\" with (force)");
             let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                 .execute(&mut c)

@@ -7,7 +7,7 @@
 use sqlx::mysql::MySqlConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
-use crate::{Provider, Sandbox, SandboxError, epoch};
+use crate::{Provider, Sandbox, SandboxError, epoch, is_stale};
 
 /// The name of a throwaway database, as the server quotes it.
 fn quoted(name: &str) -> String {
@@ -28,12 +28,7 @@ async fn sweep(c: &mut sqlx::MySqlConnection) {
     .await
     .unwrap_or_default();
     for name in names {
-        let old = name
-            .strip_prefix("migdiff_tmp_")
-            .and_then(|r| r.split('_').next())
-            .and_then(|e| e.parse::<u64>().ok())
-            .is_some_and(|e| epoch().saturating_sub(e) > 3600);
-        if old {
+        if is_stale(&name) {
             let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(drop_sql(&name)))
                 .execute(&mut *c)
                 .await;
