@@ -23,7 +23,12 @@ impl Ctx<'_> {
         // table keywords take them.
         let d = self.dialect().kwarg_prefix();
         if let Some(cs) = &t.charset.charset {
-            args.push(format!("{d}_charset={}", s(cs)));
+            // As Alembic writes a reflected table's, and as models write it.
+            let key = match style {
+                TypeStyle::Reflected => "default_charset",
+                TypeStyle::Declared => "charset",
+            };
+            args.push(format!("{d}_{key}={}", s(cs)));
         }
         if let Some(c) = &t.charset.collation {
             args.push(format!("{d}_collate={}", s(c)));

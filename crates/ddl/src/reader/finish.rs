@@ -88,9 +88,32 @@ impl Reader {
         }
         self.validate()?;
         // What the server makes of the declared tables, as the catalog
-        // side gets it too.
+        // side gets it too. A default it rewrites (MySQL's `2` in a
+        // DECIMAL(10,2) is `2.00`) keeps the spelling the DDL wrote.
+        let defaults = |schema: &m::Schema| -> Vec<((ObjectName, String), String)> {
+            schema
+                .tables
+                .iter()
+                .flat_map(|(name, t)| {
+                    t.columns.iter().filter_map(move |c| {
+                        c.default
+                            .clone()
+                            .map(|d| ((name.clone(), c.name.clone()), d))
+                    })
+                })
+                .collect()
+        };
+        let before: BTreeMap<(ObjectName, String), String> =
+            defaults(&self.schema).into_iter().collect();
         self.dialect.normalize(&mut self.schema);
-        Ok((self.schema, self.spellings.into_inner()))
+        let mut spellings = self.spellings.into_inner();
+        for (key, after) in defaults(&self.schema) {
+            if let Some(was) = before.get(&key).filter(|was| **was != after) {
+                let written = spellings.get(was).cloned().unwrap_or_else(|| was.clone());
+                spellings.entry(after).or_insert(written);
+            }
+        }
+        Ok((self.schema, spellings))
     }
 
     /// Every name a constraint or index uses must exist.
@@ -246,6 +269,29 @@ impl Reader {
 mod tests {
     use super::super::test_support::{pg, pg_error, table};
     use migdiff_model::{DataType, ObjectName};
+
+    #[test]
+    fn a_default_the_server_rewrites_keeps_its_spelling() {
+        let (schema, spellings) = super::super::read_schema_spelled(
+            &[crate::SourceFile {
+                path: "s.sql".into(),
+                text: "CREATE TABLE t (id INTEGER NOT NULL AUTO_INCREMENT PRIMARY KEY, \
+                       n NUMERIC(10, 2) DEFAULT 2, ts DATETIME DEFAULT now());"
+                    .into(),
+            }],
+            migdiff_mysql::DIALECT,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let t = &schema.tables[&ObjectName::new("default", "t")];
+        let default = |c: &str| t.column(c).and_then(|c| c.default.clone());
+        assert_eq!(default("n").as_deref(), Some("2.00"));
+        assert_eq!(default("ts").as_deref(), Some("CURRENT_TIMESTAMP"));
+        assert_eq!(spellings.get("2.00").map(String::as_str), Some("2"));
+        assert_eq!(
+            spellings.get("CURRENT_TIMESTAMP").map(String::as_str),
+            Some("now()")
+        );
+    }
 
     #[test]
     fn enum_types_resolve_and_references_are_checked() {
