@@ -157,6 +157,16 @@ fn query_count_does_not_grow_with_tables() {
     assert_eq!(large, 6);
 }
 
+/// The one revision file of the project in `dir`.
+fn only_revision(dir: &Path) -> String {
+    std::fs::read_dir(dir.join("migrations/versions"))
+        .expect("versions")
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().extension().is_some_and(|x| x == "py"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+        .expect("a revision")
+}
+
 /// The project's revision, written by migdiff, run by real Alembic: up,
 /// checked, down, checked against where it started.
 fn alembic_round_trip(before: &str, after: &str) -> String {
@@ -179,12 +189,7 @@ fn alembic_round_trip(before: &str, after: &str) -> String {
     assert_eq!(o.code, 1, "before the upgrade: {}{}", o.stdout, o.stderr);
     let o = md(&["--schema", "after.sql", "autogenerate", "-m", "change"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
-    let revision = std::fs::read_dir(dir.join("migrations/versions"))
-        .expect("versions")
-        .filter_map(|e| e.ok())
-        .find(|e| e.path().extension().is_some_and(|x| x == "py"))
-        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
-        .expect("a revision");
+    let revision = only_revision(dir);
     let o = alembic(dir, &["upgrade", "head"]);
     assert_eq!(o.code, 0, "upgrade: {}\n{revision}", o.stderr);
     let o = md(&["--schema", "after.sql", "check"]);
@@ -520,12 +525,7 @@ fn sqlalchemy_models_on_mysql() {
     let schema = "sqlalchemy:models:metadata";
     let o = md(&["--schema", schema, "autogenerate", "-m", "models"]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
-    let revision = std::fs::read_dir(dir.join("migrations/versions"))
-        .expect("versions")
-        .filter_map(|e| e.ok())
-        .find(|e| e.path().extension().is_some_and(|x| x == "py"))
-        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
-        .expect("a revision");
+    let revision = only_revision(dir);
     // As the models spell it.
     for expected in [
         "op.f('uq_users_email')",

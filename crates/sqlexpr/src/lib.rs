@@ -221,9 +221,7 @@ fn canonical_node(e: &mut Expr, dialect: Dialect) {
         Expr::Value(ValueWithSpan {
             value: Value::SingleQuotedString(s),
             ..
-        }) if dialect.backslash_escapes() && s.contains('\\') => {
-            *s = s.replace('\\', "\\\\");
-        }
+        }) if dialect.backslash_escapes() => double_backslashes(s),
         Expr::Identifier(i) => fold_ident(i, dialect),
         Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(|i| fold_ident(i, dialect)),
         Expr::Function(f) => {
@@ -405,11 +403,18 @@ pub fn expr_sql(expr: &Expr, dialect: Dialect) -> String {
             ..
         }) = e
         {
-            *s = s.replace('\\', "\\\\");
+            double_backslashes(s);
         }
         ControlFlow::<()>::Continue(())
     });
     expr.to_string()
+}
+
+/// A string literal's value as a backslash-escaping dialect writes it.
+fn double_backslashes(value: &mut String) {
+    if value.contains('\\') {
+        *value = value.replace('\\', "\\\\");
+    }
 }
 
 /// Parses and canonicalizes a boolean or scalar expression (CHECK bodies,

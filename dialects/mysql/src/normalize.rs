@@ -132,8 +132,28 @@ fn leading_columns(index: &Index) -> Vec<&str> {
         .collect()
 }
 
-fn starts_with(columns: &[&str], fk: &ForeignKey) -> bool {
-    columns.len() >= fk.columns.len() && columns.iter().zip(&fk.columns).all(|(a, b)| a == b)
+/// Whether `columns` lead with `fk`'s columns: an index over them can
+/// serve the key.
+fn leads_with<S: AsRef<str>>(columns: &[S], fk: &ForeignKey) -> bool {
+    columns.len() >= fk.columns.len()
+        && columns
+            .iter()
+            .zip(&fk.columns)
+            .all(|(a, b)| a.as_ref() == b)
+}
+
+/// Whether the primary key, a unique key or an index other than `except`
+/// serves `fk` (the server then makes no index of its own for it).
+fn served_by_a_key(table: &Table, fk: &ForeignKey, except: Option<&str>) -> bool {
+    table
+        .primary_key
+        .as_ref()
+        .is_some_and(|pk| leads_with(&pk.columns, fk))
+        || table.uniques.iter().any(|u| leads_with(&u.columns, fk))
+        || table
+            .indexes
+            .iter()
+            .any(|i| Some(i.name.as_str()) != except && leads_with(&leading_columns(i), fk))
 }
 
 /// The name of the index the server made for `fk`, when `table` has one of
@@ -143,25 +163,11 @@ fn implicit_fk_index(table: &Table, fk: &ForeignKey) -> Option<String> {
     let made_for_it = |i: &Index| {
         !i.unique
             && i.keys.len() == fk.columns.len()
-            && starts_with(&leading_columns(i), fk)
+            && leads_with(&leading_columns(i), fk)
             && (fk.name.as_deref() == Some(i.name.as_str()) || is_named_after(&i.name, first))
     };
     let candidate = table.indexes.iter().find(|i| made_for_it(i))?;
-    let served_otherwise = table.primary_key.iter().any(|pk| {
-        starts_with(
-            &pk.columns.iter().map(String::as_str).collect::<Vec<_>>(),
-            fk,
-        )
-    }) || table.uniques.iter().any(|u| {
-        starts_with(
-            &u.columns.iter().map(String::as_str).collect::<Vec<_>>(),
-            fk,
-        )
-    }) || table
-        .indexes
-        .iter()
-        .any(|i| i.name != candidate.name && starts_with(&leading_columns(i), fk));
-    (!served_otherwise).then(|| candidate.name.clone())
+    (!served_by_a_key(table, fk, Some(&candidate.name))).then(|| candidate.name.clone())
 }
 
 /// `name` is `column` or `column_<n>`: how the server names an index it
@@ -177,20 +183,12 @@ fn is_named_after(name: &str, column: &str) -> bool {
 /// The index the server made for `fk` and keeps after the key is dropped:
 /// what it would be called, when no other index of `table` serves the key.
 pub(crate) fn index_left_by(table: &Table, fk: &ForeignKey) -> Option<String> {
-    let leads =
-        |cols: &[String]| starts_with(&cols.iter().map(String::as_str).collect::<Vec<_>>(), fk);
-    let served = table.primary_key.as_ref().is_some_and(|pk| leads(&pk.columns))
-        || table.uniques.iter().any(|u| leads(&u.columns))
-        || table
-            .indexes
-            .iter()
-            .any(|i| starts_with(&leading_columns(i), fk))
-        // Another key over the same columns shares the index.
-        || table
-            .foreign_keys
-            .iter()
-            .any(|other| other.name != fk.name && other.columns.starts_with(&fk.columns));
-    if served {
+    // Another key over the same columns shares the index.
+    let shared = table
+        .foreign_keys
+        .iter()
+        .any(|other| other.name != fk.name && other.columns.starts_with(&fk.columns));
+    if shared || served_by_a_key(table, fk, None) {
         return None;
     }
     if fk.auto_name {

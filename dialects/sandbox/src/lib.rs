@@ -204,6 +204,15 @@ impl Drop for Sandbox {
     }
 }
 
+/// A new throwaway database's name: `migdiff_tmp_<epoch>_<random>`.
+pub(crate) fn throwaway_name() -> String {
+    format!(
+        "migdiff_tmp_{}_{}",
+        epoch(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
 /// Whether `name` is a throwaway database (`migdiff_tmp_<epoch>_<rand>`)
 /// made more than an hour ago: its run crashed or was killed.
 pub(crate) fn is_stale(name: &str) -> bool {
@@ -241,11 +250,7 @@ pub async fn temp_database(
     live_database: Option<&str>,
 ) -> Result<Sandbox, SandboxError> {
     sweep(admin).await;
-    let name = format!(
-        "migdiff_tmp_{}_{}",
-        epoch(),
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
+    let name = throwaway_name();
     if live_database == Some(name.as_str()) {
         return Err(SandboxError::LiveDatabase(name));
     }

@@ -7,7 +7,7 @@
 use sqlx::mysql::MySqlConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
-use crate::{Provider, Sandbox, SandboxError, epoch, is_stale};
+use crate::{Provider, Sandbox, SandboxError, is_stale, throwaway_name};
 
 /// The name of a throwaway database, as the server quotes it.
 fn quoted(name: &str) -> String {
@@ -68,11 +68,7 @@ pub async fn mysql(
     } else {
         admin
     };
-    let name = format!(
-        "migdiff_tmp_{}_{}",
-        epoch(),
-        &uuid::Uuid::new_v4().simple().to_string()[..8]
-    );
+    let name = throwaway_name();
     if live_database == Some(name.as_str()) {
         return Err(SandboxError::LiveDatabase(name));
     }
