@@ -37,7 +37,6 @@ pub enum Flavour {
 pub struct ServerInfo {
     pub flavour: Flavour,
     pub major: u32,
-    pub version: String,
 }
 
 impl ServerInfo {
@@ -60,11 +59,7 @@ impl ServerInfo {
             .next()
             .and_then(|m| m.parse().ok())
             .unwrap_or(0);
-        ServerInfo {
-            flavour,
-            major,
-            version: version.to_string(),
-        }
+        ServerInfo { flavour, major }
     }
 }
 
