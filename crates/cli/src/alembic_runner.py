@@ -18,6 +18,10 @@
 # 3. Markers: one line after each migration step (a progress bar on long
 #    chains) and one when the first migration starts (so migdiff can tell a
 #    failing env.py from a failing migration).
+# 4. Capture (`migdiff lint`): in offline mode (`--sql`), every statement
+#    Alembic writes is also recorded, as a JSON line, with the revision
+#    file and line of the op that produced it; several commands can run
+#    in one process.
 #
 # The project's env.py is untouched; hooks it configures itself still run.
 import json
@@ -313,6 +317,57 @@ def _markers():
     migration.MigrationContext.run_migrations = run_with_marker
 
 
+_RUN = [0]
+
+
+def _capture():
+    """Records every statement offline Alembic writes, with the revision
+    file and line it came from (the innermost frame in one of the given
+    revision files; None for Alembic's own version-table statements and
+    its BEGIN/COMMIT)."""
+    capture = CONFIG.get("capture")
+    if not capture:
+        return
+    import alembic.ddl.impl as impl
+
+    wanted = {os.path.realpath(f) for f in capture["files"]}
+    seen = {}
+    out = open(capture["path"], "a", encoding="utf-8")
+    original = impl.DefaultImpl.static_output
+
+    def revision_frame():
+        frame = sys._getframe(2)
+        while frame is not None:
+            name = frame.f_code.co_filename
+            hit = seen.get(name)
+            if hit is None:
+                hit = seen[name] = os.path.realpath(name) in wanted
+            if hit:
+                return os.path.realpath(name), frame.f_lineno
+            frame = frame.f_back
+        return None, None
+
+    def static_output(self, text):
+        path, line = revision_frame()
+        out.write(json.dumps({"run": _RUN[0], "sql": text, "file": path, "line": line}) + "\n")
+        out.flush()
+        return original(self, text)
+
+    impl.DefaultImpl.static_output = static_output
+
+
+def _alembic(alembic_main):
+    """Alembic's command line once, or once per command of `commands`
+    (each after the temporary ini's `-c PATH`)."""
+    commands = CONFIG.get("commands")
+    if not commands:
+        alembic_main(argv=sys.argv[1:], prog="alembic")
+        return
+    for i, args in enumerate(commands):
+        _RUN[0] = i
+        alembic_main(argv=[*sys.argv[1:3], *args], prog="alembic")
+
+
 def _flask_app():
     """The application as `flask` finds it, Flask-SQLAlchemy pointed at the
     throwaway database."""
@@ -360,14 +415,15 @@ def main():
     _guard_sqlalchemy()
     _guard_drivers()
     _markers()
+    _capture()
     from alembic.config import main as alembic_main
 
     if CONFIG.get("flask"):
         app = _flask_app()
         with app.app_context():
-            alembic_main(argv=sys.argv[1:], prog="alembic")
+            _alembic(alembic_main)
     else:
-        alembic_main(argv=sys.argv[1:], prog="alembic")
+        _alembic(alembic_main)
 
 
 main()

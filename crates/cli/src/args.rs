@@ -142,6 +142,18 @@ pub(crate) enum Command {
         #[arg(long)]
         verify: bool,
     },
+    /// Lint revisions for steps that lock a busy table, rewrite it, lose
+    /// data or break running code (PostgreSQL). Exit 1 on findings.
+    Lint {
+        /// Revision ids (or unique prefixes) or revision files. Default:
+        /// the revisions not yet applied to the database.
+        revs: Vec<String>,
+        /// Every revision.
+        #[arg(long, conflicts_with = "revs")]
+        all: bool,
+        #[arg(long, default_value = "text")]
+        format: CheckFormat,
+    },
     /// The revision graph's heads, as `alembic heads` prints them.
     Heads,
     /// The revision history, as `alembic history` prints it.

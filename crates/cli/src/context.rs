@@ -323,6 +323,36 @@ impl Ctx {
         replay::Runner::new(&alembic, &self.project.dir, python, sandbox, &settings)
     }
 
+    /// A runner for Alembic's offline mode: env.py gets a URL that names
+    /// the dialect and no database, and may connect to nothing.
+    pub(crate) fn offline_runner(&self, dialect: Dialect) -> Result<replay::Runner, CliError> {
+        let alembic = self
+            .project
+            .alembic
+            .clone()
+            .ok_or_else(|| CliError::usage("no Alembic project"))?;
+        let python =
+            sqlalchemy::find_python(self.project.file.python.as_deref(), &self.project.dir);
+        let settings = replay::RunnerSettings {
+            project_url: self.project.url.as_ref().map(|(u, _)| u.as_str()),
+            url_env: &self.project.file.sandbox_url_env,
+            flask_app: self.project.file.flask_app.as_deref(),
+        };
+        let driver = crate::dialects::driver(dialect)?;
+        let sa_url = driver.sqlalchemy_url(
+            driver.offline_url(),
+            alembic.sqlalchemy_url.as_deref().or(settings.project_url),
+        );
+        replay::Runner::for_url(
+            &alembic,
+            &self.project.dir,
+            python,
+            sa_url,
+            dialect,
+            &settings,
+        )
+    }
+
     /// The declared schema (filtered) for a server of `server_major`, when
     /// one is given (`--schema`, migdiff.toml).
     pub(crate) fn declared_for(

@@ -33,6 +33,17 @@ pub struct Runner {
     dialect: Dialect,
 }
 
+/// One statement offline Alembic wrote, with where it came from.
+#[derive(serde::Deserialize, Debug)]
+pub struct Captured {
+    /// Which of the commands wrote it.
+    pub run: usize,
+    pub sql: String,
+    /// The revision file of the op (None: Alembic's own statements).
+    pub file: Option<PathBuf>,
+    pub line: Option<usize>,
+}
+
 /// What a failed Alembic run says, in two lines: the exception and the
 /// statement it ran (`[SQL: ...]`, which SQLAlchemy prints over several
 /// lines); `None` when the output has neither.
@@ -116,9 +127,29 @@ impl Runner {
     ) -> Result<Runner, CliError> {
         let driver = crate::dialects::driver(db_url_of(sandbox)?.dialect())?;
         let sa_url = driver.sqlalchemy_url(
-            sandbox,
+            sandbox.url(),
             alembic.sqlalchemy_url.as_deref().or(settings.project_url),
         );
+        Runner::for_url(
+            alembic,
+            project_dir,
+            python,
+            sa_url,
+            driver.dialect(),
+            settings,
+        )
+    }
+
+    /// A runner whose env.py gets `sa_url` and may connect to it only
+    /// (offline runs get a URL of no database: see `Driver::offline_url`).
+    pub fn for_url(
+        alembic: &AlembicConfig,
+        project_dir: &Path,
+        python: PathBuf,
+        sa_url: String,
+        dialect: Dialect,
+        settings: &RunnerSettings<'_>,
+    ) -> Result<Runner, CliError> {
         let here = alembic
             .source
             .parent()
@@ -191,7 +222,7 @@ impl Runner {
             url_env: settings.url_env.to_vec(),
             flask: alembic.env_needs_flask_app || settings.flask_app.is_some(),
             flask_app: settings.flask_app.map(str::to_string),
-            dialect: driver.dialect(),
+            dialect,
         })
     }
 
@@ -200,24 +231,71 @@ impl Runner {
     /// (the caller decides whether that is a finding); env.py failing
     /// before any migration ran, or the guard stopping it, is exit 2.
     pub async fn alembic(&self, args: &[&str]) -> Result<(), CliError> {
-        self.run(args, None).await
+        self.run(args, None, None).await
+    }
+
+    /// Runs each of `commands` (offline: `upgrade A:B --sql`) in one
+    /// process and returns every statement Alembic wrote, in order, with
+    /// the file and line among `revision_files` of the op that wrote it.
+    pub async fn capture(
+        &self,
+        commands: &[Vec<String>],
+        revision_files: &[PathBuf],
+    ) -> Result<Vec<Captured>, CliError> {
+        let file = tempfile::Builder::new()
+            .prefix("migdiff-lint-")
+            .suffix(".jsonl")
+            .tempfile()
+            .map_err(|e| CliError::usage(format!("cannot write a temporary file: {e}")))?;
+        let extra = serde_json::json!({
+            "commands": commands,
+            "capture": {
+                "path": file.path(),
+                "files": revision_files,
+            },
+        });
+        let first: Vec<&str> = commands
+            .first()
+            .map(|c| c.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        self.run(&first, None, Some(extra)).await?;
+        let text = std::fs::read_to_string(file.path())
+            .map_err(|e| CliError::usage(format!("cannot read Alembic's statements: {e}")))?;
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                serde_json::from_str::<Captured>(l).map_err(|e| {
+                    CliError::usage(format!("cannot read Alembic's statements ({e}): {l}"))
+                })
+            })
+            .collect()
     }
 
     /// Like `alembic`, for a command that runs up to `steps` migrations:
     /// a progress bar on a terminal when the chain is long.
     pub async fn alembic_chain(&self, args: &[&str], steps: usize) -> Result<(), CliError> {
-        self.run(args, Some(steps)).await
+        self.run(args, Some(steps), None).await
     }
 
     /// The child is awaited, never blocked on, and killed if this future is
     /// dropped (Ctrl-C, SIGTERM): the sandbox it works in is then removed.
-    async fn run(&self, args: &[&str], steps: Option<usize>) -> Result<(), CliError> {
+    async fn run(
+        &self,
+        args: &[&str],
+        steps: Option<usize>,
+        extra: Option<serde_json::Value>,
+    ) -> Result<(), CliError> {
         let mut cmd = tokio::process::Command::new(&self.python);
-        let config = serde_json::json!({
+        let mut config = serde_json::json!({
             "sandbox_url": self.sa_url,
             "flask": self.flask,
             "flask_app": self.flask_app,
         });
+        if let (Some(serde_json::Value::Object(extra)), Some(config)) =
+            (extra, config.as_object_mut())
+        {
+            config.extend(extra);
+        }
         cmd.arg("-c")
             .arg(ALEMBIC_RUNNER)
             .arg("-c")

@@ -56,6 +56,12 @@ pub struct FileSettings {
     /// the cache key.
     #[serde(default)]
     pub cache_env: Vec<String>,
+    /// Rules `migdiff lint` does not report: `"rule"` everywhere, or
+    /// `"<revision>:rule"` in one revision.
+    #[serde(default)]
+    pub lint_ignore: Vec<String>,
+    /// `autogenerate` writes the online-safe forms (as `--online`).
+    pub online: Option<bool>,
 }
 
 impl FileSettings {
@@ -105,6 +111,12 @@ impl FileSettings {
             } else {
                 self.exclude_columns
             },
+            lint_ignore: if self.lint_ignore.is_empty() {
+                lower.lint_ignore
+            } else {
+                self.lint_ignore
+            },
+            online: self.online.or(lower.online),
         }
     }
 }

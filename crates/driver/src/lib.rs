@@ -121,9 +121,15 @@ pub trait Driver: Send + Sync + 'static {
         live_database: Option<&'a str>,
         provider: Provider,
     ) -> BoxFuture<'a, Result<Sandbox, DriverError>>;
-    /// The throwaway database as a SQLAlchemy URL for the project's env.py,
-    /// keeping the driver of `project_url` (`+asyncpg`, `+aiosqlite`).
-    fn sqlalchemy_url(&self, sandbox: &Sandbox, project_url: Option<&str>) -> String;
+    /// A database (`database_url`, in this driver's form: a throwaway
+    /// database's or [`Driver::offline_url`]) as a SQLAlchemy URL for the
+    /// project's env.py, keeping the driver of `project_url` (`+asyncpg`,
+    /// `+aiosqlite`).
+    fn sqlalchemy_url(&self, database_url: &str, project_url: Option<&str>) -> String;
+    /// A URL that names the dialect and no database anyone has: Alembic's
+    /// offline mode (`--sql`) reads only the dialect from it, and the
+    /// runner's guard lets env.py connect to nothing else.
+    fn offline_url(&self) -> &'static str;
     /// Replaces declared expressions the server would store differently
     /// with the server's own text, found in a throwaway database (on
     /// `server` or as `provider` allows). Returns what could not be settled

@@ -16,8 +16,10 @@ mod ops;
 mod order;
 mod pyrepr;
 mod render;
+mod rules;
 pub mod snapshot;
 mod types;
+mod volatile;
 
 #[cfg(test)]
 mod tests;
@@ -28,8 +30,10 @@ pub use diff::{DiffOptions, diff, identity_with_defaults};
 pub use filter::{SchemaFilter, drop_empty_schemas, glob_match};
 pub use hints::{ModelHints, ModelType};
 pub use model::*;
-pub use ops::{AlterColumn, EnumUsage, Hazard, Op};
+pub use ops::{AlterColumn, EnumUsage, Op};
 pub use order::order_ops;
 pub use pyrepr::py_repr;
 pub use render::{DialectRender, PythonType, TypeStyle};
+pub use rules::Rule;
 pub use types::{DataType, ParseTypeError, inline_values};
+pub use volatile::is_volatile_default;

@@ -1,4 +1,5 @@
 use crate::model::*;
+use crate::rules::Rule;
 use crate::types::DataType;
 
 /// One change to a schema. Every op knows its inverse, so a downgrade is the
@@ -150,32 +151,6 @@ impl AlterColumn {
     }
     pub fn identity_changed(&self) -> bool {
         self.from.identity != self.to.identity
-    }
-}
-
-/// Why an op deserves a second look before it runs in production.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Hazard {
-    /// Data is lost: a dropped table or column, a narrowed type, a removed enum value.
-    Destructive,
-    /// The table is rewritten, locked for the duration (type change, rebuild).
-    Rewrite,
-    /// Writes to the table wait while an index is built (CREATE INDEX
-    /// without CONCURRENTLY, a new primary key or unique constraint); the
-    /// table is not rewritten.
-    WriteLock,
-    /// NOT NULL on an existing table without a default: fails if rows exist.
-    NotNullWithoutDefault,
-}
-
-impl Hazard {
-    pub fn name(self) -> &'static str {
-        match self {
-            Hazard::Destructive => "destructive",
-            Hazard::Rewrite => "rewrite",
-            Hazard::WriteLock => "write_lock",
-            Hazard::NotNullWithoutDefault => "not_null_without_default",
-        }
     }
 }
 
@@ -456,22 +431,25 @@ impl Op {
         }
     }
 
-    /// The hazards of running this op against a database with data in it.
-    pub fn hazards(&self) -> Vec<Hazard> {
+    /// The online-safety rules this op breaks when it runs against a busy
+    /// database with data in it (`migdiff lint` finds the same in SQL).
+    pub fn hazards(&self) -> Vec<Rule> {
         let mut out = Vec::new();
         match self {
-            Op::DropTable(_) | Op::DropColumn { .. } | Op::DropSequence(_) => {
-                out.push(Hazard::Destructive)
-            }
+            Op::DropTable(_) => out.push(Rule::BanDropTable),
+            Op::DropColumn { .. } => out.push(Rule::BanDropColumn),
+            Op::DropSequence(_) => out.push(Rule::BanDropSequence),
+            Op::RenameColumn { .. } => out.push(Rule::RenamingColumn),
             Op::RecreateEnum {
                 from_values,
                 to_values,
                 ..
             } => {
                 if from_values.iter().any(|v| !to_values.contains(v)) {
-                    out.push(Hazard::Destructive);
+                    out.push(Rule::RemovingEnumValue);
                 }
-                out.push(Hazard::Rewrite);
+                // Every column of the type is cast over to the new one.
+                out.push(Rule::ChangingColumnType);
             }
             Op::AddColumn { column, .. } => {
                 if !column.nullable
@@ -480,29 +458,44 @@ impl Op {
                     && column.identity.is_none()
                     && column.generated.is_none()
                 {
-                    out.push(Hazard::NotNullWithoutDefault);
+                    out.push(Rule::AddingRequiredField);
                 }
                 // A virtual column is computed on read: nothing is written.
-                if column.generated.as_ref().is_some_and(|g| g.stored) {
-                    out.push(Hazard::Rewrite);
+                // A serial's nextval(), an identity and a volatile default
+                // give every existing row its own value: a rewrite.
+                if column.generated.as_ref().is_some_and(|g| g.stored)
+                    || column.serial
+                    || column.identity.is_some()
+                    || column
+                        .default
+                        .as_deref()
+                        .is_some_and(crate::volatile::is_volatile_default)
+                {
+                    out.push(Rule::AddingFieldWithDefault);
                 }
             }
             Op::AlterColumn(a) => {
                 if a.type_changed() {
                     if a.from.data_type.is_narrowing_to(&a.to.data_type) {
-                        out.push(Hazard::Destructive);
+                        out.push(Rule::NarrowingColumnType);
                     }
                     if !widening_without_rewrite(&a.from.data_type, &a.to.data_type) {
-                        out.push(Hazard::Rewrite);
+                        out.push(Rule::ChangingColumnType);
                     }
                 }
-                if a.from.nullable && !a.to.nullable && a.to.default.is_none() {
-                    out.push(Hazard::NotNullWithoutDefault);
+                if a.from.nullable && !a.to.nullable {
+                    out.push(Rule::AddingNotNullableField);
                 }
             }
-            Op::AddPrimaryKey { .. } | Op::AddUnique { .. } | Op::CreateIndex { .. } => {
-                out.push(Hazard::WriteLock)
+            Op::AddPrimaryKey { .. } => out.push(Rule::AddingPrimaryKeyConstraint),
+            Op::AddUnique { .. } => out.push(Rule::DisallowedUniqueConstraint),
+            Op::CreateIndex { .. } => out.push(Rule::RequireConcurrentIndexCreation),
+            Op::DropIndex { .. } => out.push(Rule::RequireConcurrentIndexDeletion),
+            Op::AddForeignKey { .. } => {
+                out.push(Rule::AddingForeignKeyConstraint);
+                out.push(Rule::ConstraintMissingNotValid);
             }
+            Op::AddCheck { .. } => out.push(Rule::ConstraintMissingNotValid),
             _ => {}
         }
         out.sort();

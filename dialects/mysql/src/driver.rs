@@ -48,7 +48,10 @@ impl Driver for Mysql {
                 .map_err(|e| DriverError(e.to_string()))
         })
     }
-    fn sqlalchemy_url(&self, sandbox: &Sandbox, project_url: Option<&str>) -> String {
+    fn offline_url(&self) -> &'static str {
+        "mysql://offline.migdiff.invalid/offline"
+    }
+    fn sqlalchemy_url(&self, database_url: &str, project_url: Option<&str>) -> String {
         // The project's own DBAPI driver where it names one; PyMySQL else
         // (SQLAlchemy's bare `mysql://` means mysqlclient).
         let scheme = match project_scheme(project_url, SCHEMES) {
@@ -57,7 +60,7 @@ impl Driver for Mysql {
         };
         format!(
             "{scheme}://{}",
-            sandbox.url().split("://").nth(1).unwrap_or("")
+            database_url.split("://").nth(1).unwrap_or("")
         )
     }
     fn catalog_sql(&self) -> Vec<String> {

@@ -50,14 +50,17 @@ impl Driver for Postgres {
                 .map_err(|e| DriverError(e.to_string()))
         })
     }
-    fn sqlalchemy_url(&self, sandbox: &Sandbox, project_url: Option<&str>) -> String {
+    fn offline_url(&self) -> &'static str {
+        "postgresql://offline.migdiff.invalid/offline"
+    }
+    fn sqlalchemy_url(&self, database_url: &str, project_url: Option<&str>) -> String {
         let scheme = match project_scheme(project_url, SCHEMES) {
             Some(s) if !s.eq_ignore_ascii_case("postgres") => s,
             _ => "postgresql",
         };
         format!(
             "{scheme}://{}",
-            sandbox.url().split("://").nth(1).unwrap_or("")
+            database_url.split("://").nth(1).unwrap_or("")
         )
     }
     fn settle<'a>(
@@ -383,15 +386,15 @@ mod tests {
             url: "postgres://u@h:5/t".into(),
         };
         assert_eq!(
-            Postgres.sqlalchemy_url(&sandbox, Some("postgresql+asyncpg://x@y/z")),
+            Postgres.sqlalchemy_url(sandbox.url(), Some("postgresql+asyncpg://x@y/z")),
             "postgresql+asyncpg://u@h:5/t"
         );
         assert_eq!(
-            Postgres.sqlalchemy_url(&sandbox, Some("postgres://x@y/z")),
+            Postgres.sqlalchemy_url(sandbox.url(), Some("postgres://x@y/z")),
             "postgresql://u@h:5/t"
         );
         assert_eq!(
-            Postgres.sqlalchemy_url(&sandbox, None),
+            Postgres.sqlalchemy_url(sandbox.url(), None),
             "postgresql://u@h:5/t"
         );
     }

@@ -47,8 +47,11 @@ impl Driver for Sqlite {
     ) -> BoxFuture<'a, Result<Sandbox, DriverError>> {
         Box::pin(async { migdiff_sandbox::sqlite_file().map_err(|e| DriverError(e.to_string())) })
     }
-    fn sqlalchemy_url(&self, sandbox: &Sandbox, project_url: Option<&str>) -> String {
-        let path = sandbox.url().strip_prefix("sqlite://").unwrap_or("");
+    fn offline_url(&self) -> &'static str {
+        "sqlite://:memory:"
+    }
+    fn sqlalchemy_url(&self, database_url: &str, project_url: Option<&str>) -> String {
+        let path = database_url.strip_prefix("sqlite://").unwrap_or("");
         let scheme = project_scheme(project_url, SCHEMES).unwrap_or("sqlite");
         format!("{scheme}:///{path}")
     }

@@ -4,6 +4,7 @@ mod autogenerate;
 mod check;
 mod diff;
 mod history;
+mod lint;
 mod snapshot;
 mod verify;
 
@@ -59,6 +60,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
             };
             autogenerate::run(&ctx, request).await
         }
+        Command::Lint { revs, all, format } => lint::run(&ctx, revs, all, format).await,
         Command::Heads => history::heads(&ctx),
         Command::History => history::history(&ctx),
         Command::Current => history::current(&ctx).await,
