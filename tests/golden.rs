@@ -46,6 +46,7 @@ fn revision(dialect: Dialect, live: &str, declared: &str, hints: Option<&ModelHi
         dialect: renderer(dialect),
         batch,
         hints,
+        online: false,
     };
     let upgrade = render_body(&ops, &current, true, &opts);
     let mut after = current.clone();

@@ -46,6 +46,7 @@ fn outputs(case: &Path) -> Vec<(&'static str, String)> {
         dialect: render,
         batch,
         hints: Some(&hints),
+        online: false,
     };
     let bodies = migdiff_alembic::revision_bodies(&ops, &live, &opts);
     let date = revision::CreateDate {

@@ -349,7 +349,13 @@ def run_migrations_online():
                           render_as_batch=connection.dialect.name == "sqlite")
         with context.begin_transaction():
             context.run_migrations()
-run_migrations_online()
+if context.is_offline_mode():
+    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
+                      literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    run_migrations_online()
 "#;
 
 /// An Alembic project (alembic.ini, env.py, the stock script.py.mako, an

@@ -141,6 +141,12 @@ pub(crate) enum Command {
         /// Verify the new revision in a throwaway database; remove it if that fails.
         #[arg(long)]
         verify: bool,
+        /// Write the online-safe forms (PostgreSQL): indexes built and
+        /// dropped CONCURRENTLY, constraints added NOT VALID and validated
+        /// after the commit, SET NOT NULL through a validated check, a
+        /// lock_timeout first. Default: `online` in migdiff.toml.
+        #[arg(long, conflicts_with = "sql")]
+        online: bool,
     },
     /// Lint revisions for steps that lock a busy table, rewrite it, lose
     /// data or break running code (PostgreSQL). Exit 1 on findings.

@@ -115,6 +115,12 @@ pub struct Linter {
     lock_timeout_reported: bool,
     /// Constraints added `NOT VALID` in the open transaction.
     not_valid: HashSet<String>,
+    /// `CHECK (col IS NOT NULL)` constraints added NOT VALID: name ->
+    /// (table, column).
+    not_null_checks: std::collections::HashMap<String, (String, String)>,
+    /// Columns such a check was validated for: PostgreSQL 12 and later
+    /// set NOT NULL on them from the check, without scanning.
+    proven_not_null: HashSet<(String, String)>,
     /// Tables created in the open transaction: no other session sees them
     /// before the commit, so nothing done to them can block anyone.
     created: HashSet<String>,
@@ -268,12 +274,13 @@ impl Linter {
                 1
             };
         }
+        let table = last_name(t.get(i - 1..).unwrap_or(&[])).unwrap_or_default();
         for action in split_top_level(t.get(i..).unwrap_or(&[])) {
-            self.action(action, out);
+            self.action(&table, action, out);
         }
     }
 
-    fn action(&mut self, a: &[Tok], out: &mut Vec<Rule>) {
+    fn action(&mut self, table: &str, a: &[Tok], out: &mut Vec<Rule>) {
         if starts(a, &["ADD"]) {
             let mut rest = &a[1..];
             let mut name = None;
@@ -295,6 +302,10 @@ impl Linter {
             } else if kind.is("FOREIGN") || kind.is("CHECK") {
                 if not_valid {
                     if let Some(name) = name {
+                        if let Some(column) = not_null_column(rest) {
+                            self.not_null_checks
+                                .insert(name.clone(), (table.to_string(), column));
+                        }
                         self.not_valid.insert(name);
                     }
                 } else {
@@ -312,9 +323,12 @@ impl Linter {
             if rest.first().is_some_and(|w| w.is("COLUMN")) {
                 rest = &rest[1..];
             }
+            let column = rest.first().and_then(Tok::name).unwrap_or_default();
             let action = rest.get(1..).unwrap_or(&[]);
             if starts(action, &["SET", "NOT", "NULL"]) {
-                out.push(Rule::AddingNotNullableField);
+                if !self.proven_not_null.contains(&(table.to_string(), column)) {
+                    out.push(Rule::AddingNotNullableField);
+                }
             } else if starts(action, &["TYPE"]) || starts(action, &["SET", "DATA", "TYPE"]) {
                 out.push(Rule::ChangingColumnType);
             }
@@ -335,11 +349,29 @@ impl Linter {
                 out.push(Rule::RenamingColumn);
             }
         } else if starts(a, &["VALIDATE", "CONSTRAINT"]) {
-            let name = a.get(2).and_then(Tok::name);
-            if name.is_some_and(|n| self.not_valid.contains(&n)) {
+            let name = a.get(2).and_then(Tok::name).unwrap_or_default();
+            if self.not_valid.contains(&name) {
                 out.push(Rule::ConstraintMissingNotValid);
+            } else if let Some(proven) = self.not_null_checks.get(&name) {
+                self.proven_not_null.insert(proven.clone());
             }
         }
+    }
+}
+
+/// The column of `CHECK (col IS NOT NULL)` (`rest` starts at CHECK).
+fn not_null_column(rest: &[Tok]) -> Option<String> {
+    let mut inner: Vec<&Tok> = rest
+        .iter()
+        .skip(1)
+        .filter(|t| !matches!(t, Tok::Open | Tok::Close))
+        .collect();
+    if inner.len() >= 2 && inner[inner.len() - 2].is("NOT") && inner[inner.len() - 1].is("VALID") {
+        inner.truncate(inner.len() - 2);
+    }
+    match inner.as_slice() {
+        [column, is, not, null] if is.is("IS") && not.is("NOT") && null.is("NULL") => column.name(),
+        _ => None,
     }
 }
 

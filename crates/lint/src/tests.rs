@@ -205,3 +205,29 @@ fn tables_created_in_the_transaction_block_nobody() {
         ]
     );
 }
+
+#[test]
+fn not_null_through_a_validated_check() {
+    assert_eq!(
+        lint(&[
+            "BEGIN",
+            "ALTER TABLE t ADD CONSTRAINT t_a_not_null CHECK (a IS NOT NULL) NOT VALID",
+            "COMMIT",
+            "ALTER TABLE t VALIDATE CONSTRAINT t_a_not_null",
+            "BEGIN",
+            "ALTER TABLE t ALTER COLUMN a SET NOT NULL",
+            "ALTER TABLE t ALTER COLUMN b SET NOT NULL",
+            "ALTER TABLE u ALTER COLUMN a SET NOT NULL",
+        ]),
+        vec![
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+            vec![],
+            vec![AddingNotNullableField],
+            vec![AddingNotNullableField],
+        ]
+    );
+}

@@ -4,8 +4,20 @@
 use super::*;
 
 impl Ctx<'_> {
-    /// The lines for one op (may be several, or contain newlines).
+    /// The lines for one op (may be several, or contain newlines): its
+    /// online form where one is asked for and needed, else the plain one.
     pub(super) fn op_lines(&mut self, op: &Op) -> Vec<String> {
+        if let Some(lines) = self.online_lines(op) {
+            return lines;
+        }
+        if let Op::CreateTable(t) = op {
+            self.created.insert(t.name.clone());
+        }
+        self.op_lines_plain(op)
+    }
+
+    /// The lines Alembic's autogenerate writes for one op.
+    pub(super) fn op_lines_plain(&mut self, op: &Op) -> Vec<String> {
         let (new, old) = (self.new_style, self.old_style);
         match op {
             Op::CreateTable(t)

@@ -21,6 +21,8 @@ pub(crate) struct Request {
     pub(crate) sql: bool,
     /// Verify the new revision; remove it if that fails.
     pub(crate) verify: bool,
+    /// The online-safe forms (PostgreSQL).
+    pub(crate) online: bool,
 }
 
 pub(crate) async fn run(ctx: &Ctx, request: Request) -> Result<ExitStatus, CliError> {
@@ -30,6 +32,7 @@ pub(crate) async fn run(ctx: &Ctx, request: Request) -> Result<ExitStatus, CliEr
         request.rev_id,
         request.head,
         request.sql,
+        request.online,
     )
     .await?;
     let Some((path, rev)) = written.filter(|_| request.verify) else {
@@ -64,6 +67,7 @@ pub(crate) async fn write_revision(
     rev_id: Option<String>,
     head: Option<String>,
     sql: bool,
+    online: bool,
 ) -> Result<Option<(PathBuf, String)>, CliError> {
     let graph = ctx.require_graph()?;
     let Some(alembic) = ctx.project.alembic.clone() else {
@@ -120,10 +124,14 @@ pub(crate) async fn write_revision(
         }
         return Ok(None);
     }
+    if online {
+        refuse_offline_only(&c.ops, &c.live.schema, c.dialect)?;
+    }
     let opts = RenderOptions {
         dialect: dialect_render,
         batch: ctx.batch(c.dialect),
         hints: Some(&c.hints),
+        online,
     };
     let bodies = migdiff_alembic::revision_bodies(&c.ops, &c.live.schema, &opts);
     let date = revision::create_date(alembic.timezone.as_deref())?;
@@ -155,4 +163,43 @@ pub(crate) async fn write_revision(
         hooks::run(&alembic.post_write_hooks, &shown, &python, ctx.global.quiet)?;
     }
     Ok(Some((shown, rev_id)))
+}
+
+/// `--online` writes PostgreSQL's safe forms; a change that has none (a
+/// rewriting type change, a default that rewrites the table) is refused
+/// with the recipe that gets there without a long lock.
+fn refuse_offline_only(
+    ops: &[migdiff_model::Op],
+    live: &migdiff_model::Schema,
+    dialect: migdiff_model::Dialect,
+) -> Result<(), CliError> {
+    if dialect.name() != "postgresql" {
+        return Err(CliError::usage(format!(
+            "--online writes PostgreSQL's online-safe forms; {} has none in migdiff yet: leave out --online (and `online = true` in migdiff.toml)",
+            dialect.title()
+        )));
+    }
+    let refused = migdiff_alembic::online_refusals(ops, live);
+    if refused.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = refused
+        .iter()
+        .map(|r| {
+            format!(
+                "  {} [{}]: {}; instead: {}",
+                r.op,
+                r.rule.name(),
+                r.rule.why(),
+                r.rule.fix()
+            )
+        })
+        .collect();
+    Err(CliError::usage(format!(
+        "--online: {} change{} cannot be made without locking a busy table for as long as a rewrite takes; nothing was written:\n{}\nMake {} in steps (the recipe above), or write this revision without --online.",
+        refused.len(),
+        if refused.len() == 1 { "" } else { "s" },
+        lines.join("\n"),
+        if refused.len() == 1 { "it" } else { "them" },
+    )))
 }

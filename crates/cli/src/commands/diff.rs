@@ -35,6 +35,7 @@ pub(crate) async fn run(
                 dialect: c.dialect.renderer(),
                 batch: ctx.batch(c.dialect),
                 hints: Some(&c.hints),
+                online: ctx.project.file.online == Some(true),
             };
             let body = render_body(&c.ops, &c.live.schema, true, &opts);
             let _ = writeln!(stdout, "{}", body.text);

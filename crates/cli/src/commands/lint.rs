@@ -19,6 +19,10 @@ use crate::context::Ctx;
 use crate::exit::ExitStatus;
 use crate::{CliError, live};
 
+/// The host of the URL offline runs get (`Driver::offline_url`): an error
+/// naming it means env.py tried to connect.
+const OFFLINE_HOST: &str = "offline.migdiff.invalid";
+
 /// One rule broken by one statement of a revision.
 struct Finding {
     revision: String,
@@ -63,8 +67,13 @@ pub(crate) async fn run(
         .collect();
     let files: Vec<PathBuf> = chosen.iter().map(|r| canonical(&r.path)).collect();
     let captured = runner.capture(&commands, &files).await.map_err(|e| {
+        let hint = if e.message.contains(OFFLINE_HOST) {
+            "\nThe project's env.py connected to a database although Alembic ran it offline: give it the `if context.is_offline_mode():` branch Alembic's templates have (context.configure(url=..., literal_binds=True), no engine)."
+        } else {
+            ""
+        };
         CliError::usage(format!(
-            "could not render the revisions offline (alembic upgrade --sql): {}",
+            "could not render the revisions offline (alembic upgrade --sql): {}{hint}",
             e.message
         ))
     })?;

@@ -50,6 +50,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
             head,
             sql,
             verify,
+            online,
         } => {
             let request = autogenerate::Request {
                 message,
@@ -57,6 +58,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
                 head,
                 sql,
                 verify,
+                online: online || (!sql && ctx.project.file.online == Some(true)),
             };
             autogenerate::run(&ctx, request).await
         }
