@@ -170,6 +170,11 @@ fn only_revision(dir: &Path) -> String {
 /// The project's revision, written by migdiff, run by real Alembic: up,
 /// checked, down, checked against where it started.
 fn alembic_round_trip(before: &str, after: &str) -> String {
+    alembic_round_trip_with(before, after, &[])
+}
+
+/// `alembic_round_trip` with more arguments for `autogenerate`.
+fn alembic_round_trip_with(before: &str, after: &str, autogenerate: &[&str]) -> String {
     let db = MyDb::new();
     if !before.is_empty() {
         db.exec(before);
@@ -187,7 +192,9 @@ fn alembic_round_trip(before: &str, after: &str) -> String {
     };
     let o = md(&["--schema", "after.sql", "check"]);
     assert_eq!(o.code, 1, "before the upgrade: {}{}", o.stdout, o.stderr);
-    let o = md(&["--schema", "after.sql", "autogenerate", "-m", "change"]);
+    let mut args = vec!["--schema", "after.sql", "autogenerate", "-m", "change"];
+    args.extend_from_slice(autogenerate);
+    let o = md(&args);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     let revision = only_revision(dir);
     let o = alembic(dir, &["upgrade", "head"]);
@@ -611,5 +618,61 @@ fn table_charsets_are_compared_where_declared() {
         revision.contains("mysql_charset='utf8mb4',")
             && revision.contains("mysql_collate='utf8mb4_bin'"),
         "{revision}"
+    );
+}
+
+#[test]
+fn online_revisions_use_inplace_algorithms() {
+    let before = "CREATE TABLE t (id INT PRIMARY KEY, a INT, b VARCHAR(20), c INT);\nCREATE INDEX ix_t_c ON t (c);";
+    let after = "CREATE TABLE t (id INT PRIMARY KEY, a INT NOT NULL, b VARCHAR(20), d INT, CONSTRAINT uq_t_b UNIQUE (b));\nCREATE INDEX ix_t_a ON t (a);\nCREATE TABLE n (id INT PRIMARY KEY, t_id INT, CONSTRAINT fk_n_t FOREIGN KEY (t_id) REFERENCES t (id));";
+    let revision = alembic_round_trip_with(before, after, &["--online"]);
+    assert!(
+        revision.contains("op.execute('SET SESSION lock_wait_timeout = 5')"),
+        "{revision}"
+    );
+    for sql in [
+        "ALTER TABLE t ADD INDEX ix_t_a (a), ALGORITHM=INPLACE, LOCK=NONE",
+        "ALTER TABLE t DROP INDEX ix_t_c, ALGORITHM=INPLACE, LOCK=NONE",
+        "ALTER TABLE t ADD COLUMN d INTEGER NULL, ALGORITHM=INPLACE, LOCK=NONE",
+        "ALTER TABLE t MODIFY a INTEGER NOT NULL, ALGORITHM=INPLACE, LOCK=NONE",
+        "ALTER TABLE t ADD CONSTRAINT uq_t_b UNIQUE (b), ALGORITHM=INPLACE, LOCK=NONE",
+    ] {
+        assert!(revision.contains(sql), "{sql}\n{revision}");
+    }
+    // A new table and its keys keep Alembic's own calls.
+    assert!(revision.contains("op.create_table('n'"), "{revision}");
+    // What the server would copy the table for is refused, nothing written.
+    let db = MyDb::new();
+    db.exec("CREATE TABLE t (id INT PRIMARY KEY, a INT);\nCREATE TABLE u (id INT PRIMARY KEY);");
+    let project = alembic_project(&db.sqlalchemy_url());
+    let dir = project.path();
+    std::fs::write(
+        dir.join("after.sql"),
+        "CREATE TABLE t (id INT PRIMARY KEY, a BIGINT, CONSTRAINT fk FOREIGN KEY (a) REFERENCES u (id));\nCREATE TABLE u (id INT PRIMARY KEY);",
+    )
+    .expect("write");
+    let mut c = migdiff(dir);
+    c.env("VIRTUAL_ENV", venv()).args([
+        "--schema",
+        "after.sql",
+        "autogenerate",
+        "-m",
+        "x",
+        "--online",
+    ]);
+    let o = run(c);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("[changing-column-type]"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("[adding-foreign-key-constraint]"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("nothing was written"), "{}", o.stderr);
+    assert_eq!(
+        std::fs::read_dir(dir.join("migrations/versions"))
+            .map(|d| d.count())
+            .unwrap_or(0),
+        0
     );
 }

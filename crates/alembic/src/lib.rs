@@ -15,4 +15,4 @@ pub mod template;
 
 pub use assemble::{RevisionBodies, revision_bodies};
 pub use migdiff_model::{ModelHints, ModelType};
-pub use render::{LOCK_TIMEOUT, Refusal, RenderOptions, online_refusals, render_body};
+pub use render::{Refusal, RenderOptions, online_refusals, render_body};

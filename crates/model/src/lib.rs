@@ -33,7 +33,7 @@ pub use model::*;
 pub use ops::{AlterColumn, EnumUsage, Op};
 pub use order::order_ops;
 pub use pyrepr::py_repr;
-pub use render::{DialectRender, PythonType, TypeStyle};
+pub use render::{DialectRender, OnlineDdl, PythonType, TypeStyle};
 pub use rules::Rule;
 pub use types::{DataType, ParseTypeError, inline_values};
 pub use volatile::is_volatile_default;

@@ -1,7 +1,23 @@
 use crate::dialect::Dialect;
 use crate::model::{ForeignKey, ObjectName, Schema, Table};
 use crate::ops::Op;
+use crate::rules::Rule;
 use crate::types::DataType;
+
+/// How a dialect writes changes that must not block a busy table
+/// (`autogenerate --online`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnlineDdl {
+    /// No online forms.
+    Unsupported,
+    /// Alembic's own calls with the dialect's keywords and a few SQL
+    /// statements around them (PostgreSQL: CONCURRENTLY, NOT VALID then
+    /// VALIDATE, USING INDEX): the Alembic renderer writes them.
+    AlembicKeywords,
+    /// Each op as the dialect's own SQL that the server runs without
+    /// blocking writes, or refuses ([`DialectRender::online_sql`]).
+    Sql,
+}
 
 /// Which spelling of a type an Alembic script uses: the model-level one for
 /// values from the declared schema (`sa.String(length=50)`), the reflected
@@ -75,6 +91,26 @@ pub trait DialectRender {
     }
     /// SQL statements for `ops`, applied in order to `current`.
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String>;
+    /// How this dialect writes online-safe changes.
+    fn online_ddl(&self) -> OnlineDdl {
+        OnlineDdl::Unsupported
+    }
+    /// The statement an online upgrade or downgrade starts with, so that a
+    /// statement waiting for a lock gives up instead of stalling every
+    /// query queued behind it.
+    fn online_preamble(&self) -> Option<String> {
+        None
+    }
+    /// `op` (applied to `state`) as SQL the server runs without blocking
+    /// writes, for [`OnlineDdl::Sql`]; the rule it breaks where the server
+    /// cannot.
+    fn online_sql(&self, op: &Op, _state: &Schema) -> Result<Vec<String>, Rule> {
+        Err(op
+            .hazards()
+            .first()
+            .copied()
+            .unwrap_or(Rule::RequireLockTimeout))
+    }
     /// A canonical default expression as it is written after `DEFAULT`.
     fn default_sql(&self, expr: &str) -> String {
         expr.to_string()

@@ -6,7 +6,8 @@
 //! servers: which one, and its version, is read at connect.
 
 use migdiff_model::{
-    DataType, Dialect, DialectRender, ForeignKey, Op, PythonType, Schema, Table, TypeStyle,
+    DataType, Dialect, DialectRender, ForeignKey, OnlineDdl, Op, PythonType, Rule, Schema, Table,
+    TypeStyle,
 };
 
 mod driver;
@@ -92,6 +93,15 @@ impl DialectRender for Mysql {
     }
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String> {
         render::render_sql(ops, current)
+    }
+    fn online_ddl(&self) -> OnlineDdl {
+        OnlineDdl::Sql
+    }
+    fn online_preamble(&self) -> Option<String> {
+        Some(render::ONLINE_PREAMBLE.to_string())
+    }
+    fn online_sql(&self, op: &Op, state: &Schema) -> Result<Vec<String>, Rule> {
+        render::online_sql(op, state)
     }
     fn default_sql(&self, expr: &str) -> String {
         render::default_sql(expr)

@@ -284,9 +284,133 @@ fn op_sql(op: &Op, state: &Schema, out: &mut Vec<String>) {
     }
 }
 
+/// An online migration's first statement: a statement waiting for a
+/// metadata lock gives up after 5 seconds (the default is a year) instead
+/// of stalling every query queued behind it.
+pub const ONLINE_PREAMBLE: &str = "SET SESSION lock_wait_timeout = 5";
+
+/// InnoDB's online DDL clause: the server runs the change without
+/// blocking reads or writes, or refuses at once (it never falls back to
+/// copying the table under a lock).
+const ONLINE: &str = ", ALGORITHM=INPLACE, LOCK=NONE";
+
+/// `op` as SQL MySQL and MariaDB run without blocking writes; the rule it
+/// breaks where they cannot (the server would copy the table: a type
+/// change, a foreign key or CHECK to validate, a stored generated or
+/// auto-increment column, a primary key dropped, a full-text index).
+pub fn online_sql(op: &Op, state: &Schema) -> Result<Vec<String>, Rule> {
+    let refuse = |rule| Err(rule);
+    match op {
+        // A new table blocks nobody; dropping one takes its lock briefly.
+        Op::CreateTable(_) | Op::DropTable(_) => {
+            let mut out = Vec::new();
+            op_sql(op, state, &mut out);
+            return Ok(out);
+        }
+        Op::AlterColumn(a)
+            if a.type_changed() && op.hazards().contains(&Rule::ChangingColumnType) =>
+        {
+            return refuse(Rule::ChangingColumnType);
+        }
+        Op::AddForeignKey { .. } => return refuse(Rule::AddingForeignKeyConstraint),
+        Op::AddCheck { .. } => return refuse(Rule::ConstraintMissingNotValid),
+        Op::DropPrimaryKey { .. } => return refuse(Rule::AddingPrimaryKeyConstraint),
+        Op::AddColumn { column, .. }
+            if column.serial || column.generated.as_ref().is_some_and(|g| g.stored) =>
+        {
+            return refuse(Rule::AddingFieldWithDefault);
+        }
+        Op::CreateIndex { index, .. }
+            if index.method == "fulltext" || index.method == "spatial" =>
+        {
+            return refuse(Rule::RequireConcurrentIndexCreation);
+        }
+        _ => {}
+    }
+    let mut out = Vec::new();
+    match op {
+        // As ALTER TABLE, which takes the clause on both servers.
+        Op::CreateIndex { table, index } => {
+            let kind = if index.unique { "UNIQUE " } else { "" };
+            let using = if index.method == "hash" {
+                " USING HASH"
+            } else {
+                ""
+            };
+            out.push(alter(
+                table,
+                format!(
+                    "ADD {kind}INDEX {}{using} ({})",
+                    ident(&index.name),
+                    index_keys(index)
+                ),
+            ));
+        }
+        Op::DropIndex { table, index } => {
+            out.push(alter(table, format!("DROP INDEX {}", ident(&index.name))))
+        }
+        _ => op_sql(op, state, &mut out),
+    }
+    Ok(out
+        .into_iter()
+        .map(|sql| {
+            if sql.starts_with("ALTER TABLE ") {
+                format!("{sql}{ONLINE}")
+            } else {
+                sql
+            }
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn online_forms_or_the_rule_that_stops_them() {
+        use migdiff_model::{Column, IndexKey};
+        let table = ObjectName::new("default", "t");
+        let state = Schema::default();
+        let index = migdiff_model::Index {
+            name: "ix_a".into(),
+            unique: false,
+            keys: vec![IndexKey::column("a")],
+            predicate: None,
+            method: "btree".into(),
+            include: Vec::new(),
+            nulls_not_distinct: false,
+        };
+        let create = Op::CreateIndex {
+            table: table.clone(),
+            index: index.clone(),
+        };
+        assert_eq!(
+            online_sql(&create, &state),
+            Ok(vec![
+                "ALTER TABLE t ADD INDEX ix_a (a), ALGORITHM=INPLACE, LOCK=NONE".to_string()
+            ])
+        );
+        let fulltext = Op::CreateIndex {
+            table: table.clone(),
+            index: migdiff_model::Index {
+                method: "fulltext".into(),
+                ..index
+            },
+        };
+        assert_eq!(
+            online_sql(&fulltext, &state),
+            Err(Rule::RequireConcurrentIndexCreation)
+        );
+        let mut from = Column::new("a", migdiff_model::DataType::Integer);
+        from.nullable = true;
+        let to = Column {
+            data_type: migdiff_model::DataType::BigInt,
+            ..from.clone()
+        };
+        let alter = Op::AlterColumn(migdiff_model::AlterColumn { table, from, to });
+        assert_eq!(online_sql(&alter, &state), Err(Rule::ChangingColumnType));
+    }
 
     #[test]
     fn defaults_and_literals() {

@@ -19,7 +19,7 @@ pub use render::{create_table_sql, index_sql, render_sql};
 pub use spec::DIALECT;
 
 use migdiff_model::{
-    DataType, Dialect, DialectRender, ObjectName, Op, PythonType, Schema, TypeStyle,
+    DataType, Dialect, DialectRender, ObjectName, OnlineDdl, Op, PythonType, Schema, TypeStyle,
 };
 
 /// The PostgreSQL dialect for the dialect-neutral renderers.
@@ -47,6 +47,15 @@ impl DialectRender for Postgres {
     }
     fn rename_constraint_sql(&self, table: &ObjectName, from: &str, to: &str) -> Option<String> {
         Some(render::rename_constraint_sql(table, from, to))
+    }
+    fn online_ddl(&self) -> OnlineDdl {
+        OnlineDdl::AlembicKeywords
+    }
+    fn online_preamble(&self) -> Option<String> {
+        Some(format!(
+            "SET lock_timeout = '{}'",
+            render::ONLINE_LOCK_TIMEOUT
+        ))
     }
     fn default_sql(&self, expr: &str) -> String {
         render::default_sql(expr)

@@ -363,6 +363,10 @@ fn sequence_options(s: &Sequence) -> String {
     o
 }
 
+/// How long an online migration's statement waits for its lock before it
+/// gives up (`SET lock_timeout`).
+pub const ONLINE_LOCK_TIMEOUT: &str = "5s";
+
 /// `ALTER TABLE ... RENAME CONSTRAINT`: the constraint (and the index
 /// behind a primary key) keeps everything but its name.
 pub fn rename_constraint_sql(table: &ObjectName, from: &str, to: &str) -> String {

@@ -1,51 +1,66 @@
-//! `autogenerate --online`: the forms of PostgreSQL ops that never hold a
-//! busy table's lock for longer than a catalog update. Indexes are built
-//! and dropped `CONCURRENTLY` outside the migration's transaction
+//! `autogenerate --online`: the forms of ops that never hold a busy
+//! table's lock for longer than a catalog update, as the dialect allows.
+//!
+//! PostgreSQL ([`OnlineDdl::AlembicKeywords`]): indexes are built and
+//! dropped `CONCURRENTLY` outside the migration's transaction
 //! (`autocommit_block`); unique and primary keys take over such an index
 //! (`USING INDEX`); foreign keys and CHECKs are added `NOT VALID` and
 //! validated after the commit, when the scan no longer blocks writes;
 //! `SET NOT NULL` goes through a validated `IS NOT NULL` check, which
-//! PostgreSQL 12 and later use instead of scanning the table. Ops on a
-//! table created earlier in the same body keep their plain form: nobody
-//! else sees that table before the commit.
+//! PostgreSQL 12 and later use instead of scanning the table.
+//!
+//! MySQL and MariaDB ([`OnlineDdl::Sql`]): each change as the dialect's
+//! SQL with InnoDB's `ALGORITHM=INPLACE, LOCK=NONE`.
+//!
+//! Ops on a table created earlier in the same body keep their plain form:
+//! nobody else sees that table before the commit.
 
-use migdiff_model::{IndexKey, Rule, apply};
+use migdiff_model::{IndexKey, OnlineDdl, Rule, apply};
 
 use super::*;
 
-/// A statement `SET lock_timeout` starts an online body with: a blocked
-/// statement gives up after this long instead of queueing every query
-/// behind it.
-pub const LOCK_TIMEOUT: &str = "5s";
-
-/// An op `--online` will not write, with why and what to do instead.
+/// An op `--online` will not write, with the rule it would break (its
+/// `why` and `fix` say why and what to do instead).
 pub struct Refusal {
     pub op: String,
     pub rule: Rule,
 }
 
-/// The upgrade ops that have no online form: a type change that rewrites
-/// the table, a column whose default rewrites it. Ops on tables created by
-/// the same ops are fine.
-pub fn online_refusals(ops: &[Op], live: &Schema) -> Vec<Refusal> {
+/// Why `--online` cannot write `ops` for `dialect`: `Err` with a sentence
+/// when the dialect has no online forms; else the ops that have none
+/// (PostgreSQL: a rewriting type change, a rewriting default, an enum
+/// rebuild; MySQL: what the server would copy the table for). Ops on
+/// tables created by the same ops are fine.
+pub fn online_refusals(
+    ops: &[Op],
+    live: &Schema,
+    dialect: &dyn DialectRender,
+) -> Result<Vec<Refusal>, String> {
+    let support = dialect.online_ddl();
+    if support == OnlineDdl::Unsupported {
+        return Err(format!(
+            "migdiff has no online forms for {}",
+            dialect.dialect().title()
+        ));
+    }
     let mut state = live.clone();
     let mut out = Vec::new();
     for op in ops {
         let existing = op.table().is_some_and(|t| state.tables.contains_key(t))
             && !matches!(op, Op::CreateTable(_));
-        if existing {
-            for rule in op.hazards() {
-                if matches!(
-                    rule,
-                    Rule::ChangingColumnType | Rule::AddingFieldWithDefault
-                ) {
-                    out.push(Refusal {
-                        op: op.describe(),
-                        rule,
-                    });
-                }
-            }
-        }
+        let refused: Vec<Rule> = match support {
+            _ if !existing => Vec::new(),
+            OnlineDdl::Sql => dialect.online_sql(op, &state).err().into_iter().collect(),
+            _ => op
+                .hazards()
+                .into_iter()
+                .filter(|r| matches!(r, Rule::ChangingColumnType | Rule::AddingFieldWithDefault))
+                .collect(),
+        };
+        out.extend(refused.into_iter().map(|rule| Refusal {
+            op: op.describe(),
+            rule,
+        }));
         if let Op::RecreateEnum { .. } = op {
             out.push(Refusal {
                 op: op.describe(),
@@ -54,7 +69,7 @@ pub fn online_refusals(ops: &[Op], live: &Schema) -> Vec<Refusal> {
         }
         apply(&mut state, op);
     }
-    out
+    Ok(out)
 }
 
 /// `call` (an `op.something(...)` line) with one more keyword argument.
@@ -108,6 +123,22 @@ impl Ctx<'_> {
         if self.created.contains(table) {
             return None;
         }
+        match self.opts.dialect.online_ddl() {
+            OnlineDdl::Unsupported => None,
+            // A new table blocks nobody, and dropping one takes its lock
+            // only for a moment: Alembic's own calls.
+            OnlineDdl::Sql if matches!(op, Op::CreateTable(_) | Op::DropTable(_)) => None,
+            OnlineDdl::Sql => {
+                let sql = self.opts.dialect.online_sql(op, &self.state).ok()?;
+                Some(sql.iter().map(|q| self.execute(q)).collect())
+            }
+            OnlineDdl::AlembicKeywords => self.keyword_lines(op),
+        }
+    }
+
+    /// PostgreSQL's online forms: Alembic's calls with CONCURRENTLY and
+    /// NOT VALID, and the statements around them.
+    fn keyword_lines(&mut self, op: &Op) -> Option<Vec<String>> {
         let new = self.new_style;
         let concurrently = format!("{}_concurrently=True", self.dialect().kwarg_prefix());
         let not_valid = format!("{}_not_valid=True", self.dialect().kwarg_prefix());

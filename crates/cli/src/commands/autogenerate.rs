@@ -165,21 +165,20 @@ pub(crate) async fn write_revision(
     Ok(Some((shown, rev_id)))
 }
 
-/// `--online` writes PostgreSQL's safe forms; a change that has none (a
-/// rewriting type change, a default that rewrites the table) is refused
-/// with the recipe that gets there without a long lock.
+/// `--online` writes the dialect's online-safe forms; a change that has
+/// none (PostgreSQL: a rewriting type change or default; MySQL: what the
+/// server would copy the table for) is refused with the recipe that gets
+/// there without a long lock.
 fn refuse_offline_only(
     ops: &[migdiff_model::Op],
     live: &migdiff_model::Schema,
     dialect: migdiff_model::Dialect,
 ) -> Result<(), CliError> {
-    if dialect.name() != "postgresql" {
-        return Err(CliError::usage(format!(
-            "--online writes PostgreSQL's online-safe forms; {} has none in migdiff yet: leave out --online (and `online = true` in migdiff.toml)",
-            dialect.title()
-        )));
-    }
-    let refused = migdiff_alembic::online_refusals(ops, live);
+    let refused = migdiff_alembic::online_refusals(ops, live, dialect.renderer()).map_err(|e| {
+        CliError::usage(format!(
+            "--online: {e}; leave out --online (and `online = true` in migdiff.toml)"
+        ))
+    })?;
     if refused.is_empty() {
         return Ok(());
     }
