@@ -77,8 +77,8 @@ fn outputs(case: &Path) -> Vec<(&'static str, String)> {
         .into_iter()
         .map(|s| format!("{s};"))
         .collect();
-    let text = migdiff_cli::report::text_plain(&ops, &[], "the declared schema");
-    let json = migdiff_cli::report::json(&ops, &[]);
+    let text = migdiff_cli::report::text_plain(&ops, &[], "the declared schema", dialect);
+    let json = migdiff_cli::report::json(&ops, &[], dialect);
     vec![
         ("revision", script),
         ("sql", sql.join("\n") + "\n"),

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "migdiff",
     version,
-    about = "Alembic-compatible migration diffs for PostgreSQL and SQLite"
+    about = "Alembic-compatible migration diffs for PostgreSQL, MySQL/MariaDB and SQLite"
 )]
 pub(crate) struct Cli {
     #[command(flatten)]

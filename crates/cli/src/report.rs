@@ -72,6 +72,7 @@ pub fn text(
     ops: &[Op],
     unverified: &[String],
     what: &str,
+    dialect: Dialect,
 ) -> std::io::Result<()> {
     if ops.is_empty() && unverified.is_empty() {
         writeln!(out, "No drift: the database matches {what}.")?;
@@ -93,7 +94,12 @@ pub fn text(
             continue;
         }
         let (m, style) = marker(op);
-        let hazards: Vec<&str> = op.hazards().iter().map(|h| h.name()).collect();
+        let hazards: Vec<&str> = dialect
+            .renderer()
+            .hazards(op)
+            .iter()
+            .map(|h| h.name())
+            .collect();
         let hz = if hazards.is_empty() {
             String::new()
         } else {
@@ -125,13 +131,13 @@ pub fn text(
 }
 
 /// The text report without terminal styles (for golden files).
-pub fn text_plain(ops: &[Op], unverified: &[String], what: &str) -> String {
+pub fn text_plain(ops: &[Op], unverified: &[String], what: &str, dialect: Dialect) -> String {
     let mut out = Vec::new();
-    let _ = text(&mut out, ops, unverified, what);
+    let _ = text(&mut out, ops, unverified, what, dialect);
     anstream::adapter::strip_str(&String::from_utf8_lossy(&out)).to_string()
 }
 
-pub fn json(ops: &[Op], unverified: &[String]) -> String {
+pub fn json(ops: &[Op], unverified: &[String], dialect: Dialect) -> String {
     let changes: Vec<serde_json::Value> = ops
         .iter()
         .map(|op| {
@@ -140,7 +146,7 @@ pub fn json(ops: &[Op], unverified: &[String]) -> String {
                 "object": op.object_path(),
                 "table": op.table().map(|t| t.to_string()),
                 "description": op.describe(),
-                "hazards": op.hazards().iter().map(|h| h.name()).collect::<Vec<_>>(),
+                "hazards": dialect.renderer().hazards(op).iter().map(|h| h.name()).collect::<Vec<_>>(),
             })
         })
         .collect();

@@ -56,7 +56,8 @@ fn tokens(sql: &str) -> Option<Vec<Tok>> {
     Some(
         raw.into_iter()
             .filter_map(|t| match t {
-                Token::Whitespace(_) | Token::SemiColon | Token::EOF => None,
+                Token::Whitespace(_) | Token::EOF => None,
+                Token::SemiColon => Some(Tok::Other(";".into())),
                 Token::Word(w) => Some(match w.quote_style {
                     Some(_) => Tok::Word {
                         text: w.value,
@@ -136,13 +137,20 @@ impl Linter {
         self.in_transaction
     }
 
-    /// The rules `sql` (one statement) breaks, in the order found.
+    /// The rules `sql` breaks, in the order found. `sql` is one statement
+    /// or several separated by semicolons (an `op.execute` of a script).
     pub fn statement(&mut self, sql: &str) -> Vec<Rule> {
         let Some(toks) = tokens(sql) else {
             return Vec::new();
         };
+        toks.split(|t| matches!(t, Tok::Other(s) if s == ";"))
+            .filter(|one| !one.is_empty())
+            .flat_map(|one| self.one_statement(one))
+            .collect()
+    }
+
+    fn one_statement(&mut self, t: &[Tok]) -> Vec<Rule> {
         let mut out = Vec::new();
-        let t = toks.as_slice();
         if starts(t, &["BEGIN"]) || starts(t, &["START", "TRANSACTION"]) {
             self.in_transaction = true;
             self.not_valid.clear();

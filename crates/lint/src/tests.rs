@@ -231,3 +231,13 @@ fn not_null_through_a_validated_check() {
         ]
     );
 }
+
+#[test]
+fn a_script_of_several_statements() {
+    assert_eq!(
+        one("CREATE INDEX a ON t (x); DROP TABLE old;\nALTER TABLE t RENAME TO u"),
+        vec![RequireConcurrentIndexCreation, BanDropTable, RenamingTable]
+    );
+    // A semicolon inside a string or a function body splits nothing.
+    assert_eq!(one("INSERT INTO t VALUES ('x; DROP TABLE t')"), vec![]);
+}

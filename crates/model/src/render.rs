@@ -91,6 +91,11 @@ pub trait DialectRender {
     }
     /// SQL statements for `ops`, applied in order to `current`.
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String>;
+    /// The rules `op` breaks on this dialect, for reports: PostgreSQL's
+    /// lock rules as `Op::hazards` has them, by default.
+    fn hazards(&self, op: &Op) -> Vec<Rule> {
+        op.hazards()
+    }
     /// How this dialect writes online-safe changes.
     fn online_ddl(&self) -> OnlineDdl {
         OnlineDdl::Unsupported

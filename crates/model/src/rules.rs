@@ -100,6 +100,22 @@ impl Rule {
         Rule::ALL.iter().copied().find(|r| r.name() == name)
     }
 
+    /// Whether the rule is about a lock held on a busy table (the rest are
+    /// about data lost or running code broken, on any database).
+    pub fn is_lock(self) -> bool {
+        !matches!(
+            self,
+            Rule::AddingRequiredField
+                | Rule::NarrowingColumnType
+                | Rule::RemovingEnumValue
+                | Rule::BanDropColumn
+                | Rule::BanDropTable
+                | Rule::BanDropSequence
+                | Rule::RenamingColumn
+                | Rule::RenamingTable
+        )
+    }
+
     /// Whether squawk has a rule of this name.
     pub fn is_squawk(self) -> bool {
         !matches!(self, Rule::NarrowingColumnType | Rule::RemovingEnumValue)

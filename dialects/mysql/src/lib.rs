@@ -94,6 +94,18 @@ impl DialectRender for Mysql {
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String> {
         render::render_sql(ops, current)
     }
+    /// InnoDB runs what it can in place without blocking writes by itself
+    /// (the default algorithm is the least locking one): a lock rule
+    /// holds only where the server must copy the table.
+    fn hazards(&self, op: &Op) -> Vec<Rule> {
+        let mut out: Vec<Rule> = op.hazards().into_iter().filter(|r| !r.is_lock()).collect();
+        if let Err(rule) = render::online_sql(op, &Schema::default()) {
+            out.push(rule);
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
     fn online_ddl(&self) -> OnlineDdl {
         OnlineDdl::Sql
     }

@@ -4,7 +4,7 @@
 //! both sides. Changes ALTER TABLE cannot make are rendered as the table
 //! rebuild SQLite documents (new table, copy rows, drop, rename, indexes).
 
-use migdiff_model::{DataType, Dialect, DialectRender, Op, PythonType, Schema, TypeStyle};
+use migdiff_model::{DataType, Dialect, DialectRender, Op, PythonType, Rule, Schema, TypeStyle};
 
 mod driver;
 mod introspect;
@@ -41,6 +41,11 @@ impl DialectRender for Sqlite {
     }
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String> {
         render::render_sql(ops, current)
+    }
+    /// A SQLite database has one writer at a time whatever the statement:
+    /// only data lost and code broken are worth a tag.
+    fn hazards(&self, op: &Op) -> Vec<Rule> {
+        op.hazards().into_iter().filter(|r| !r.is_lock()).collect()
     }
     fn default_sql(&self, expr: &str) -> String {
         render::default_sql(expr)

@@ -22,7 +22,13 @@ pub(crate) async fn live(
     let mut stdout = anstream::stdout();
     match format {
         CheckFormat::Text => {
-            let _ = report::text(&mut stdout, &c.ops, &c.unverified, "the declared schema");
+            let _ = report::text(
+                &mut stdout,
+                &c.ops,
+                &c.unverified,
+                "the declared schema",
+                c.dialect,
+            );
             if show_diff && !c.ops.is_empty() {
                 let _ = write!(
                     stdout,
@@ -32,7 +38,7 @@ pub(crate) async fn live(
             }
         }
         CheckFormat::Json => {
-            let _ = writeln!(stdout, "{}", report::json(&c.ops, &c.unverified));
+            let _ = writeln!(stdout, "{}", report::json(&c.ops, &c.unverified, c.dialect));
         }
     }
     // Unverified is not clean: CI must not pass what was not proven.
@@ -101,6 +107,7 @@ pub(crate) async fn replay(
                 &ops,
                 &unverified,
                 "the declared schema (history replayed)",
+                dialect,
             );
             if show_diff && !ops.is_empty() {
                 let _ = write!(
@@ -111,7 +118,7 @@ pub(crate) async fn replay(
             }
         }
         CheckFormat::Json => {
-            let _ = writeln!(stdout, "{}", report::json(&ops, &unverified));
+            let _ = writeln!(stdout, "{}", report::json(&ops, &unverified, dialect));
         }
     }
     Ok(ExitStatus::findings_if(

@@ -20,10 +20,16 @@ pub(crate) async fn run(
     let mut stdout = anstream::stdout();
     match format {
         DiffFormat::Text => {
-            let _ = report::text(&mut stdout, &c.ops, &c.unverified, "the declared schema");
+            let _ = report::text(
+                &mut stdout,
+                &c.ops,
+                &c.unverified,
+                "the declared schema",
+                c.dialect,
+            );
         }
         DiffFormat::Json => {
-            let _ = writeln!(stdout, "{}", report::json(&c.ops, &c.unverified));
+            let _ = writeln!(stdout, "{}", report::json(&c.ops, &c.unverified, c.dialect));
         }
         DiffFormat::Sql => {
             for s in c.dialect.renderer().render_sql(&c.ops, &c.live.schema) {
