@@ -157,16 +157,6 @@ fn query_count_does_not_grow_with_tables() {
     assert_eq!(large, 6);
 }
 
-/// The one revision file of the project in `dir`.
-fn only_revision(dir: &Path) -> String {
-    std::fs::read_dir(dir.join("migrations/versions"))
-        .expect("versions")
-        .filter_map(|e| e.ok())
-        .find(|e| e.path().extension().is_some_and(|x| x == "py"))
-        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
-        .expect("a revision")
-}
-
 /// The project's revision, written by migdiff, run by real Alembic: up,
 /// checked, down, checked against where it started.
 fn alembic_round_trip(before: &str, after: &str) -> String {

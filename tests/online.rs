@@ -87,15 +87,6 @@ fn lint_counts(dir: &Path) -> BTreeMap<String, usize> {
     out
 }
 
-fn only_revision(dir: &Path) -> String {
-    std::fs::read_dir(dir.join("migrations/versions"))
-        .expect("versions")
-        .filter_map(|e| e.ok())
-        .find(|e| e.path().extension().is_some_and(|x| x == "py"))
-        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
-        .unwrap_or_default()
-}
-
 struct Case {
     before: &'static str,
     after: &'static str,

@@ -386,6 +386,17 @@ pub fn alembic_project(url: &str) -> tempfile::TempDir {
     dir
 }
 
+/// The text of the project's one revision file (empty when there is none).
+pub fn only_revision(dir: &Path) -> String {
+    std::fs::read_dir(dir.join("migrations/versions"))
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().extension().is_some_and(|x| x == "py"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+        .unwrap_or_default()
+}
+
 pub fn alembic(dir: &Path, args: &[&str]) -> Output {
     let mut c = Command::new(python());
     c.arg("-m").arg("alembic").args(args).current_dir(dir);

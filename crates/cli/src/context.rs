@@ -2,8 +2,9 @@
 //! project's settings (migdiff.toml, alembic.ini), and what follows from
 //! them — the URL, the dialect, filters, the revision graph, sandboxes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use migdiff_alembic::config::AlembicConfig;
 use migdiff_alembic::graph::Graph;
 use migdiff_model::{Dialect, DiffOptions, ObjectName, Schema, SchemaFilter};
 
@@ -304,10 +305,23 @@ impl Ctx {
         }
     }
 
-    pub(crate) fn runner(
+    /// The revisions the live database's version table holds.
+    pub(crate) async fn applied_versions(&self) -> Result<Vec<String>, CliError> {
+        let url = self.url()?;
+        let live = crate::live::load(
+            url.as_ref(),
+            &self.include_schemas(),
+            Some(&self.version_table()),
+        )
+        .await?;
+        Ok(live.versions.unwrap_or_default())
+    }
+
+    /// What every Alembic runner needs: the project, its Python and the
+    /// settings env.py is run with.
+    fn runner_parts(
         &self,
-        sandbox: &migdiff_sandbox::Sandbox,
-    ) -> Result<replay::Runner, CliError> {
+    ) -> Result<(AlembicConfig, PathBuf, replay::RunnerSettings<'_>), CliError> {
         let alembic = self
             .project
             .alembic
@@ -320,24 +334,21 @@ impl Ctx {
             url_env: &self.project.file.sandbox_url_env,
             flask_app: self.project.file.flask_app.as_deref(),
         };
+        Ok((alembic, python, settings))
+    }
+
+    pub(crate) fn runner(
+        &self,
+        sandbox: &migdiff_sandbox::Sandbox,
+    ) -> Result<replay::Runner, CliError> {
+        let (alembic, python, settings) = self.runner_parts()?;
         replay::Runner::new(&alembic, &self.project.dir, python, sandbox, &settings)
     }
 
     /// A runner for Alembic's offline mode: env.py gets a URL that names
     /// the dialect and no database, and may connect to nothing.
     pub(crate) fn offline_runner(&self, dialect: Dialect) -> Result<replay::Runner, CliError> {
-        let alembic = self
-            .project
-            .alembic
-            .clone()
-            .ok_or_else(|| CliError::usage("no Alembic project"))?;
-        let python =
-            sqlalchemy::find_python(self.project.file.python.as_deref(), &self.project.dir);
-        let settings = replay::RunnerSettings {
-            project_url: self.project.url.as_ref().map(|(u, _)| u.as_str()),
-            url_env: &self.project.file.sandbox_url_env,
-            flask_app: self.project.file.flask_app.as_deref(),
-        };
+        let (alembic, python, settings) = self.runner_parts()?;
         let driver = crate::dialects::driver(dialect)?;
         let sa_url = driver.sqlalchemy_url(
             driver.offline_url(),

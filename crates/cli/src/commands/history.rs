@@ -3,9 +3,9 @@
 use std::collections::BTreeSet;
 use std::io::Write;
 
+use crate::CliError;
 use crate::context::Ctx;
 use crate::exit::ExitStatus;
-use crate::{CliError, live};
 
 pub(crate) fn heads(ctx: &Ctx) -> Result<ExitStatus, CliError> {
     let graph = ctx.require_graph()?;
@@ -21,16 +21,10 @@ pub(crate) fn history(ctx: &Ctx) -> Result<ExitStatus, CliError> {
 
 pub(crate) async fn current(ctx: &Ctx) -> Result<ExitStatus, CliError> {
     let graph = ctx.require_graph()?;
-    let url = ctx.url()?;
-    let live = live::load(
-        url.as_ref(),
-        &ctx.include_schemas(),
-        Some(&ctx.version_table()),
-    )
-    .await?;
+    let versions = ctx.applied_versions().await?;
     let heads: BTreeSet<String> = graph.heads().iter().map(|r| r.id.clone()).collect();
     let mut stdout = anstream::stdout();
-    for v in live.versions.unwrap_or_default() {
+    for v in versions {
         if !graph.revisions.contains_key(&v) {
             return Err(CliError::usage(format!(
                 "the database is at revision {v}, which no revision file defines; check version_locations or the database"

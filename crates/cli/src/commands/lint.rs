@@ -14,10 +14,10 @@ use migdiff_lint::Linter;
 use migdiff_model::Rule;
 use serde_json::json;
 
+use crate::CliError;
 use crate::args::CheckFormat;
 use crate::context::Ctx;
 use crate::exit::ExitStatus;
-use crate::{CliError, live};
 
 /// The host of the URL offline runs get (`Driver::offline_url`): an error
 /// naming it means env.py tried to connect.
@@ -194,15 +194,8 @@ async fn choose<'g>(
             wanted.insert(resolve(graph, r)?.id.as_str());
         }
     } else {
-        let url = ctx.url()?;
-        let live = live::load(
-            url.as_ref(),
-            &ctx.include_schemas(),
-            Some(&ctx.version_table()),
-        )
-        .await?;
         let mut applied: BTreeSet<&str> = BTreeSet::new();
-        let mut stack: Vec<String> = live.versions.unwrap_or_default();
+        let mut stack: Vec<String> = ctx.applied_versions().await?;
         while let Some(id) = stack.pop() {
             let Some(r) = graph.revisions.get(&id) else {
                 return Err(CliError::usage(format!(
