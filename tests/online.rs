@@ -403,3 +403,43 @@ fn lint_never_lets_env_py_reach_a_database() {
         o.stderr
     );
 }
+
+#[test]
+fn a_revision_that_cannot_run_offline_is_named_and_the_others_are_linted() {
+    let db = PgDb::new();
+    db.exec(BASE);
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    let versions = dir.join("migrations/versions");
+    std::fs::write(
+        versions.join("a1_index.py"),
+        "revision = 'a1'\ndown_revision = None\nfrom alembic import op\ndef upgrade():\n    op.create_index('ix_t_a', 't', ['a'])\ndef downgrade():\n    pass\n",
+    )
+    .expect("write");
+    std::fs::write(
+        versions.join("b2_data.py"),
+        "revision = 'b2'\ndown_revision = 'a1'\nfrom alembic import op\nimport sqlalchemy as sa\ndef upgrade():\n    rows = op.get_bind().execute(sa.text('SELECT id FROM t')).fetchall()\ndef downgrade():\n    pass\n",
+    )
+    .expect("write");
+    let mut c = migdiff(dir);
+    c.env("VIRTUAL_ENV", venv()).args(["lint", "--all"]);
+    let o = run(c);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout
+            .contains("a1_index.py:5: require-concurrent-index-creation"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stderr
+            .contains("1 revision could not be rendered offline"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("b2 (migrations/versions/b2_data.py)"),
+        "{}",
+        o.stderr
+    );
+}

@@ -358,14 +358,30 @@ def _capture():
 
 def _alembic(alembic_main):
     """Alembic's command line once, or once per command of `commands`
-    (each after the temporary ini's `-c PATH`)."""
+    (each after the temporary ini's `-c PATH`). A command that fails is
+    recorded in the capture file and the next one runs: one revision that
+    cannot be rendered offline (a data migration that queries) does not
+    hide the others."""
     commands = CONFIG.get("commands")
     if not commands:
         alembic_main(argv=sys.argv[1:], prog="alembic")
         return
+    capture = CONFIG["capture"]["path"]
     for i, args in enumerate(commands):
         _RUN[0] = i
-        alembic_main(argv=[*sys.argv[1:3], *args], prog="alembic")
+        try:
+            alembic_main(argv=[*sys.argv[1:3], *args], prog="alembic")
+        except BaseException as e:  # SystemExit from Alembic's CommandError too
+            if isinstance(e, SystemExit) and not e.code:
+                continue
+            if isinstance(e, KeyboardInterrupt):
+                raise
+            lines = traceback.format_exception_only(type(e), e)
+            text = (lines[-1] if lines else repr(e)).strip()
+            if isinstance(e, SystemExit):
+                text = "alembic exited with status %s (its message is above)" % e.code
+            with open(capture, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"run": i, "error": text}) + "\n")
 
 
 def _flask_app():

@@ -38,7 +38,11 @@ pub struct Runner {
 pub struct Captured {
     /// Which of the commands wrote it.
     pub run: usize,
+    #[serde(default)]
     pub sql: String,
+    /// The command failed: Alembic's error (no statement on this line).
+    #[serde(default)]
+    pub error: Option<String>,
     /// The revision file of the op (None: Alembic's own statements).
     pub file: Option<PathBuf>,
     pub line: Option<usize>,

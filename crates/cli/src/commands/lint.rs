@@ -62,7 +62,7 @@ pub(crate) async fn run(
                 Some(parent) => format!("{parent}:{}", r.id),
                 None => r.id.clone(),
             };
-            vec!["upgrade".into(), range, "--sql".into()]
+            vec!["--raiseerr".into(), "upgrade".into(), range, "--sql".into()]
         })
         .collect();
     let files: Vec<PathBuf> = chosen.iter().map(|r| canonical(&r.path)).collect();
@@ -78,6 +78,12 @@ pub(crate) async fn run(
         ))
     })?;
     let mut findings = Vec::new();
+    // Revisions Alembic could not render offline (a data migration that
+    // queries through op.get_bind(), say): named, never passed over.
+    let unrendered: Vec<(&Revision, &str)> = captured
+        .iter()
+        .filter_map(|c| Some((*chosen.get(c.run)?, c.error.as_deref()?)))
+        .collect();
     for (run, revision) in chosen.iter().enumerate() {
         let file = &files[run];
         let source = std::fs::read_to_string(file).unwrap_or_default();
@@ -115,6 +121,11 @@ pub(crate) async fn run(
             let doc = json!({
                 "version": 1,
                 "revisions": chosen.iter().map(|r| &r.id).collect::<Vec<_>>(),
+                "unrendered": unrendered.iter().map(|(r, e)| json!({
+                    "revision": r.id,
+                    "file": r.path,
+                    "error": e,
+                })).collect::<Vec<_>>(),
                 "findings": findings.iter().map(|f| json!({
                     "revision": f.revision,
                     "file": f.file,
@@ -127,6 +138,28 @@ pub(crate) async fn run(
             });
             println!("{doc:#}");
         }
+    }
+    if !unrendered.is_empty() {
+        let lines: Vec<String> = unrendered
+            .iter()
+            .map(|(r, e)| {
+                format!(
+                    "  {} ({}): {e}",
+                    r.id,
+                    r.path
+                        .strip_prefix(&ctx.project.dir)
+                        .unwrap_or(&r.path)
+                        .display()
+                )
+            })
+            .collect();
+        return Err(CliError::usage(format!(
+            "{} revision{} could not be rendered offline (alembic upgrade --sql) and {} not linted:\n{}\nA revision that reads the database (op.get_bind().execute(...)) cannot run offline: check `context.is_offline_mode()` around that part, or lint the other revisions by name.",
+            unrendered.len(),
+            if unrendered.len() == 1 { "" } else { "s" },
+            if unrendered.len() == 1 { "was" } else { "were" },
+            lines.join("\n")
+        )));
     }
     Ok(if findings.is_empty() {
         ExitStatus::Success
