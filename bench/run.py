@@ -227,7 +227,7 @@ def bench_pg(n, runs, migdiff, venv, alembic_max, heavy_modules=0):
                 work / "migrations" / "script.py.mako")
     (work / "alembic.ini").write_text(
         f"[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {url.replace('postgresql://', 'postgresql+psycopg://')}\n")
-    (work / "catalog.sql").write_text(subprocess.run([migdiff, "catalog-sql"], capture_output=True, text=True, check=True).stdout)
+    (work / "catalog.sql").write_text(subprocess.run([migdiff, "--dialect", "postgresql", "catalog-sql"], capture_output=True, text=True, check=True).stdout)
 
     m_times, a_times, m_rss, floor, ph = [], [], [], [], []
     models_times, export_ms, warm_times, bare_import = [], [], [], []

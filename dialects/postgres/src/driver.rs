@@ -97,7 +97,7 @@ pub struct PgTarget {
     /// `options` skip TLS on a loopback host where the URL and
     /// `$PGSSLMODE` leave the mode to libpq's default (`prefer`): a server
     /// that then refuses plain connections is asked again with TLS (see
-    /// [`plain_on_loopback`]).
+    /// `migdiff_sandbox::plain_on_loopback`).
     tls_fallback: bool,
 }
 
@@ -158,7 +158,7 @@ impl PgTarget {
         {
             options = options.username(&user);
         }
-        let tls_fallback = plain_on_loopback(&normalized, &options);
+        let tls_fallback = migdiff_sandbox::plain_on_loopback(&normalized, &options);
         if tls_fallback {
             options = options.ssl_mode(PgSslMode::Disable);
         }
@@ -297,24 +297,6 @@ fn with_socket_host(url: &str) -> String {
 }
 
 /// Whether the URL's authority names a user (`user@host`).
-/// Whether to connect without TLS first: the host is this machine (TLS
-/// there protects nothing) and nobody chose a mode. sqlx's TLS handshake
-/// costs about 90 ms a connection (its socket waits on delayed ACKs), and
-/// a check makes two; libpq's `prefer` would negotiate it.
-fn plain_on_loopback(url: &str, options: &PgConnectOptions) -> bool {
-    let host = options.get_host().trim_matches(['[', ']']);
-    let loopback = host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    let query = url.split_once('?').map_or("", |(_, q)| q);
-    let chosen = query
-        .split('&')
-        .any(|kv| kv.to_ascii_lowercase().starts_with("sslmode="))
-        || std::env::var_os("PGSSLMODE").is_some();
-    loopback && !chosen && options.get_socket().is_none()
-}
-
 fn names_user(url: &str) -> bool {
     let after = url.find("://").map_or(0, |i| i + 3);
     let authority = url[after..].split(['/', '?']).next().unwrap_or("");

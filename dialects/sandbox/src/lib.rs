@@ -17,7 +17,7 @@ use std::process::Command;
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use sqlx::postgres::PgConnectOptions;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::{ConnectOptions, Connection};
 
 #[derive(Debug, thiserror::Error)]
@@ -148,7 +148,7 @@ impl Drop for Sandbox {
                 let admin = (**admin).clone();
                 let sql = format!("drop database if exists \"{name}\" with (force)");
                 block_on_thread(async move {
-                    if let Ok(mut c) = admin.disable_statement_logging().connect().await {
+                    if let Ok(mut c) = connect_pg(&admin).await {
                         let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
                             .execute(&mut c)
                             .await;
@@ -222,26 +222,76 @@ pub(crate) fn is_stale(name: &str) -> bool {
         .is_some_and(|e| epoch().saturating_sub(e) > 3600)
 }
 
+/// Whether to connect to a PostgreSQL server without TLS first: the host
+/// is this machine (TLS there protects nothing) and nobody chose a mode
+/// (`sslmode=` in the URL, `$PGSSLMODE`). sqlx's TLS handshake costs about
+/// 90 ms a connection (its socket waits on delayed ACKs); libpq's `prefer`
+/// would negotiate it.
+pub fn plain_on_loopback(url: &str, options: &PgConnectOptions) -> bool {
+    let host = options.get_host().trim_matches(['[', ']']);
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let chosen = query
+        .split('&')
+        .any(|kv| kv.to_ascii_lowercase().starts_with("sslmode="))
+        || std::env::var_os("PGSSLMODE").is_some();
+    loopback && !chosen && options.get_socket().is_none()
+}
+
+/// Options for the server `url` names, plain on loopback (see
+/// [`plain_on_loopback`]).
+pub fn pg_options(url: &str) -> Result<PgConnectOptions, sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?;
+    Ok(if plain_on_loopback(url, &options) {
+        options.ssl_mode(PgSslMode::Disable)
+    } else {
+        options
+    })
+}
+
+/// A connection (statements not logged); a server that refuses a plain
+/// connection (a `hostssl` line) is asked again with TLS, as libpq's
+/// `prefer` would.
+pub async fn connect_pg(options: &PgConnectOptions) -> Result<PgConnection, sqlx::Error> {
+    let options = options.clone().disable_statement_logging();
+    match options.connect().await {
+        Err(e)
+            if matches!(options.get_ssl_mode(), PgSslMode::Disable)
+                && e.as_database_error().and_then(|d| d.code()).as_deref() == Some("28000") =>
+        {
+            options.ssl_mode(PgSslMode::Prefer).connect().await
+        }
+        other => other,
+    }
+}
+
 /// Drops `migdiff_tmp_<epoch>_*` databases older than an hour.
 pub async fn sweep(admin: &PgConnectOptions) {
-    let Ok(mut c) = admin.clone().disable_statement_logging().connect().await else {
+    let Ok(mut c) = connect_pg(admin).await else {
         return;
     };
+    sweep_on(&mut c).await;
+    let _ = c.close().await;
+}
+
+async fn sweep_on(c: &mut PgConnection) {
     let names: Vec<String> = sqlx::query_scalar(
         "select datname::text from pg_database where datname like 'migdiff\\_tmp\\_%'",
     )
-    .fetch_all(&mut c)
+    .fetch_all(&mut *c)
     .await
     .unwrap_or_default();
     for name in names {
         if is_stale(&name) {
             let sql = format!("drop database if exists \"{name}\" with (force)");
             let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut c)
+                .execute(&mut *c)
                 .await;
         }
     }
-    let _ = c.close().await;
 }
 
 /// A temporary database on the server `admin` connects to.
@@ -249,7 +299,6 @@ pub async fn temp_database(
     admin: &PgConnectOptions,
     live_database: Option<&str>,
 ) -> Result<Sandbox, SandboxError> {
-    sweep(admin).await;
     let name = throwaway_name();
     if live_database == Some(name.as_str()) {
         return Err(SandboxError::LiveDatabase(name));
@@ -259,12 +308,9 @@ pub async fn temp_database(
         server: server.clone(),
         message,
     };
-    let mut c = admin
-        .clone()
-        .disable_statement_logging()
-        .connect()
-        .await
-        .map_err(|e| err(server_error(&e)))?;
+    // One connection sweeps the stale ones and makes the new one.
+    let mut c = connect_pg(admin).await.map_err(|e| err(server_error(&e)))?;
+    sweep_on(&mut c).await;
     let sql = format!("create database \"{name}\" template template0");
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .execute(&mut c)
@@ -612,12 +658,7 @@ impl FromStr for Provider {
 
 /// The server's major version (`server_version_num` / 10000).
 async fn server_major(admin: &PgConnectOptions) -> Option<u32> {
-    let mut c = admin
-        .clone()
-        .disable_statement_logging()
-        .connect()
-        .await
-        .ok()?;
+    let mut c = connect_pg(admin).await.ok()?;
     let v: String = sqlx::query_scalar("select current_setting('server_version_num')")
         .fetch_one(&mut c)
         .await
@@ -638,7 +679,7 @@ pub async fn postgres(
     let admin = server
         .and_then(|s| {
             let rest = s.split_once("://").map(|(_, r)| r)?;
-            PgConnectOptions::from_str(&format!("postgres://{rest}")).ok()
+            pg_options(&format!("postgres://{rest}")).ok()
         })
         .map(|opts| opts.database("postgres"));
     // The server's password, for the throwaway database's URL: Alembic
@@ -779,7 +820,23 @@ mod docker {
 
 #[cfg(test)]
 mod url_tests {
-    use super::with_password_of;
+    use super::{PgSslMode, pg_options, with_password_of};
+
+    #[test]
+    fn throwaway_connections_are_plain_on_loopback_unless_a_mode_is_chosen() {
+        let plain = |url: &str| {
+            matches!(
+                pg_options(url).map(|o| o.get_ssl_mode()),
+                Ok(PgSslMode::Disable)
+            )
+        };
+        if std::env::var_os("PGSSLMODE").is_none() {
+            assert!(plain("postgres://u@127.0.0.1:5432/migdiff_tmp_1_a"));
+            assert!(plain("postgres://u@localhost/db"));
+        }
+        assert!(!plain("postgres://u@127.0.0.1/db?sslmode=require"));
+        assert!(!plain("postgres://u@db.internal/db"));
+    }
 
     #[test]
     fn the_throwaway_url_keeps_the_servers_password_and_parameters() {

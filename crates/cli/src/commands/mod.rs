@@ -68,8 +68,11 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
         Command::Current => history::current(&ctx).await,
         Command::CatalogSql => {
             let mut stdout = anstream::stdout();
+            // One dialect's queries (--dialect), else every dialect's.
+            let only = ctx.configured_dialect()?;
             for q in crate::dialects::drivers()
                 .iter()
+                .filter(|d| only.is_none_or(|o| d.dialect() == o))
                 .flat_map(|d| d.catalog_sql())
             {
                 let _ = writeln!(stdout, "{q};");
