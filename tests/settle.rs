@@ -122,3 +122,47 @@ fn the_scratch_database_follows_the_sandbox_option() {
     let o = check_with_dev_server_nowhere(&["--sandbox", "cluster"], &[]);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 }
+
+/// Expressions settled side by side in shared scratch tables: the same
+/// column name with different types (where the server spells the same
+/// text differently) must not share one, and repeated expressions over
+/// many tables settle once.
+#[test]
+fn many_tables_and_clashing_columns_settle_alike() {
+    let mut sql = String::from(
+        "CREATE TABLE a (id INT PRIMARY KEY, name VARCHAR(20), CONSTRAINT ck_a CHECK (name SIMILAR TO 'a%'));\n\
+         CREATE TABLE b (id INT PRIMARY KEY, name TEXT, CONSTRAINT ck_b CHECK (name SIMILAR TO 'a%'));\n",
+    );
+    for i in 0..60 {
+        sql.push_str(&format!(
+            "CREATE TABLE t{i} (id INT PRIMARY KEY, qty INT, CONSTRAINT ck_t{i} CHECK (qty BETWEEN 0 AND {}));\n",
+            i % 3 + 1
+        ));
+    }
+    let db = PgDb::new();
+    db.exec(&sql);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.sql"), &sql).unwrap();
+    let mut c = migdiff(dir.path());
+    c.args(["--url", &db.url, "--schema", "s.sql", "check"]);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    // One real change among them is found, and only that one.
+    std::fs::write(
+        dir.path().join("t.sql"),
+        sql.replace(
+            "CHECK (qty BETWEEN 0 AND 3));\nCREATE TABLE t3 ",
+            "CHECK (qty BETWEEN 0 AND 4));\nCREATE TABLE t3 ",
+        ),
+    )
+    .unwrap();
+    let mut c = migdiff(dir.path());
+    c.args(["--url", &db.url, "--schema", "t.sql", "check"]);
+    let o = run(c);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout.contains("ck_t2") && !o.stdout.contains("ck_t5"),
+        "{}",
+        o.stdout
+    );
+}
