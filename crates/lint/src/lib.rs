@@ -192,7 +192,7 @@ impl Linter {
         {
             return out;
         }
-        let locks = self.locks(t);
+        let locks = takes_a_lock(t);
         if locks && !self.lock_timeout_set && !self.lock_timeout_reported {
             self.lock_timeout_reported = true;
             out.push(Rule::RequireLockTimeout);
@@ -240,15 +240,6 @@ impl Linter {
             return last_name(&t[i..]);
         }
         None
-    }
-
-    /// Whether the statement takes a lock on something that exists (what a
-    /// lock_timeout guards): ALTER and DROP of anything, CREATE INDEX.
-    fn locks(&self, t: &[Tok]) -> bool {
-        starts(t, &["ALTER"])
-            || starts(t, &["DROP"])
-            || starts(t, &["CREATE", "INDEX"])
-            || starts(t, &["CREATE", "UNIQUE", "INDEX"])
     }
 
     fn index(&self, concurrently: bool, plain_rule: Rule, out: &mut Vec<Rule>) {
@@ -365,6 +356,15 @@ impl Linter {
             }
         }
     }
+}
+
+/// Whether the statement takes a lock on something that exists (what a
+/// lock_timeout guards): ALTER and DROP of anything, CREATE INDEX.
+fn takes_a_lock(t: &[Tok]) -> bool {
+    starts(t, &["ALTER"])
+        || starts(t, &["DROP"])
+        || starts(t, &["CREATE", "INDEX"])
+        || starts(t, &["CREATE", "UNIQUE", "INDEX"])
 }
 
 /// The column of `CHECK (col IS NOT NULL)` (`rest` starts at CHECK).

@@ -116,11 +116,6 @@ impl Rule {
         )
     }
 
-    /// Whether squawk has a rule of this name.
-    pub fn is_squawk(self) -> bool {
-        !matches!(self, Rule::NarrowingColumnType | Rule::RemovingEnumValue)
-    }
-
     /// What goes wrong on a busy table.
     pub fn why(self) -> &'static str {
         match self {

@@ -99,9 +99,7 @@ impl DialectRender for Mysql {
     /// holds only where the server must copy the table.
     fn hazards(&self, op: &Op) -> Vec<Rule> {
         let mut out: Vec<Rule> = op.hazards().into_iter().filter(|r| !r.is_lock()).collect();
-        if let Err(rule) = render::online_sql(op, &Schema::default()) {
-            out.push(rule);
-        }
+        out.extend(render::online_refusal(op));
         out.sort();
         out.dedup();
         out

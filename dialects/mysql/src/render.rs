@@ -294,38 +294,45 @@ pub const ONLINE_PREAMBLE: &str = "SET SESSION lock_wait_timeout = 5";
 /// copying the table under a lock).
 const ONLINE: &str = ", ALGORITHM=INPLACE, LOCK=NONE";
 
-/// `op` as SQL MySQL and MariaDB run without blocking writes; the rule it
-/// breaks where they cannot (the server would copy the table: a type
-/// change, a foreign key or CHECK to validate, a stored generated or
-/// auto-increment column, a primary key dropped, a full-text index).
-pub fn online_sql(op: &Op, state: &Schema) -> Result<Vec<String>, Rule> {
-    let refuse = |rule| Err(rule);
+/// The rule `op` breaks on a busy MySQL or MariaDB table: what the server
+/// can only do by copying the table under a lock (a type change, a foreign
+/// key or CHECK to validate, a stored generated or auto-increment column,
+/// a primary key dropped, a full-text index). `None`: it runs in place.
+pub fn online_refusal(op: &Op) -> Option<Rule> {
     match op {
-        // A new table blocks nobody; dropping one takes its lock briefly.
-        Op::CreateTable(_) | Op::DropTable(_) => {
-            let mut out = Vec::new();
-            op_sql(op, state, &mut out);
-            return Ok(out);
-        }
         Op::AlterColumn(a)
             if a.type_changed() && op.hazards().contains(&Rule::ChangingColumnType) =>
         {
-            return refuse(Rule::ChangingColumnType);
+            Some(Rule::ChangingColumnType)
         }
-        Op::AddForeignKey { .. } => return refuse(Rule::AddingForeignKeyConstraint),
-        Op::AddCheck { .. } => return refuse(Rule::ConstraintMissingNotValid),
-        Op::DropPrimaryKey { .. } => return refuse(Rule::AddingPrimaryKeyConstraint),
+        Op::AddForeignKey { .. } => Some(Rule::AddingForeignKeyConstraint),
+        Op::AddCheck { .. } => Some(Rule::ConstraintMissingNotValid),
+        Op::DropPrimaryKey { .. } => Some(Rule::AddingPrimaryKeyConstraint),
         Op::AddColumn { column, .. }
             if column.serial || column.generated.as_ref().is_some_and(|g| g.stored) =>
         {
-            return refuse(Rule::AddingFieldWithDefault);
+            Some(Rule::AddingFieldWithDefault)
         }
         Op::CreateIndex { index, .. }
             if index.method == "fulltext" || index.method == "spatial" =>
         {
-            return refuse(Rule::RequireConcurrentIndexCreation);
+            Some(Rule::RequireConcurrentIndexCreation)
         }
-        _ => {}
+        _ => None,
+    }
+}
+
+/// `op` as SQL MySQL and MariaDB run without blocking writes; the rule it
+/// breaks where they cannot ([`online_refusal`]).
+pub fn online_sql(op: &Op, state: &Schema) -> Result<Vec<String>, Rule> {
+    // A new table blocks nobody; dropping one takes its lock briefly.
+    if matches!(op, Op::CreateTable(_) | Op::DropTable(_)) {
+        let mut out = Vec::new();
+        op_sql(op, state, &mut out);
+        return Ok(out);
+    }
+    if let Some(rule) = online_refusal(op) {
+        return Err(rule);
     }
     let mut out = Vec::new();
     match op {
