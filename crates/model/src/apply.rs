@@ -1,4 +1,5 @@
 use crate::model::*;
+use crate::objects::ObjectRef;
 use crate::ops::Op;
 
 /// Applies an op to a schema: what the database would look like after it.
@@ -46,6 +47,65 @@ pub fn apply(schema: &mut Schema, op: &Op) {
         }
         Op::DropTable(t) => {
             schema.tables.remove(&t.name);
+            // Its triggers go with it.
+            schema.triggers.retain(|id, _| id.table != t.name);
+        }
+        Op::CreateExtension(e) | Op::AlterExtension { to: e, .. } => {
+            schema.extensions.insert(e.name.clone(), e.clone());
+        }
+        Op::DropExtension(e) => {
+            schema.extensions.remove(&e.name);
+        }
+        Op::CreateFunction(f)
+        | Op::ReplaceFunction { to: f, .. }
+        | Op::RecreateFunction { to: f, .. } => {
+            schema.functions.insert(f.id.clone(), f.clone());
+        }
+        Op::DropFunction(f) => {
+            schema.functions.remove(&f.id);
+        }
+        Op::CreateView(v) | Op::ReplaceView { to: v, .. } => {
+            schema.views.insert(v.name.clone(), v.clone());
+        }
+        Op::DropView(v) => {
+            schema.views.remove(&v.name);
+        }
+        Op::CreateTrigger(t) => {
+            schema.triggers.insert(t.id.clone(), t.clone());
+        }
+        Op::DropTrigger(t) => {
+            schema.triggers.remove(&t.id);
+        }
+        Op::SetTriggerEnabled { trigger, to, .. } => {
+            if let Some(t) = schema.triggers.get_mut(trigger) {
+                t.enabled = *to;
+            }
+        }
+        Op::SetObjectComment { object, to, .. } => {
+            let comment = match object {
+                ObjectRef::View { name, .. } => schema.views.get_mut(name).map(|v| &mut v.comment),
+                ObjectRef::Function { id, .. } => {
+                    schema.functions.get_mut(id).map(|f| &mut f.comment)
+                }
+                ObjectRef::Trigger(id) => schema.triggers.get_mut(id).map(|t| &mut t.comment),
+                ObjectRef::Extension(n) => schema.extensions.get_mut(n).map(|e| &mut e.comment),
+            };
+            if let Some(c) = comment {
+                *c = to.clone();
+            }
+        }
+        // A materialized view's indexes.
+        Op::CreateIndex { table, index } if schema.views.contains_key(table) => {
+            if let Some(v) = schema.views.get_mut(table) {
+                v.indexes.retain(|i| i.name != index.name);
+                v.indexes.push(index.clone());
+                v.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+        }
+        Op::DropIndex { table, index } if schema.views.contains_key(table) => {
+            if let Some(v) = schema.views.get_mut(table) {
+                v.indexes.retain(|i| i.name != index.name);
+            }
         }
         other => {
             let Some(name) = other.table().cloned() else {

@@ -76,6 +76,7 @@ pub fn diff(current: &Schema, target: &Schema, options: &DiffOptions) -> Vec<Op>
     }
 
     rebuild_dependent_foreign_keys(current, target, &mut ops);
+    crate::diff_objects::diff_objects(current, target, &mut ops);
     order_ops(ops, options.group_by_table)
 }
 

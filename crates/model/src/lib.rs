@@ -9,9 +9,11 @@
 mod apply;
 mod dialect;
 mod diff;
+mod diff_objects;
 mod filter;
 mod hints;
 mod model;
+mod objects;
 mod ops;
 mod order;
 mod pyrepr;
@@ -30,6 +32,10 @@ pub use diff::{DiffOptions, diff, identity_with_defaults};
 pub use filter::{SchemaFilter, drop_empty_schemas, glob_match};
 pub use hints::{ModelHints, ModelType};
 pub use model::*;
+pub use objects::{
+    Dependency, Extension, Function, FunctionId, ObjectRef, Trigger, TriggerEnabled, TriggerId,
+    View, same_text, squeeze_whitespace,
+};
 pub use ops::{AlterColumn, EnumUsage, Op};
 pub use order::order_ops;
 pub use pyrepr::py_repr;

@@ -1,6 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+use crate::objects::{Extension, Function, FunctionId, Trigger, TriggerId, View};
 use crate::types::DataType;
 
 /// A schema-qualified object name. Names keep their exact case; quoting is a
@@ -35,6 +36,13 @@ pub struct Schema {
     pub enums: BTreeMap<ObjectName, EnumType>,
     /// Standalone sequences: the ones a serial column owns are part of the column.
     pub sequences: BTreeMap<ObjectName, Sequence>,
+    /// Views and materialized views.
+    pub views: BTreeMap<ObjectName, View>,
+    /// Functions and procedures, overloads apart.
+    pub functions: BTreeMap<FunctionId, Function>,
+    pub triggers: BTreeMap<TriggerId, Trigger>,
+    /// Extensions by name (a database has each at most once).
+    pub extensions: BTreeMap<String, Extension>,
 }
 
 impl Schema {
@@ -48,6 +56,19 @@ impl Schema {
         for table in self.tables.values_mut() {
             table.canonicalize();
         }
+        for view in self.views.values_mut() {
+            view.indexes.sort_by(|a, b| a.name.cmp(&b.name));
+            view.options.sort();
+        }
+    }
+
+    /// Whether the schema holds any object beyond tables, enums and
+    /// sequences.
+    pub fn has_objects(&self) -> bool {
+        !(self.views.is_empty()
+            && self.functions.is_empty()
+            && self.triggers.is_empty()
+            && self.extensions.is_empty())
     }
 }
 

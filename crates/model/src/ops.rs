@@ -1,4 +1,5 @@
 use crate::model::*;
+use crate::objects::*;
 use crate::rules::Rule;
 use crate::types::DataType;
 
@@ -114,6 +115,48 @@ pub enum Op {
         table: ObjectName,
         from: String,
         to: String,
+    },
+    CreateExtension(Extension),
+    DropExtension(Extension),
+    /// Another schema (`SET SCHEMA`) or a declared version (`UPDATE TO`).
+    AlterExtension {
+        from: Extension,
+        to: Extension,
+    },
+    CreateFunction(Function),
+    DropFunction(Function),
+    /// `CREATE OR REPLACE`: same kind, result type and argument names.
+    ReplaceFunction {
+        from: Function,
+        to: Function,
+    },
+    /// A function `CREATE OR REPLACE` cannot change: dropped and created
+    /// again (what depends on it is dropped before and re-created after).
+    RecreateFunction {
+        from: Function,
+        to: Function,
+    },
+    /// A view or materialized view, with a materialized view's indexes.
+    CreateView(View),
+    DropView(View),
+    /// `CREATE OR REPLACE VIEW`: the old columns stay, in order.
+    ReplaceView {
+        from: View,
+        to: View,
+    },
+    CreateTrigger(Trigger),
+    DropTrigger(Trigger),
+    /// `ALTER TABLE ... ENABLE/DISABLE TRIGGER`.
+    SetTriggerEnabled {
+        trigger: TriggerId,
+        from: TriggerEnabled,
+        to: TriggerEnabled,
+    },
+    /// `COMMENT ON` a view, function, trigger or extension.
+    SetObjectComment {
+        object: ObjectRef,
+        from: Option<String>,
+        to: Option<String>,
     },
 }
 
@@ -233,6 +276,28 @@ impl Op {
                 from: to,
                 to: from,
             },
+            Op::CreateExtension(e) => Op::DropExtension(e),
+            Op::DropExtension(e) => Op::CreateExtension(e),
+            Op::AlterExtension { from, to } => Op::AlterExtension { from: to, to: from },
+            Op::CreateFunction(f) => Op::DropFunction(f),
+            Op::DropFunction(f) => Op::CreateFunction(f),
+            Op::ReplaceFunction { from, to } => Op::ReplaceFunction { from: to, to: from },
+            Op::RecreateFunction { from, to } => Op::RecreateFunction { from: to, to: from },
+            Op::CreateView(v) => Op::DropView(v),
+            Op::DropView(v) => Op::CreateView(v),
+            Op::ReplaceView { from, to } => Op::ReplaceView { from: to, to: from },
+            Op::CreateTrigger(t) => Op::DropTrigger(t),
+            Op::DropTrigger(t) => Op::CreateTrigger(t),
+            Op::SetTriggerEnabled { trigger, from, to } => Op::SetTriggerEnabled {
+                trigger,
+                from: to,
+                to: from,
+            },
+            Op::SetObjectComment { object, from, to } => Op::SetObjectComment {
+                object,
+                from: to,
+                to: from,
+            },
         }
     }
 
@@ -292,6 +357,26 @@ impl Op {
             Op::SetTableComment { .. } => "set_table_comment",
             Op::SetTableCharset { .. } => "set_table_charset",
             Op::RenameColumn { .. } => "rename_column",
+            Op::CreateExtension(_) => "create_extension",
+            Op::DropExtension(_) => "drop_extension",
+            Op::AlterExtension { .. } => "alter_extension",
+            Op::CreateFunction(f) if f.procedure => "create_procedure",
+            Op::CreateFunction(_) => "create_function",
+            Op::DropFunction(f) if f.procedure => "drop_procedure",
+            Op::DropFunction(_) => "drop_function",
+            Op::ReplaceFunction { to, .. } if to.procedure => "replace_procedure",
+            Op::ReplaceFunction { .. } => "replace_function",
+            Op::RecreateFunction { to, .. } if to.procedure => "recreate_procedure",
+            Op::RecreateFunction { .. } => "recreate_function",
+            Op::CreateView(v) if v.materialized => "create_materialized_view",
+            Op::CreateView(_) => "create_view",
+            Op::DropView(v) if v.materialized => "drop_materialized_view",
+            Op::DropView(_) => "drop_view",
+            Op::ReplaceView { .. } => "replace_view",
+            Op::CreateTrigger(_) => "create_trigger",
+            Op::DropTrigger(_) => "drop_trigger",
+            Op::SetTriggerEnabled { .. } => "set_trigger_enabled",
+            Op::SetObjectComment { .. } => "set_comment",
         }
     }
 
@@ -332,7 +417,40 @@ impl Op {
                 table.to_string()
             }
             Op::RenameColumn { table, from, .. } => sub(table, from),
+            Op::CreateExtension(e) | Op::DropExtension(e) => e.name.clone(),
+            Op::AlterExtension { to, .. } => to.name.clone(),
+            Op::CreateFunction(f) | Op::DropFunction(f) => f.id.to_string(),
+            Op::ReplaceFunction { to, .. } | Op::RecreateFunction { to, .. } => to.id.to_string(),
+            Op::CreateView(v) | Op::DropView(v) => v.name.to_string(),
+            Op::ReplaceView { to, .. } => to.name.to_string(),
+            Op::CreateTrigger(t) | Op::DropTrigger(t) => t.id.to_string(),
+            Op::SetTriggerEnabled { trigger, .. } => trigger.to_string(),
+            Op::SetObjectComment { object, .. } => object.to_string(),
         }
+    }
+
+    /// The object beyond tables an op is about, if any.
+    pub fn object(&self) -> Option<ObjectRef> {
+        let view = |v: &View| ObjectRef::View {
+            name: v.name.clone(),
+            materialized: v.materialized,
+        };
+        let function = |f: &Function| ObjectRef::Function {
+            id: f.id.clone(),
+            procedure: f.procedure,
+        };
+        Some(match self {
+            Op::CreateExtension(e) | Op::DropExtension(e) => ObjectRef::Extension(e.name.clone()),
+            Op::AlterExtension { to, .. } => ObjectRef::Extension(to.name.clone()),
+            Op::CreateFunction(f) | Op::DropFunction(f) => function(f),
+            Op::ReplaceFunction { to, .. } | Op::RecreateFunction { to, .. } => function(to),
+            Op::CreateView(v) | Op::DropView(v) => view(v),
+            Op::ReplaceView { to, .. } => view(to),
+            Op::CreateTrigger(t) | Op::DropTrigger(t) => ObjectRef::Trigger(t.id.clone()),
+            Op::SetTriggerEnabled { trigger, .. } => ObjectRef::Trigger(trigger.clone()),
+            Op::SetObjectComment { object, .. } => object.clone(),
+            _ => return None,
+        })
     }
 
     /// One human line: what changes, old → new where it applies.
@@ -427,6 +545,45 @@ impl Op {
             }
             Op::RenameColumn { table, to, .. } => {
                 format!("rename column {path} → {}", format_args!("{table}.{to}"))
+            }
+            Op::CreateExtension(e) => format!("add extension {path} (schema {})", e.schema),
+            Op::DropExtension(_) => format!("remove extension {path}"),
+            Op::AlterExtension { from, to } => {
+                let mut parts = Vec::new();
+                if from.schema != to.schema {
+                    parts.push(format!("schema {} → {}", from.schema, to.schema));
+                }
+                if from.version != to.version {
+                    let v = |v: &Option<String>| v.clone().unwrap_or_else(|| "default".into());
+                    parts.push(format!("version {} → {}", v(&from.version), v(&to.version)));
+                }
+                format!("alter extension {path}: {}", parts.join(", "))
+            }
+            _ => {
+                let kind = self.object().map(|o| o.kind_name()).unwrap_or_default();
+                match self {
+                    Op::CreateFunction(_) | Op::CreateView(_) | Op::CreateTrigger(_) => {
+                        format!("add {kind} {path}")
+                    }
+                    Op::DropFunction(_) | Op::DropView(_) | Op::DropTrigger(_) => {
+                        format!("remove {kind} {path}")
+                    }
+                    Op::ReplaceFunction { .. } | Op::ReplaceView { .. } => {
+                        format!("change {kind} {path}")
+                    }
+                    Op::RecreateFunction { .. } => {
+                        format!("change {kind} {path} (dropped and created again)")
+                    }
+                    Op::SetTriggerEnabled { from, to, .. } => {
+                        format!("trigger {path}: {} → {}", from.name(), to.name())
+                    }
+                    Op::SetObjectComment { from, to, .. } => format!(
+                        "{kind} comment {path}: {} → {}",
+                        from.as_deref().unwrap_or("none"),
+                        to.as_deref().unwrap_or("none")
+                    ),
+                    _ => path,
+                }
             }
         }
     }

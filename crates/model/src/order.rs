@@ -1,39 +1,68 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::*;
+use crate::objects::{Dependency, View};
 use crate::ops::Op;
 
 /// Phases run in this order; within a phase, ops sort by table then by name.
 /// Everything that other objects depend on is created before them and
-/// dropped after them.
+/// dropped after them: views and triggers are dropped before any table
+/// changes under them and created after every table change, views in the
+/// order of their dependency graph.
 fn phase(op: &Op) -> u8 {
     match op {
         Op::CreateSchema(_) => 0,
-        Op::CreateEnum(_) | Op::AddEnumValue { .. } | Op::RecreateEnum { .. } => 1,
-        Op::CreateSequence(_) | Op::AlterSequence { .. } => 1,
-        Op::DropForeignKey { .. } => 2,
-        Op::DropIndex { .. } | Op::DropUnique { .. } | Op::DropCheck { .. } => 3,
-        Op::DropPrimaryKey { .. } => 4,
-        Op::CreateTable(_) => 5,
-        Op::RenameColumn { .. } => 6,
+        Op::CreateExtension(_) | Op::AlterExtension { .. } => 1,
+        Op::CreateEnum(_) | Op::AddEnumValue { .. } | Op::RecreateEnum { .. } => 2,
+        Op::CreateSequence(_) | Op::AlterSequence { .. } => 2,
+        // Dependents go before anything under them changes.
+        Op::DropTrigger(_) => 3,
+        Op::DropView(_) => 4,
+        // A table's defaults and CHECKs may call a function; a body
+        // PostgreSQL checks at creation (SQL) may read the tables instead.
+        Op::CreateFunction(f)
+        | Op::ReplaceFunction { to: f, .. }
+        | Op::RecreateFunction { to: f, .. }
+            if !f.body_checked_at_creation() =>
+        {
+            5
+        }
+        Op::DropForeignKey { .. } => 6,
+        Op::DropIndex { .. } | Op::DropUnique { .. } | Op::DropCheck { .. } => 7,
+        Op::DropPrimaryKey { .. } => 8,
+        Op::CreateTable(_) => 9,
+        Op::RenameColumn { .. } => 10,
         // Drops before adds: a generated column whose expression changed is
         // dropped and added again under the same name.
-        Op::DropColumn { .. } => 7,
+        Op::DropColumn { .. } => 11,
         // A generated column comes after the columns' changes: its
         // expression may use a column whose type changes.
-        Op::AddColumn { column, .. } if column.generated.is_some() => 10,
-        Op::AddColumn { .. } => 8,
-        Op::AlterColumn(_) => 9,
-        Op::AddPrimaryKey { .. } | Op::RenamePrimaryKey { .. } => 11,
-        Op::AddUnique { .. } | Op::AddCheck { .. } | Op::CreateIndex { .. } => 12,
-        Op::SetTableComment { .. } | Op::SetTableCharset { .. } => 13,
-        Op::AddForeignKey { .. } => 14,
-        Op::DropTable(_) => 15,
-        Op::DropSequence(_) => 16,
-        Op::DropEnum(_) => 17,
-        Op::DropSchema(_) => 18,
+        Op::AddColumn { column, .. } if column.generated.is_some() => 14,
+        Op::AddColumn { .. } => 12,
+        Op::AlterColumn(_) => 13,
+        Op::AddPrimaryKey { .. } | Op::RenamePrimaryKey { .. } => 15,
+        Op::AddUnique { .. } | Op::AddCheck { .. } | Op::CreateIndex { .. } => 16,
+        Op::SetTableComment { .. } | Op::SetTableCharset { .. } => 17,
+        Op::AddForeignKey { .. } => 18,
+        Op::CreateFunction(_) | Op::ReplaceFunction { .. } | Op::RecreateFunction { .. } => 19,
+        Op::CreateView(_) | Op::ReplaceView { .. } => 20,
+        Op::CreateTrigger(_) | Op::SetTriggerEnabled { .. } => 21,
+        Op::SetObjectComment { .. } => 22,
+        Op::DropTable(_) => 23,
+        Op::DropSequence(_) => 24,
+        Op::DropFunction(_) => 25,
+        Op::DropEnum(_) => 26,
+        Op::DropExtension(_) => 27,
+        Op::DropSchema(_) => 28,
     }
 }
+
+/// The first phase of existing tables' changes, of new tables, of foreign
+/// keys added, of object creation: see `phase`.
+const FIRST_TABLE_PHASE: u8 = 6;
+const CREATE_TABLE_PHASE: u8 = 9;
+const ADD_FOREIGN_KEY_PHASE: u8 = 18;
+const FIRST_OBJECT_CREATE_PHASE: u8 = 19;
 
 /// The order inside a table's phase. Added and altered columns keep the
 /// order the diff emits them in, which is the declared table's column order
@@ -94,11 +123,17 @@ pub fn order_ops(ops: Vec<Op>, group_by_table: bool) -> Vec<Op> {
 
     // In group mode every existing-table op (constraint drops included)
     // follows the new tables, so each table's changes stay in one block.
-    let first_split = if group_by_table { 2 } else { 5 };
+    let first_split = if group_by_table {
+        FIRST_TABLE_PHASE
+    } else {
+        CREATE_TABLE_PHASE
+    };
     let mut out = Vec::new();
     let (before, after): (Vec<Op>, Vec<Op>) =
         rest.into_iter().partition(|op| phase(op) < first_split);
-    let (middle, after): (Vec<Op>, Vec<Op>) = after.into_iter().partition(|op| phase(op) < 14);
+    let (middle, after): (Vec<Op>, Vec<Op>) = after
+        .into_iter()
+        .partition(|op| phase(op) < ADD_FOREIGN_KEY_PHASE);
     // Index names (and the indexes behind primary keys and unique
     // constraints) are unique per schema: when a new object takes a name a
     // dropped table frees, the dropped tables go first.
@@ -147,6 +182,77 @@ pub fn order_ops(ops: Vec<Op>, group_by_table: bool) -> Vec<Op> {
     out.extend(middle);
     out.extend(drops);
     out.extend(after);
+    order_views(&mut out);
+    out
+}
+
+/// Puts the views dropped in a row dependents first, and the views created
+/// or replaced in a row after the views they read (their own edges: the
+/// live side's for a drop, the declared side's for a create). Kahn's
+/// algorithm with ties broken by name.
+fn order_views(ops: &mut [Op]) {
+    let runs = |ops: &[Op], pick: fn(&Op) -> bool| -> Option<(usize, usize)> {
+        let start = ops.iter().position(pick)?;
+        let len = ops[start..].iter().take_while(|o| pick(o)).count();
+        Some((start, start + len))
+    };
+    if let Some((a, b)) = runs(ops, |o| matches!(o, Op::DropView(_))) {
+        let mut run: Vec<Op> = ops[a..b].to_vec();
+        run = topo_views(run);
+        run.reverse();
+        ops[a..b].clone_from_slice(&run);
+    }
+    if let Some((a, b)) = runs(ops, |o| {
+        matches!(o, Op::CreateView(_) | Op::ReplaceView { .. })
+    }) {
+        let run = topo_views(ops[a..b].to_vec());
+        ops[a..b].clone_from_slice(&run);
+    }
+}
+
+fn topo_views(run: Vec<Op>) -> Vec<Op> {
+    let view_of = |op: &Op| match op {
+        Op::CreateView(v) | Op::DropView(v) | Op::ReplaceView { to: v, .. } => Some(v.clone()),
+        _ => None,
+    };
+    let mut by_name: BTreeMap<ObjectName, Op> = BTreeMap::new();
+    let mut pending: BTreeMap<ObjectName, BTreeSet<ObjectName>> = BTreeMap::new();
+    let views: Vec<View> = run.iter().filter_map(view_of).collect();
+    let names: BTreeSet<ObjectName> = views.iter().map(|v| v.name.clone()).collect();
+    for v in &views {
+        let deps = v
+            .depends_on
+            .iter()
+            .filter_map(|d| match d {
+                Dependency::Relation(r) | Dependency::Column(r, _) => Some(r),
+                Dependency::Function(_) => None,
+            })
+            .filter(|r| **r != v.name && names.contains(*r))
+            .cloned()
+            .collect();
+        pending.insert(v.name.clone(), deps);
+    }
+    for op in run {
+        if let Some(v) = view_of(&op) {
+            by_name.insert(v.name.clone(), op);
+        }
+    }
+    let mut out = Vec::with_capacity(by_name.len());
+    let mut placed: BTreeSet<ObjectName> = BTreeSet::new();
+    while placed.len() < pending.len() {
+        // The first view (by name) whose dependencies are placed; a cycle
+        // (impossible for views the server made) takes the first unplaced.
+        let next = pending
+            .iter()
+            .find(|(n, deps)| !placed.contains(*n) && deps.iter().all(|d| placed.contains(d)))
+            .or_else(|| pending.iter().find(|(n, _)| !placed.contains(*n)))
+            .map(|(n, _)| n.clone());
+        let Some(next) = next else { break };
+        placed.insert(next.clone());
+        if let Some(op) = by_name.remove(&next) {
+            out.push(op);
+        }
+    }
     out
 }
 
@@ -178,9 +284,9 @@ fn created_relation_name(op: &Op) -> Option<(String, String)> {
 /// Existing-table ops group by table; schema-level ops keep their place.
 fn group_key(op: &Op) -> (u8, Option<ObjectName>) {
     match phase(op) {
-        p @ (0 | 1) => (p, None),
-        p @ (15..) => (p, None),
-        _ => (5, op.table().cloned()),
+        p if p < FIRST_TABLE_PHASE => (p, None),
+        p if p >= FIRST_OBJECT_CREATE_PHASE => (p, None),
+        _ => (CREATE_TABLE_PHASE, op.table().cloned()),
     }
 }
 
