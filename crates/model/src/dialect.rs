@@ -92,6 +92,12 @@ pub trait DialectSpec: Send + Sync + 'static {
 
     /// Whether `SERIAL`, identity columns and sequences exist.
     fn has_sequences(&self) -> bool;
+    /// Whether views, materialized views, functions, triggers and
+    /// extensions are read on both sides and compared. Default: no (the
+    /// DDL reader skips them, as before they were modelled).
+    fn reads_objects(&self) -> bool {
+        false
+    }
     /// Whether a generated column written without STORED or VIRTUAL is
     /// virtual on a server of `server_major` (`None`: not known).
     fn generated_without_mode_is_virtual(&self, server_major: Option<u32>) -> bool;

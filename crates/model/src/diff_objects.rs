@@ -463,7 +463,7 @@ mod tests {
             Trigger {
                 id,
                 definition: "CREATE TRIGGER trg BEFORE UPDATE OF name ON public.t".into(),
-                definition_as_written: None,
+                as_written: None,
                 enabled: TriggerEnabled::Origin,
                 comment: None,
                 depends_on: [col].into_iter().collect(),

@@ -31,8 +31,10 @@ pub struct View {
     /// search path: every name qualified), or as the DDL wrote it while it
     /// is not settled. Compared, whitespace aside.
     pub query: String,
-    /// The query as the declared DDL writes it: rendered in revisions.
-    pub query_as_written: Option<String>,
+    /// The whole `CREATE` statement as the declared DDL writes it (column
+    /// names, options, `WITH NO DATA` and all): rendered in revisions,
+    /// never compared.
+    pub as_written: Option<String>,
     /// `WITH (...)` options (`security_barrier=true`, `check_option=local`),
     /// sorted. Compared.
     pub options: Vec<String>,
@@ -57,7 +59,7 @@ impl View {
             name,
             materialized,
             query: query.into(),
-            query_as_written: None,
+            as_written: None,
             options: Vec::new(),
             columns: Vec::new(),
             with_data: true,
@@ -72,11 +74,6 @@ impl View {
         self.materialized == other.materialized
             && same_text(&self.query, &other.query)
             && self.options == other.options
-    }
-
-    /// The text that creates it: the query as written where there is one.
-    pub fn written_query(&self) -> &str {
-        self.query_as_written.as_deref().unwrap_or(&self.query)
     }
 
     /// Whether `CREATE OR REPLACE VIEW` turns `self` into `to`: a plain
@@ -116,8 +113,9 @@ pub struct Function {
     /// volatility, strictness, security, SET options, body), or as the DDL
     /// wrote it while it is not settled. Compared, whitespace aside.
     pub definition: String,
-    /// The statement as the declared DDL writes it: rendered in revisions.
-    pub definition_as_written: Option<String>,
+    /// The statement as the declared DDL writes it: rendered in revisions,
+    /// never compared.
+    pub as_written: Option<String>,
     /// The result type as the server prints it (`pg_get_function_result`);
     /// `CREATE OR REPLACE` cannot change it. Empty where unknown.
     pub result: String,
@@ -136,10 +134,10 @@ impl Function {
         self.procedure == other.procedure && same_text(&self.definition, &other.definition)
     }
 
-    pub fn written_definition(&self) -> &str {
-        self.definition_as_written
-            .as_deref()
-            .unwrap_or(&self.definition)
+    /// The statement that creates it: as written where the DDL wrote it,
+    /// else as the server prints it.
+    pub fn create_statement(&self) -> &str {
+        self.as_written.as_deref().unwrap_or(&self.definition)
     }
 
     /// Whether `CREATE OR REPLACE` turns `self` into `to`: same kind,
@@ -248,7 +246,9 @@ pub struct Trigger {
     /// EACH ROW/STATEMENT, WHEN, the function and its arguments), or as the
     /// DDL wrote it while it is not settled. Compared, whitespace aside.
     pub definition: String,
-    pub definition_as_written: Option<String>,
+    /// The statement as the declared DDL writes it: rendered in revisions,
+    /// never compared.
+    pub as_written: Option<String>,
     pub enabled: TriggerEnabled,
     pub comment: Option<String>,
     /// Not compared: the graph's edges (its function, the columns it names).
@@ -260,10 +260,10 @@ impl Trigger {
         same_text(&self.definition, &other.definition)
     }
 
-    pub fn written_definition(&self) -> &str {
-        self.definition_as_written
-            .as_deref()
-            .unwrap_or(&self.definition)
+    /// The statement that creates it: as written where the DDL wrote it,
+    /// else as the server prints it.
+    pub fn create_statement(&self) -> &str {
+        self.as_written.as_deref().unwrap_or(&self.definition)
     }
 }
 
@@ -433,7 +433,7 @@ mod tests {
             },
             procedure: false,
             definition: String::new(),
-            definition_as_written: None,
+            as_written: None,
             result: result.into(),
             arguments: args.into(),
             language: "sql".into(),

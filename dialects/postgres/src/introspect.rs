@@ -2,6 +2,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
+
+use crate::introspect_objects as objects;
 use migdiff_model::*;
 use migdiff_sqlexpr::{normalize_default, normalize_expr, parse_type_text};
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgRow};
@@ -147,7 +149,7 @@ const INDEXES: &str = "select i.indrelid::int8, ic.relname::text, i.indisunique,
     from pg_index i join pg_class ic on ic.oid = i.indexrelid \
     join pg_class tc on tc.oid = i.indrelid join pg_namespace n on n.oid = tc.relnamespace \
     join pg_am am on am.oid = ic.relam \
-    where n.nspname = any($1) and tc.relkind in ('r', 'p') and not tc.relispartition \
+    where n.nspname = any($1) and tc.relkind in ('r', 'p', 'm') and not tc.relispartition \
     and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid \
         and k.conrelid = i.indrelid and k.contype in ('p', 'u', 'x')) \
     order by i.indrelid, ic.relname";
@@ -169,7 +171,7 @@ const SEQUENCES: &str = "select n.nspname::text, c.relname::text, format_type(s.
 /// The catalog queries introspection runs on a server of `version`
 /// (`server_version_num`), in order; `$1` is the array of schema names.
 /// Published so the benchmark can time the same queries from psql.
-pub fn catalog_queries(version: i32) -> [String; 7] {
+pub fn catalog_queries(version: i32) -> [String; 12] {
     // NULLS NOT DISTINCT exists from PostgreSQL 15 on.
     let nnd = if version >= 150000 {
         "i.indnullsnotdistinct"
@@ -190,12 +192,28 @@ pub fn catalog_queries(version: i32) -> [String; 7] {
         INDEXES,
         ENUMS,
         SEQUENCES,
+        objects::VIEWS,
+        objects::FUNCTIONS,
+        objects::TRIGGERS,
+        objects::EXTENSIONS,
+        objects::DEPENDS,
     ]
     .map(|q| {
         q.replace("{NND}", nnd)
             .replace("{PERIOD}", period)
             .replace("{ENFORCED}", enforced)
     })
+}
+
+/// From here on the transaction prints every name qualified (definitions
+/// of views, functions and triggers as `pg_dump` writes them, whatever
+/// the search path of the session that created them).
+async fn qualify_every_name(tx: &mut PgConnection) -> Result<(), PgError> {
+    sqlx::query("select set_config('search_path', '', true)")
+        .execute(tx)
+        .await
+        .map_err(q("search_path"))?;
+    Ok(())
 }
 
 fn q(query: &'static str) -> impl FnOnce(sqlx::Error) -> PgError {
@@ -311,6 +329,11 @@ pub async fn introspect_on(
         indexes_sql,
         enums_sql,
         sequences_sql,
+        views_sql,
+        functions_sql,
+        triggers_sql,
+        extensions_sql,
+        depends_sql,
     ] = catalog_queries(version);
     let schema_names: Vec<String> = sqlx::query_scalar(SCHEMAS)
         .bind(&options.schemas)
@@ -353,6 +376,7 @@ pub async fn introspect_on(
         options.version_table.1.as_str(),
     );
     let mut columns = ColumnsByTable::new();
+    let mut objects_rows = objects::ObjectRows::default();
     let (tables, constraints, indexes, enums, sequences) = match &mut second_tx {
         Some(t2) => {
             let a = async {
@@ -362,33 +386,93 @@ pub async fn introspect_on(
                 .await?;
                 let e = fetch_map(&mut tx, enums_sql, ENUMS, names, enum_row).await?;
                 let s = fetch_map(&mut tx, sequences_sql, SEQUENCES, names, sequence_row).await?;
+                qualify_every_name(&mut tx).await?;
+                objects_rows.views =
+                    fetch_map(&mut tx, views_sql, objects::VIEWS, names, objects::view_row).await?;
+                objects_rows.functions = fetch_map(
+                    &mut tx,
+                    functions_sql,
+                    objects::FUNCTIONS,
+                    names,
+                    objects::function_row,
+                )
+                .await?;
+                objects_rows.extensions = fetch_map(
+                    &mut tx,
+                    extensions_sql,
+                    objects::EXTENSIONS,
+                    names,
+                    objects::extension_row,
+                )
+                .await?;
                 Ok::<_, PgError>((e, s))
             };
             let b = async {
                 let t = fetch_map(t2, tables_sql, TABLES, names, |r| table_row(r, vt)).await?;
                 let k = fetch_map(t2, constraints_sql, CONSTRAINTS, names, constraint_row).await?;
                 let i = fetch_map(t2, indexes_sql, INDEXES, names, index_row).await?;
-                Ok::<_, PgError>((t, k, i))
+                qualify_every_name(t2).await?;
+                let tr = fetch_map(
+                    t2,
+                    triggers_sql,
+                    objects::TRIGGERS,
+                    names,
+                    objects::trigger_row,
+                )
+                .await?;
+                let d =
+                    fetch_map(t2, depends_sql, objects::DEPENDS, names, objects::depend_row)
+                        .await?;
+                Ok::<_, PgError>((t, k, i, tr, d))
             };
             let (ra, rb) = tokio::join!(a, b);
-            let ((e, s), (t, k, i)) = (ra?, rb?);
+            let ((e, s), (t, k, i, tr, d)) = (ra?, rb?);
+            objects_rows.triggers = tr;
+            objects_rows.depends = d;
             (t, k, i, e, s)
         }
-        None => (
-            fetch_map(&mut tx, tables_sql, TABLES, names, |r| table_row(r, vt)).await?,
-            {
-                fetch_each(&mut tx, columns_sql, COLUMNS, names, |r| {
-                    take_column(&mut columns, r)
-                })
-                .await?;
-                fetch_map(&mut tx, constraints_sql, CONSTRAINTS, names, constraint_row).await?
-            },
-            fetch_map(&mut tx, indexes_sql, INDEXES, names, index_row).await?,
-            fetch_map(&mut tx, enums_sql, ENUMS, names, enum_row).await?,
-            fetch_map(&mut tx, sequences_sql, SEQUENCES, names, sequence_row).await?,
-        ),
+        None => {
+            let read = (
+                fetch_map(&mut tx, tables_sql, TABLES, names, |r| table_row(r, vt)).await?,
+                {
+                    fetch_each(&mut tx, columns_sql, COLUMNS, names, |r| {
+                        take_column(&mut columns, r)
+                    })
+                    .await?;
+                    fetch_map(&mut tx, constraints_sql, CONSTRAINTS, names, constraint_row).await?
+                },
+                fetch_map(&mut tx, indexes_sql, INDEXES, names, index_row).await?,
+                fetch_map(&mut tx, enums_sql, ENUMS, names, enum_row).await?,
+                fetch_map(&mut tx, sequences_sql, SEQUENCES, names, sequence_row).await?,
+            );
+            qualify_every_name(&mut tx).await?;
+            let c = &mut *tx;
+            objects_rows.views =
+                fetch_map(c, views_sql, objects::VIEWS, names, objects::view_row).await?;
+            objects_rows.functions = fetch_map(
+                c,
+                functions_sql,
+                objects::FUNCTIONS,
+                names,
+                objects::function_row,
+            )
+            .await?;
+            objects_rows.extensions = fetch_map(
+                c,
+                extensions_sql,
+                objects::EXTENSIONS,
+                names,
+                objects::extension_row,
+            )
+            .await?;
+            objects_rows.triggers =
+                fetch_map(c, triggers_sql, objects::TRIGGERS, names, objects::trigger_row).await?;
+            objects_rows.depends =
+                fetch_map(c, depends_sql, objects::DEPENDS, names, objects::depend_row).await?;
+            read
+        }
     };
-    queries += 6;
+    queries += 11;
     if let Some(t2) = second_tx {
         t2.rollback().await.map_err(q("ROLLBACK"))?;
     }
@@ -447,16 +531,35 @@ pub async fn introspect_on(
             PendingConstraint::Check(c) => b.table.checks.push(c),
         }
     }
+    // A materialized view's columns, by attnum (it never drops one).
+    let view_columns: HashMap<i64, Vec<String>> = objects_rows
+        .views
+        .iter()
+        .filter(|(_, v)| v.materialized)
+        .map(|(oid, v)| (*oid, v.columns.iter().map(|c| c.0.clone()).collect()))
+        .collect();
+    let mut view_indexes: Vec<(i64, Index)> = Vec::new();
     for row in indexes {
-        let Some(b) = by_oid.get_mut(&row.oid) else {
+        let building = by_oid.get_mut(&row.oid);
+        let view = view_columns.get(&row.oid);
+        if building.is_none() && view.is_none() {
             continue;
+        }
+        let column_name = |attnum: i16| match (&building, view) {
+            (Some(b), _) => b.column_name(attnum),
+            (None, Some(cols)) => usize::try_from(attnum - 1)
+                .ok()
+                .and_then(|at| cols.get(at))
+                .cloned()
+                .unwrap_or_default(),
+            (None, None) => String::new(),
         };
         let mut index = row.index;
         for (i, (attnum, expr)) in row.columns.into_iter().enumerate() {
             let column = if attnum == 0 {
                 String::new()
             } else {
-                b.column_name(attnum)
+                column_name(attnum)
             };
             if i >= row.key_count {
                 index.include.push(column);
@@ -479,7 +582,10 @@ pub async fn introspect_on(
                 prefix_length: None,
             });
         }
-        b.table.indexes.push(index);
+        match building {
+            Some(b) => b.table.indexes.push(index),
+            None => view_indexes.push((row.oid, index)),
+        }
     }
     schema.enums = enums.into_iter().map(|e| (e.name.clone(), e)).collect();
     schema.sequences = sequences.into_iter().map(|s| (s.name.clone(), s)).collect();
@@ -495,6 +601,7 @@ pub async fn introspect_on(
         table.canonicalize();
         schema.tables.insert(table.name.clone(), table);
     }
+    objects::assemble(&mut schema, objects_rows, view_indexes);
     Ok(Introspection {
         schema,
         queries,

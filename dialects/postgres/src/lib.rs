@@ -4,10 +4,13 @@
 mod driver;
 mod error;
 mod introspect;
+mod introspect_objects;
 mod names;
 mod python;
 mod render;
+mod render_objects;
 mod settle;
+mod settle_objects;
 mod spec;
 
 pub use driver::PgTarget;

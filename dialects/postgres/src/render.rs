@@ -465,6 +465,10 @@ fn recreate_enum(name: &ObjectName, to: &[String], usages: &[EnumUsage]) -> Vec<
 pub fn render_sql(ops: &[Op]) -> Vec<String> {
     let mut out = Vec::new();
     for op in ops {
+        if let Some(sql) = crate::render_objects::object_sql(op) {
+            out.extend(sql);
+            continue;
+        }
         match op {
             Op::CreateSchema(s) => out.push(format!("CREATE SCHEMA {}", ident(s))),
             Op::DropSchema(s) => out.push(format!("DROP SCHEMA {}", ident(s))),
@@ -571,6 +575,8 @@ pub fn render_sql(ops: &[Op]) -> Vec<String> {
                 table,
                 format!("RENAME COLUMN {} TO {}", ident(from), ident(to)),
             )),
+            // Rendered by render_objects above.
+            _ => {}
         }
     }
     out

@@ -72,9 +72,24 @@ fn take_questioned_from(declared: &mut Table, live: &Table) {
     declared.canonicalize();
 }
 
-/// Settles the expressions in question. Returns the tables that could not
-/// be settled (no scratch database), described for the report.
+/// Settles the expressions in question, then the objects beyond tables.
+/// Returns what could not be settled (no scratch database), described for
+/// the report.
 pub(crate) async fn settle(
+    live: &Schema,
+    declared: &mut Schema,
+    server: Option<&str>,
+    live_database: &str,
+    provider: migdiff_sandbox::Provider,
+) -> Result<Vec<String>, DriverError> {
+    let mut unverified = settle_tables(live, declared, server, live_database, provider).await?;
+    unverified.extend(
+        crate::settle_objects::settle(live, declared, server, live_database, provider).await?,
+    );
+    Ok(unverified)
+}
+
+async fn settle_tables(
     live: &Schema,
     declared: &mut Schema,
     server: Option<&str>,

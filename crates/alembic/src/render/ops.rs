@@ -232,6 +232,20 @@ impl Ctx<'_> {
             }
             Op::CreateSchema(_)
             | Op::DropSchema(_)
+            | Op::CreateExtension(_)
+            | Op::DropExtension(_)
+            | Op::AlterExtension { .. }
+            | Op::CreateFunction(_)
+            | Op::DropFunction(_)
+            | Op::ReplaceFunction { .. }
+            | Op::RecreateFunction { .. }
+            | Op::CreateView(_)
+            | Op::DropView(_)
+            | Op::ReplaceView { .. }
+            | Op::CreateTrigger(_)
+            | Op::DropTrigger(_)
+            | Op::SetTriggerEnabled { .. }
+            | Op::SetObjectComment { .. }
             | Op::RecreateEnum { .. }
             | Op::CreateSequence(_)
             | Op::DropSequence(_)
@@ -244,7 +258,7 @@ impl Ctx<'_> {
             .dialect
             .render_sql(std::slice::from_ref(op), &self.state)
             .into_iter()
-            .map(|sql| format!("op.execute({})", s(&sql)))
+            .map(|sql| format!("op.execute({})", sql_literal(&sql)))
             .collect()
     }
 }

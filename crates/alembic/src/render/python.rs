@@ -26,6 +26,36 @@ pub(super) fn s(text: &str) -> String {
     py_repr(text)
 }
 
+/// SQL for `op.execute`, which hands a string to SQLAlchemy's `text()`:
+/// a colon that `text()` would take for a bind parameter (`:name` not
+/// after a word character, a colon or a backslash) is escaped as `\:`.
+/// A statement over several lines is written as a triple-quoted block
+/// where that spells it exactly, so a view or a function body reads as
+/// written.
+pub(super) fn sql_literal(sql: &str) -> String {
+    let escaped = escape_bind_colons(sql);
+    migdiff_model::py_text_block(&escaped)
+}
+
+fn escape_bind_colons(sql: &str) -> String {
+    let chars: Vec<char> = sql.chars().collect();
+    let mut out = String::with_capacity(sql.len());
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ':' {
+            let before = i.checked_sub(1).map(|j| chars[j]);
+            let after = chars.get(i + 1).copied();
+            let bind = before.is_none_or(|b| !(word(b) || b == ':' || b == '\\'))
+                && after.is_some_and(word);
+            if bind {
+                out.push('\\');
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub(super) fn list(items: &[String]) -> String {
     format!(
         "[{}]",

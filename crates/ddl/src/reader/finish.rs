@@ -21,6 +21,7 @@ impl Reader {
     }
 
     pub(super) fn finish(mut self) -> Result<(m::Schema, BTreeMap<String, String>), DdlError> {
+        self.view_references();
         // Enum-typed columns, now that every type is known.
         let names: Vec<ObjectName> = self.schema.tables.keys().cloned().collect();
         for name in &names {

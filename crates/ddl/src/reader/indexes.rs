@@ -154,6 +154,16 @@ impl Reader {
             include: self.idents(&ci.include),
             nulls_not_distinct: ci.nulls_distinct == Some(false),
         };
+        // A materialized view's index.
+        if let Some(view) = self
+            .schema
+            .views
+            .get_mut(&table_name)
+            .filter(|v| v.materialized)
+        {
+            view.indexes.push(index);
+            return Ok(());
+        }
         let Some(table) = self.schema.tables.get_mut(&table_name) else {
             return Err(origin.reference(format!(
                 "index {} is on table {table_name}, which is not declared before it",

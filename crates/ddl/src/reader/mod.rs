@@ -25,6 +25,7 @@ mod constraints;
 mod errors;
 mod finish;
 mod indexes;
+mod objects;
 mod prepass;
 mod refusals;
 mod sequences;
@@ -150,6 +151,8 @@ enum Parsed {
     Ignored,
     /// Read by a targeted reader in the sequential pass.
     Targeted,
+    /// A view, function, trigger or extension statement (`objects`).
+    Object,
     /// With, for PostgreSQL, whether each generated column is virtual and
     /// where the temporal key words were.
     Statements(Vec<Statement>, Vec<bool>, TemporalMarks),
@@ -161,6 +164,9 @@ fn parse_one(
     dialect: Dialect,
     virtual_by_default: bool,
 ) -> Result<Parsed, DdlError> {
+    if dialect.reads_objects() && objects::is_object_statement(raw.text) {
+        return Ok(Parsed::Object);
+    }
     if is_ignored(raw.text) {
         return Ok(Parsed::Ignored);
     }
@@ -339,6 +345,7 @@ impl Reader {
         };
         match parsed {
             Parsed::Ignored => Ok(()),
+            Parsed::Object => self.object_statement(raw, &origin),
             Parsed::Targeted => {
                 if upper_words(raw.text).starts_with("ALTER SEQUENCE ") {
                     self.sequence_owned_by(raw, &origin)
