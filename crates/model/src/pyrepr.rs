@@ -29,17 +29,17 @@ fn is_unprintable(c: char) -> bool {
 }
 
 /// A Python literal for a block of text (a view's or a function's SQL):
-/// triple-quoted over its own lines where that spells it exactly (no
-/// backslash, no `"""`, no quote at its end, no character `repr()` would
-/// escape but the newline and the tab), else [`py_repr`].
+/// triple-quoted over its own lines where that spells it exactly
+/// (backslashes doubled; no `"""` inside, no quote at its end, no
+/// character `repr()` would escape but the newline and the tab), else
+/// [`py_repr`].
 pub fn py_text_block(s: &str) -> String {
     let plain = s.contains('\n')
-        && !s.contains('\\')
         && !s.contains("\"\"\"")
         && !s.ends_with('"')
         && !s.chars().any(|c| c != '\n' && c != '\t' && is_unprintable(c));
     if plain {
-        format!("\"\"\"{s}\"\"\"")
+        format!("\"\"\"{}\"\"\"", s.replace('\\', "\\\\"))
     } else {
         py_repr(s)
     }

@@ -285,7 +285,10 @@ pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptio
         .iter()
         .map(|l| {
             l.split('\n')
-                .map(|part| format!("    {part}").trim_end().to_string())
+                .map(|part| match part.strip_prefix(VERBATIM_LINE) {
+                    Some(verbatim) => verbatim.to_string(),
+                    None => format!("    {part}").trim_end().to_string(),
+                })
                 .collect::<Vec<_>>()
                 .join("\n")
         })

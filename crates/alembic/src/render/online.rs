@@ -86,7 +86,12 @@ fn autocommit(lines: Vec<String>) -> String {
     let mut text = "with op.get_context().autocommit_block():".to_string();
     // Continuation lines of a multi-line call move right with it.
     for part in lines.iter().flat_map(|l| l.split('\n')) {
-        text.push_str("\n    ");
+        // A line of a string literal stays as it is.
+        if !part.starts_with(super::python::VERBATIM_LINE) {
+            text.push_str("\n    ");
+        } else {
+            text.push('\n');
+        }
         text.push_str(part);
     }
     text

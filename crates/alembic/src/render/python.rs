@@ -34,8 +34,15 @@ pub(super) fn s(text: &str) -> String {
 /// written.
 pub(super) fn sql_literal(sql: &str) -> String {
     let escaped = escape_bind_colons(sql);
-    migdiff_model::py_text_block(&escaped)
+    // The lines of a block are its text: the pass that indents the body
+    // leaves the lines marked so alone.
+    migdiff_model::py_text_block(&escaped).replace('\n', &format!("\n{VERBATIM_LINE}"))
 }
+
+/// Starts a line of a body that is part of a string literal: written as it
+/// is, not indented (never in a literal itself: `py_text_block` takes no
+/// control character).
+pub(super) const VERBATIM_LINE: char = '\u{0}';
 
 fn escape_bind_colons(sql: &str) -> String {
     let chars: Vec<char> = sql.chars().collect();
