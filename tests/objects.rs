@@ -39,9 +39,17 @@ fn roundtrip(before: &str, rows: &str, after: &str) -> String {
     let o = alembic(dir, &["upgrade", "head"]);
     assert_eq!(o.code, 0, "upgrade: {}\n--- script ---\n{script}", o.stderr);
     let o = check(dir, "after.sql");
-    assert_eq!(o.code, 0, "after upgrade: {}{}\n{script}", o.stdout, o.stderr);
+    assert_eq!(
+        o.code, 0,
+        "after upgrade: {}{}\n{script}",
+        o.stdout, o.stderr
+    );
     let o = alembic(dir, &["downgrade", "-1"]);
-    assert_eq!(o.code, 0, "downgrade: {}\n--- script ---\n{script}", o.stderr);
+    assert_eq!(
+        o.code, 0,
+        "downgrade: {}\n--- script ---\n{script}",
+        o.stderr
+    );
     let mut c = migdiff(dir);
     c.args(["--schema", "before.sql", "diff", "--format", "json"]);
     let o = run(c);
@@ -100,9 +108,7 @@ fn a_type_change_under_a_view_chain_and_a_materialized_view_runs_up_and_down() {
 fn check_fails_on_a_database_that_lacks_the_objects() {
     let db = PgDb::new();
     // The tables alone: every object is missing.
-    db.exec(
-        "CREATE TABLE t (id integer PRIMARY KEY, name varchar(100) NOT NULL, note text);",
-    );
+    db.exec("CREATE TABLE t (id integer PRIMARY KEY, name varchar(100) NOT NULL, note text);");
     let project = alembic_project(&db.url);
     let dir = project.path();
     std::fs::write(dir.join("schema.sql"), CHAIN).unwrap();
@@ -128,7 +134,11 @@ fn check_fails_on_a_database_that_lacks_the_objects() {
     let o = check(dir, "tables.sql");
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("remove view public.v3"), "{}", o.stdout);
-    assert!(o.stdout.contains("remove trigger public.t.t_lower"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("remove trigger public.t.t_lower"),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]
@@ -146,6 +156,21 @@ fn a_database_made_from_the_declared_file_checks_clean_as_written_and_as_dumped(
         let dir = project.path();
         std::fs::write(dir.join("schema.sql"), text).unwrap();
         let o = check(dir, "schema.sql");
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        // Its snapshot holds every object and reads back as the same schema.
+        let mut c = migdiff(dir);
+        c.args(["snapshot", "-o", "snapshot.toml"]);
+        let o = run(c);
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        let toml = std::fs::read_to_string(dir.join("snapshot.toml")).unwrap();
+        for section in [
+            "[views.public.author_totals]",
+            "[[functions]]",
+            "[[triggers]]",
+        ] {
+            assert!(toml.contains(section), "{section} not in\n{toml}");
+        }
+        let o = check(dir, "snapshot.toml");
         assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     }
 }
@@ -173,11 +198,16 @@ CREATE VIEW doubled AS SELECT id, public.twice(n) AS d FROM t;
     assert!(script.contains("CREATE OR REPLACE FUNCTION"), "{script}");
     assert!(!script.contains("DROP VIEW"), "{script}");
     // Another result type: dropped and created again, the view around it.
-    let result = before
-        .replace("RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT x * 2'", "RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT x * 2::bigint'");
+    let result = before.replace(
+        "RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT x * 2'",
+        "RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT x * 2::bigint'",
+    );
     let script = roundtrip(before, "INSERT INTO t VALUES (1, 2);", &result);
     assert!(script.contains("DROP VIEW public.doubled"), "{script}");
-    assert!(script.contains("DROP FUNCTION public.twice(integer)"), "{script}");
+    assert!(
+        script.contains("DROP FUNCTION public.twice(integer)"),
+        "{script}"
+    );
     // A trigger's new timing: dropped and created again; an overload is
     // another function.
     let timing = before.replace("BEFORE INSERT", "AFTER INSERT").replace(
@@ -187,7 +217,10 @@ CREATE VIEW doubled AS SELECT id, public.twice(n) AS d FROM t;
     let script = roundtrip(before, "", &timing);
     assert!(script.contains("DROP TRIGGER t_stamp"), "{script}");
     assert!(script.contains("twice(x text)"), "{script}");
-    assert!(!script.contains("DROP FUNCTION public.twice(integer)"), "{script}");
+    assert!(
+        !script.contains("DROP FUNCTION public.twice(integer)"),
+        "{script}"
+    );
 }
 
 #[test]
@@ -211,7 +244,10 @@ COMMENT ON FUNCTION f() IS 'does nothing';"
     assert!(script.contains("DROP EXTENSION pg_trgm"), "{script}");
     assert!(script.contains("DISABLE TRIGGER trg"), "{script}");
     assert!(script.contains("ENABLE TRIGGER trg"), "{script}");
-    assert!(script.contains("COMMENT ON VIEW public.v IS NULL"), "{script}");
+    assert!(
+        script.contains("COMMENT ON VIEW public.v IS NULL"),
+        "{script}"
+    );
 }
 
 #[test]

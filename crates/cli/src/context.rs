@@ -212,6 +212,11 @@ impl Ctx {
             include_schemas: self.include_schemas(),
             exclude_tables: self.excludes(),
             exclude_columns: self.project.file.exclude_columns.clone(),
+            // SQLAlchemy models declare no views, functions or triggers
+            // (alembic_utils entities are not read yet).
+            exclude_objects: self
+                .schema_source()
+                .is_ok_and(|s| s.starts_with("sqlalchemy:")),
         }
     }
 

@@ -439,7 +439,11 @@ mod tests {
                 &[Dependency::Column(name("v1"), "name".into())],
             ),
             view("v3", false, &[Dependency::Relation(name("v2"))]),
-            view("zz_unrelated", false, &[Dependency::Column(name("t"), "id".into())]),
+            view(
+                "zz_unrelated",
+                false,
+                &[Dependency::Column(name("t"), "id".into())],
+            ),
         ] {
             s.views.insert(v.name.clone(), v);
         }

@@ -16,6 +16,10 @@ pub struct SchemaFilter {
     pub exclude_tables: Vec<String>,
     /// Columns left out: globs on `table.column` or `schema.table.column`.
     pub exclude_columns: Vec<String>,
+    /// Leave out views, functions, triggers and extensions: the declared
+    /// source cannot state them (SQLAlchemy models), so the live ones are
+    /// none of its business, as they are none of Alembic's.
+    pub exclude_objects: bool,
 }
 
 impl SchemaFilter {
@@ -46,11 +50,26 @@ impl SchemaFilter {
             (includes.is_empty() || includes.contains(&n.schema))
                 && !self.excludes_table(Some(&n.schema), &n.name)
         });
+        if self.exclude_objects {
+            schema.views.clear();
+            schema.functions.clear();
+            schema.triggers.clear();
+            schema.extensions.clear();
+        }
         if !includes.is_empty() {
             schema.enums.retain(|n, _| includes.contains(&n.schema));
             schema.sequences.retain(|n, _| includes.contains(&n.schema));
+            schema.views.retain(|n, _| includes.contains(&n.schema));
+            schema
+                .functions
+                .retain(|id, _| includes.contains(&id.name.schema));
             schema.schemas.retain(|s| includes.contains(s));
         }
+        // A trigger goes with its table or view.
+        let (tables, views) = (&schema.tables, &schema.views);
+        schema
+            .triggers
+            .retain(|id, _| tables.contains_key(&id.table) || views.contains_key(&id.table));
     }
 }
 
@@ -63,7 +82,10 @@ pub fn drop_empty_schemas(schema: &mut Schema, keep: &BTreeSet<String>) {
         .keys()
         .chain(schema.enums.keys())
         .chain(schema.sequences.keys())
+        .chain(schema.views.keys())
+        .chain(schema.functions.keys().map(|f| &f.name))
         .map(|n| n.schema.clone())
+        .chain(schema.extensions.values().map(|e| e.schema.clone()))
         .collect();
     schema
         .schemas

@@ -37,7 +37,9 @@ pub fn py_text_block(s: &str) -> String {
     let plain = s.contains('\n')
         && !s.contains("\"\"\"")
         && !s.ends_with('"')
-        && !s.chars().any(|c| c != '\n' && c != '\t' && is_unprintable(c));
+        && !s
+            .chars()
+            .any(|c| c != '\n' && c != '\t' && is_unprintable(c));
     if plain {
         format!("\"\"\"{}\"\"\"", s.replace('\\', "\\\\"))
     } else {

@@ -58,7 +58,17 @@ struct SnapshotDoc {
     sequences: BTreeMap<String, BTreeMap<String, SequenceDoc>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     tables: BTreeMap<String, BTreeMap<String, TableDoc>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    views: BTreeMap<String, BTreeMap<String, objects::ViewDoc>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    functions: Vec<objects::FunctionDoc>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    triggers: Vec<objects::TriggerDoc>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    extensions: BTreeMap<String, objects::ExtensionDoc>,
 }
+
+mod objects;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -305,6 +315,76 @@ struct IndexKeyDoc {
     length: Option<u32>,
 }
 
+/// An index as a snapshot writes it (a table's or a materialized view's).
+fn index_doc(i: &Index) -> IndexDoc {
+    IndexDoc {
+        name: i.name.clone(),
+        convention: false,
+        unique: i.unique,
+        keys: i
+            .keys
+            .iter()
+            .map(|k| {
+                let (column, expr) = match &k.target {
+                    IndexTarget::Column(c) => (Some(c.clone()), None),
+                    IndexTarget::Expression(e) => (None, Some(e.clone())),
+                };
+                IndexKeyDoc {
+                    column,
+                    expr,
+                    desc: k.descending,
+                    nulls_first: k.nulls_first,
+                    opclass: k.opclass.clone(),
+                    collation: k.collation.clone(),
+                    length: k.prefix_length,
+                }
+            })
+            .collect(),
+        predicate: i.predicate.clone(),
+        method: i.method.clone(),
+        include: i.include.clone(),
+        nulls_not_distinct: i.nulls_not_distinct,
+        other_dialects: BTreeMap::new(),
+    }
+}
+
+/// An index read back from a snapshot, on the relation `label`.
+fn index_from_doc(label: &str, i: IndexDoc) -> Result<Index, SnapshotError> {
+    let mut keys = Vec::new();
+    for k in i.keys {
+        let target = match (k.column, k.expr) {
+            (Some(c), None) => IndexTarget::Column(c),
+            (None, Some(e)) => IndexTarget::Expression(e),
+            _ => {
+                return Err(SnapshotError::Invalid {
+                    table: label.to_string(),
+                    message: format!(
+                        "index {}: each key has exactly one of `column` or `expr`",
+                        i.name
+                    ),
+                });
+            }
+        };
+        keys.push(IndexKey {
+            target,
+            descending: k.desc,
+            nulls_first: k.nulls_first,
+            opclass: k.opclass,
+            collation: k.collation,
+            prefix_length: k.length,
+        });
+    }
+    Ok(Index {
+        name: i.name,
+        unique: i.unique,
+        keys,
+        predicate: i.predicate,
+        method: i.method,
+        include: i.include,
+        nulls_not_distinct: i.nulls_not_distinct,
+    })
+}
+
 fn action_out(a: FkAction) -> Option<String> {
     (a != FkAction::NoAction).then(|| a.sql().to_string())
 }
@@ -334,7 +414,16 @@ pub fn to_toml_with_hints(
         enums: BTreeMap::new(),
         sequences: BTreeMap::new(),
         tables: BTreeMap::new(),
+        views: BTreeMap::new(),
+        functions: Vec::new(),
+        triggers: Vec::new(),
+        extensions: BTreeMap::new(),
     };
+    let docs = objects::to_docs(schema);
+    doc.views = docs.views;
+    doc.functions = docs.functions;
+    doc.triggers = docs.triggers;
+    doc.extensions = docs.extensions;
     for (n, e) in &schema.enums {
         doc.enums.entry(n.schema.clone()).or_default().insert(
             n.name.clone(),
@@ -462,29 +551,7 @@ pub fn to_toml_with_hints(
                     convention: hints.final_names.contains(&i.name),
                     name: i.name.clone(),
                     unique: i.unique,
-                    keys: i
-                        .keys
-                        .iter()
-                        .map(|k| {
-                            let (column, expr) = match &k.target {
-                                IndexTarget::Column(c) => (Some(c.clone()), None),
-                                IndexTarget::Expression(e) => (None, Some(e.clone())),
-                            };
-                            IndexKeyDoc {
-                                column,
-                                expr,
-                                desc: k.descending,
-                                nulls_first: k.nulls_first,
-                                opclass: k.opclass.clone(),
-                                collation: k.collation.clone(),
-                                length: k.prefix_length,
-                            }
-                        })
-                        .collect(),
-                    predicate: i.predicate.clone(),
-                    method: i.method.clone(),
-                    include: i.include.clone(),
-                    nulls_not_distinct: i.nulls_not_distinct,
+                    ..index_doc(i)
                 })
                 .collect(),
         };
@@ -702,53 +769,31 @@ pub fn from_toml_with_hints(
                     not_enforced: c.not_enforced,
                 });
             }
-            for i in t.indexes {
+            for mut i in t.indexes {
                 convention(i.convention, &Some(i.name.clone()));
                 if !i.other_dialects.is_empty() {
                     index_kwargs.push((
                         (name.clone(), i.name.clone()),
-                        i.other_dialects.into_iter().collect(),
+                        std::mem::take(&mut i.other_dialects).into_iter().collect(),
                     ));
                 }
-                let mut keys = Vec::new();
-                for k in i.keys {
-                    let target = match (k.column, k.expr) {
-                        (Some(c), None) => IndexTarget::Column(c),
-                        (None, Some(e)) => IndexTarget::Expression(e),
-                        _ => {
-                            return Err(SnapshotError::Invalid {
-                                table: label,
-                                message: format!(
-                                    "index {}: each key has exactly one of `column` or `expr`",
-                                    i.name
-                                ),
-                            });
-                        }
-                    };
-                    keys.push(IndexKey {
-                        target,
-                        descending: k.desc,
-                        nulls_first: k.nulls_first,
-                        opclass: k.opclass,
-                        collation: k.collation,
-                        prefix_length: k.length,
-                    });
-                }
-                table.indexes.push(Index {
-                    name: i.name,
-                    unique: i.unique,
-                    keys,
-                    predicate: i.predicate,
-                    method: i.method,
-                    include: i.include,
-                    nulls_not_distinct: i.nulls_not_distinct,
-                });
+                table.indexes.push(index_from_doc(&label, i)?);
             }
             table.canonicalize();
             schema.tables.insert(name, table);
         }
     }
     hints.index_kwargs.extend(index_kwargs);
+    objects::from_docs(
+        objects::ObjectDocs {
+            views: doc.views,
+            functions: doc.functions,
+            triggers: doc.triggers,
+            extensions: doc.extensions,
+        },
+        &mut schema,
+    )?;
+    schema.canonicalize();
     check_references(&schema)?;
     Ok((dialect, schema, hints))
 }

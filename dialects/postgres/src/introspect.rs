@@ -420,9 +420,14 @@ pub async fn introspect_on(
                     objects::trigger_row,
                 )
                 .await?;
-                let d =
-                    fetch_map(t2, depends_sql, objects::DEPENDS, names, objects::depend_row)
-                        .await?;
+                let d = fetch_map(
+                    t2,
+                    depends_sql,
+                    objects::DEPENDS,
+                    names,
+                    objects::depend_row,
+                )
+                .await?;
                 Ok::<_, PgError>((t, k, i, tr, d))
             };
             let (ra, rb) = tokio::join!(a, b);
@@ -465,8 +470,14 @@ pub async fn introspect_on(
                 objects::extension_row,
             )
             .await?;
-            objects_rows.triggers =
-                fetch_map(c, triggers_sql, objects::TRIGGERS, names, objects::trigger_row).await?;
+            objects_rows.triggers = fetch_map(
+                c,
+                triggers_sql,
+                objects::TRIGGERS,
+                names,
+                objects::trigger_row,
+            )
+            .await?;
             objects_rows.depends =
                 fetch_map(c, depends_sql, objects::DEPENDS, names, objects::depend_row).await?;
             read

@@ -105,7 +105,10 @@ pub(crate) struct DependRow {
 
 pub(crate) fn view_row(row: PgRow) -> Result<Option<(i64, View)>, PgError> {
     let name = ObjectName::new(row.get::<String, _>(1), row.get::<String, _>(2));
-    let mut view = View::new(name, row.get(3), row.get::<String, _>(4).trim().to_string());
+    // pg_get_viewdef ends the query with a semicolon.
+    let query = row.get::<String, _>(4);
+    let query = query.trim().trim_end_matches(';').trim_end().to_string();
+    let mut view = View::new(name, row.get(3), query);
     let mut options: Vec<String> = row.get(5);
     options.sort();
     view.options = options;
@@ -175,7 +178,6 @@ pub(crate) fn depend_row(row: PgRow) -> Result<Option<DependRow>, PgError> {
         on,
     }))
 }
-
 
 /// Files the objects into `schema`: triggers on a relation the schema
 /// holds, the dependency edges on their dependents.

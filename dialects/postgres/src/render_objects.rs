@@ -49,7 +49,11 @@ fn statement(text: &str) -> String {
 /// `CREATE ...` made `CREATE OR REPLACE ...` (a no-op where it already is).
 fn or_replace(text: &str) -> String {
     let text = statement(text);
-    let head: String = text.chars().take(20).collect::<String>().to_ascii_uppercase();
+    let head: String = text
+        .chars()
+        .take(20)
+        .collect::<String>()
+        .to_ascii_uppercase();
     if head.starts_with("CREATE OR REPLACE") {
         return text;
     }

@@ -22,17 +22,15 @@ fn settled_as_written(live: &Schema, declared: &Schema) -> bool {
                 .is_some_and(|l| l.same_definition(d) && l.indexes == d.indexes)
         });
     let functions = live.functions.len() == declared.functions.len()
-        && declared.functions.iter().all(|(id, d)| {
-            live.functions
-                .get(id)
-                .is_some_and(|l| l.same_definition(d))
-        });
+        && declared
+            .functions
+            .iter()
+            .all(|(id, d)| live.functions.get(id).is_some_and(|l| l.same_definition(d)));
     let triggers = live.triggers.len() == declared.triggers.len()
-        && declared.triggers.iter().all(|(id, d)| {
-            live.triggers
-                .get(id)
-                .is_some_and(|l| l.same_definition(d))
-        });
+        && declared
+            .triggers
+            .iter()
+            .all(|(id, d)| live.triggers.get(id).is_some_and(|l| l.same_definition(d)));
     views && functions && triggers
 }
 
@@ -45,7 +43,11 @@ fn in_question(live: &Schema, declared: &Schema) -> Vec<String> {
         }
     }
     for (id, d) in &declared.functions {
-        if live.functions.get(id).is_some_and(|l| !l.same_definition(d)) {
+        if live
+            .functions
+            .get(id)
+            .is_some_and(|l| !l.same_definition(d))
+        {
             out.push(format!("definition of function {id}"));
         }
     }
@@ -157,7 +159,10 @@ fn take_settled(declared: &mut Schema, settled: Schema) {
     for f in functions.values_mut() {
         // By identity, else the one function of that name as written.
         let written = declared.functions.get(&f.id).or_else(|| {
-            let mut same_name = declared.functions.values().filter(|d| d.id.name == f.id.name);
+            let mut same_name = declared
+                .functions
+                .values()
+                .filter(|d| d.id.name == f.id.name);
             match (same_name.next(), same_name.next()) {
                 (Some(only), None) => Some(only),
                 _ => None,

@@ -134,7 +134,10 @@ pub(super) fn tokens(text: &str) -> Vec<Tok> {
             _ if c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80 => {
                 let start = i;
                 while i < b.len()
-                    && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'$' || b[i] >= 0x80)
+                    && (b[i].is_ascii_alphanumeric()
+                        || b[i] == b'_'
+                        || b[i] == b'$'
+                        || b[i] >= 0x80)
                 {
                     i += 1;
                 }
@@ -258,10 +261,7 @@ pub(super) fn identity_args(list: &str) -> String {
             let toks = tokens(arg);
             let mut words: Vec<&Tok> = toks.iter().collect();
             // Defaults aside.
-            if let Some(at) = words
-                .iter()
-                .position(|t| t.is("default") || t.punct("="))
-            {
+            if let Some(at) = words.iter().position(|t| t.is("default") || t.punct("=")) {
                 words.truncate(at);
             }
             let mode = words.first().map(|t| t.text.to_ascii_lowercase());
@@ -466,7 +466,11 @@ impl Reader {
     }
 
     fn create_view(&mut self, text: &str, toks: &[Tok], origin: &Origin) -> Result<(), DdlError> {
-        if toks.iter().take(5).any(|t| t.is("temp") || t.is("temporary")) {
+        if toks
+            .iter()
+            .take(5)
+            .any(|t| t.is("temp") || t.is("temporary"))
+        {
             return Err(origin.unsupported(
                 "a temporary view is not part of a schema; leave it out of the declared schema",
             ));
@@ -722,7 +726,8 @@ impl Reader {
         } else {
             3
         };
-        let missing = |what: String| origin.reference(format!("COMMENT ON {what}: not declared before it"));
+        let missing =
+            |what: String| origin.reference(format!("COMMENT ON {what}: not declared before it"));
         match kind.as_deref() {
             Some("view" | "materialized") => {
                 let (name, _) = self
@@ -832,7 +837,9 @@ impl Reader {
         }
         let id = m::TriggerId { table, name };
         let t = self.schema.triggers.get_mut(&id).ok_or_else(|| {
-            origin.reference(format!("trigger {id} is not declared before this ALTER TABLE"))
+            origin.reference(format!(
+                "trigger {id} is not declared before this ALTER TABLE"
+            ))
         })?;
         t.enabled = enabled;
         Ok(())
@@ -890,7 +897,10 @@ mod tests {
 
     #[test]
     fn argument_types_as_the_server_prints_them() {
-        assert_eq!(identity_args("a int, b varchar(10) DEFAULT 'x'"), "integer, character varying");
+        assert_eq!(
+            identity_args("a int, b varchar(10) DEFAULT 'x'"),
+            "integer, character varying"
+        );
         assert_eq!(identity_args("integer, OUT r text"), "integer");
         assert_eq!(identity_args("VARIADIC xs int[]"), "integer[]");
         assert_eq!(identity_args("double precision"), "double precision");
@@ -904,7 +914,9 @@ mod tests {
         let t = tokens("CREATE FUNCTION f() AS $b$ select 'on'; $b$ LANGUAGE sql");
         assert!(t.iter().any(|t| t.is("language")));
         assert!(!t.iter().any(|t| t.is("select")));
-        assert!(is_object_statement("create or replace function f() returns int as 'x'"));
+        assert!(is_object_statement(
+            "create or replace function f() returns int as 'x'"
+        ));
         assert!(is_object_statement("ALTER TABLE t DISABLE TRIGGER trg"));
         assert!(!is_object_statement("ALTER TABLE t ADD COLUMN trigger int"));
     }
