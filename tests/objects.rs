@@ -261,3 +261,72 @@ COMMENT ON VIEW "we'ird"."vi""ew" IS 'it''s "quoted" \ and ünïcode';
 "#;
     roundtrip("", "", after);
 }
+
+#[test]
+fn set_search_path_decides_where_unqualified_names_go() {
+    let after = "
+CREATE SCHEMA app;
+SET search_path TO app, public;
+CREATE TYPE mood AS ENUM ('a', 'b');
+CREATE TABLE t (id integer PRIMARY KEY, m mood);
+CREATE TABLE u (id integer REFERENCES t (id));
+CREATE VIEW v AS SELECT id, m FROM t;
+CREATE FUNCTION ids() RETURNS SETOF integer LANGUAGE sql AS 'SELECT id FROM t';
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE TABLE public.w (id integer);
+";
+    let script = roundtrip("", "", after);
+    assert!(script.contains("schema='app'"), "{script}");
+    // Created from the server's text, every name qualified.
+    assert!(script.contains("FROM app.t"), "{script}");
+}
+
+#[test]
+fn table_forms_not_modelled_are_refused_where_they_are_written() {
+    let db = PgDb::new();
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    for (sql, what) in [
+        (
+            "CREATE TABLE p (id int, d date) PARTITION BY RANGE (d);",
+            "partitioned table",
+        ),
+        ("CREATE TABLE a (id int);\nCREATE TABLE b (LIKE a);", "LIKE"),
+        (
+            "CREATE TABLE a (id int);\nCREATE TABLE b AS SELECT * FROM a;",
+            "AS",
+        ),
+        (
+            "CREATE TABLE a (id int);\nCREATE TABLE c () INHERITS (a);",
+            "INHERITS",
+        ),
+        ("CREATE UNLOGGED TABLE u (id int);", "UNLOGGED"),
+        (
+            "CREATE TABLE f (id int) WITH (fillfactor = 70);",
+            "storage parameters",
+        ),
+        (
+            "CREATE TABLE n (id int);\nALTER TABLE n ADD CONSTRAINT c CHECK (id > 0) NOT VALID;",
+            "NOT VALID",
+        ),
+        (
+            "CREATE TABLE n (id int, CONSTRAINT c CHECK (id > 0) NO INHERIT);",
+            "NO INHERIT",
+        ),
+        (
+            "CREATE TABLE i (name text);\nCREATE INDEX ix ON i (name COLLATE \"C\");",
+            "COLLATE",
+        ),
+        ("CREATE TEMP VIEW tv AS SELECT 1;", "temporary view"),
+    ] {
+        std::fs::write(dir.join("schema.sql"), sql).unwrap();
+        let o = check(dir, "schema.sql");
+        assert_eq!(o.code, 2, "{sql}: {}{}", o.stdout, o.stderr);
+        let line = sql.lines().count();
+        assert!(
+            o.stderr.contains(&format!("schema.sql:{line}:")) && o.stderr.contains(what),
+            "{sql}: {}",
+            o.stderr
+        );
+    }
+}

@@ -98,6 +98,11 @@ pub trait DialectSpec: Send + Sync + 'static {
     fn reads_objects(&self) -> bool {
         false
     }
+    /// Whether `SET search_path` decides the schema of unqualified names
+    /// in DDL. Default: no (names without a schema are in the default one).
+    fn has_search_path(&self) -> bool {
+        false
+    }
     /// Whether a generated column written without STORED or VIRTUAL is
     /// virtual on a server of `server_major` (`None`: not known).
     fn generated_without_mode_is_virtual(&self, server_major: Option<u32>) -> bool;

@@ -468,6 +468,7 @@ mod tests {
                 id,
                 definition: "CREATE TRIGGER trg BEFORE UPDATE OF name ON public.t".into(),
                 as_written: None,
+                search_path: None,
                 enabled: TriggerEnabled::Origin,
                 comment: None,
                 depends_on: [col].into_iter().collect(),

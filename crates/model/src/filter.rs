@@ -160,6 +160,7 @@ mod tests {
             include_schemas: vec!["public".into()],
             exclude_tables: vec!["audit_*".into()],
             exclude_columns: vec!["users.secret_*".into()],
+            exclude_objects: false,
         };
         f.apply(&mut s);
         let names: Vec<String> = s.tables.keys().map(|n| n.to_string()).collect();

@@ -35,6 +35,10 @@ pub struct View {
     /// names, options, `WITH NO DATA` and all): rendered in revisions,
     /// never compared.
     pub as_written: Option<String>,
+    /// The search path the declared DDL had set for the statement as
+    /// written (`app, public` after `SET search_path TO app, public`):
+    /// the unqualified names in it resolve there. Never compared.
+    pub search_path: Option<String>,
     /// `WITH (...)` options (`security_barrier=true`, `check_option=local`),
     /// sorted. Compared.
     pub options: Vec<String>,
@@ -60,6 +64,7 @@ impl View {
             materialized,
             query: query.into(),
             as_written: None,
+            search_path: None,
             options: Vec::new(),
             columns: Vec::new(),
             with_data: true,
@@ -116,6 +121,10 @@ pub struct Function {
     /// The statement as the declared DDL writes it: rendered in revisions,
     /// never compared.
     pub as_written: Option<String>,
+    /// The search path the declared DDL had set for the statement as
+    /// written (`app, public` after `SET search_path TO app, public`):
+    /// the unqualified names in it resolve there. Never compared.
+    pub search_path: Option<String>,
     /// The result type as the server prints it (`pg_get_function_result`);
     /// `CREATE OR REPLACE` cannot change it. Empty where unknown.
     pub result: String,
@@ -249,6 +258,10 @@ pub struct Trigger {
     /// The statement as the declared DDL writes it: rendered in revisions,
     /// never compared.
     pub as_written: Option<String>,
+    /// The search path the declared DDL had set for the statement as
+    /// written (`app, public` after `SET search_path TO app, public`):
+    /// the unqualified names in it resolve there. Never compared.
+    pub search_path: Option<String>,
     pub enabled: TriggerEnabled,
     pub comment: Option<String>,
     /// Not compared: the graph's edges (its function, the columns it names).
@@ -434,6 +447,7 @@ mod tests {
             procedure: false,
             definition: String::new(),
             as_written: None,
+            search_path: None,
             result: result.into(),
             arguments: args.into(),
             language: "sql".into(),

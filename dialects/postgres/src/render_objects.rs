@@ -63,6 +63,20 @@ fn or_replace(text: &str) -> String {
     }
 }
 
+/// A statement as written under the search path it was written for: set
+/// for it alone (a revision runs under any search path), then reset.
+fn under_search_path(search_path: &Option<String>, statements: Vec<String>) -> Vec<String> {
+    match search_path {
+        Some(path) => {
+            let mut out = vec![format!("SET search_path TO {path}")];
+            out.extend(statements);
+            out.push("RESET search_path".to_string());
+            out
+        }
+        None => statements,
+    }
+}
+
 fn view_statement(v: &View) -> String {
     if let Some(w) = &v.as_written {
         return statement(w);
@@ -104,7 +118,8 @@ fn function_ref(f: &Function) -> ObjectRef {
 }
 
 fn create_view(v: &View) -> Vec<String> {
-    let mut out = vec![view_statement(v)];
+    let path = v.as_written.as_ref().and(v.search_path.clone());
+    let mut out = under_search_path(&path, vec![view_statement(v)]);
     for i in &v.indexes {
         out.push(index_sql(&v.name, i));
     }
@@ -115,7 +130,8 @@ fn create_view(v: &View) -> Vec<String> {
 }
 
 fn create_function(f: &Function) -> Vec<String> {
-    let mut out = vec![statement(f.create_statement())];
+    let path = f.as_written.as_ref().and(f.search_path.clone());
+    let mut out = under_search_path(&path, vec![statement(f.create_statement())]);
     if f.comment.is_some() {
         out.push(comment_sql(&function_ref(f), &f.comment));
     }
@@ -137,7 +153,8 @@ fn set_enabled(id: &TriggerId, to: TriggerEnabled) -> String {
 }
 
 fn create_trigger(t: &Trigger) -> Vec<String> {
-    let mut out = vec![statement(t.create_statement())];
+    let path = t.as_written.as_ref().and(t.search_path.clone());
+    let mut out = under_search_path(&path, vec![statement(t.create_statement())]);
     if t.enabled != TriggerEnabled::Origin {
         out.push(set_enabled(&t.id, t.enabled));
     }
@@ -173,20 +190,23 @@ pub(crate) fn object_sql(op: &Op) -> Option<Vec<String>> {
                     ident(&to.schema)
                 ));
             }
-            if from.version != to.version {
-                if let Some(v) = &to.version {
-                    out.push(format!(
-                        "ALTER EXTENSION {} UPDATE TO {}",
-                        ident(&to.name),
-                        quote_literal(v)
-                    ));
-                }
+            if from.version != to.version
+                && let Some(v) = &to.version
+            {
+                out.push(format!(
+                    "ALTER EXTENSION {} UPDATE TO {}",
+                    ident(&to.name),
+                    quote_literal(v)
+                ));
             }
             out
         }
         Op::CreateFunction(f) => create_function(f),
         Op::DropFunction(f) => vec![drop_function(f)],
-        Op::ReplaceFunction { to, .. } => vec![or_replace(to.create_statement())],
+        Op::ReplaceFunction { to, .. } => under_search_path(
+            &to.as_written.as_ref().and(to.search_path.clone()),
+            vec![or_replace(to.create_statement())],
+        ),
         Op::RecreateFunction { from, to } => {
             let mut out = vec![drop_function(from)];
             out.extend(create_function(to));
@@ -198,7 +218,10 @@ pub(crate) fn object_sql(op: &Op) -> Option<Vec<String>> {
             view_ref(v).sql_kind(),
             qualified(&v.name)
         )],
-        Op::ReplaceView { to, .. } => vec![or_replace(&view_statement(to))],
+        Op::ReplaceView { to, .. } => under_search_path(
+            &to.as_written.as_ref().and(to.search_path.clone()),
+            vec![or_replace(&view_statement(to))],
+        ),
         Op::CreateTrigger(t) => create_trigger(t),
         Op::DropTrigger(t) => vec![format!(
             "DROP TRIGGER {} ON {}",

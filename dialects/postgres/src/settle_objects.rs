@@ -144,13 +144,23 @@ pub(crate) async fn settle(
     Ok(Vec::new())
 }
 
+/// The text a settled object is created with: as written, unless it was
+/// written under another search path (the server's text names every
+/// object with its schema, and needs none).
+fn written(as_written: &Option<String>, search_path: &Option<String>) -> Option<String> {
+    match search_path {
+        Some(_) => None,
+        None => as_written.clone(),
+    }
+}
+
 /// The declared objects as the server made them, with the text the DDL
 /// wrote kept for revisions.
 fn take_settled(declared: &mut Schema, settled: Schema) {
     let mut views = settled.views;
     for (name, v) in views.iter_mut() {
         if let Some(d) = declared.views.get(name) {
-            v.as_written = d.as_written.clone();
+            v.as_written = written(&d.as_written, &d.search_path);
             // A refresh, not the schema, decides whether it has rows.
             v.with_data = d.with_data;
         }
@@ -168,14 +178,17 @@ fn take_settled(declared: &mut Schema, settled: Schema) {
                 _ => None,
             }
         });
+        // A body is text the server keeps as written: it names what the
+        // search path finds, when it is created and when it runs.
         if let Some(d) = written {
             f.as_written = d.as_written.clone();
+            f.search_path = d.search_path.clone();
         }
     }
     let mut triggers = settled.triggers;
     for (id, t) in triggers.iter_mut() {
         if let Some(d) = declared.triggers.get(id) {
-            t.as_written = d.as_written.clone();
+            t.as_written = written(&d.as_written, &d.search_path);
         }
     }
     let mut extensions = settled.extensions;

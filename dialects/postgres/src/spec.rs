@@ -127,6 +127,9 @@ impl DialectSpec for Postgres {
     fn reads_objects(&self) -> bool {
         true
     }
+    fn has_search_path(&self) -> bool {
+        true
+    }
     fn generated_without_mode_is_virtual(&self, server_major: Option<u32>) -> bool {
         server_major.is_some_and(|m| m >= 18)
     }

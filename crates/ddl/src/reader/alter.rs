@@ -111,7 +111,7 @@ impl Reader {
                     return Ok(());
                 };
                 let table = match parts.as_slice() {
-                    [t] => ObjectName::new(self.dialect.default_schema(), t.clone()),
+                    [t] => ObjectName::new(self.search_schema.clone(), t.clone()),
                     [.., s, t] => ObjectName::new(s.clone(), t.clone()),
                     [] => return Err(origin.reference("COMMENT ON COLUMN needs table.column")),
                 };

@@ -10,9 +10,19 @@ impl Reader {
             DataType::Other(text) => {
                 let name = split_type_name(text, self.dialect);
                 if self.schema.enums.contains_key(&name) {
-                    DataType::Enum(name)
-                } else {
-                    t.clone()
+                    return DataType::Enum(name);
+                }
+                // Unqualified, under a `SET search_path`: the one enum of
+                // that name in a schema a search path named.
+                let unqualified = !text.contains('.');
+                let mut found = self
+                    .search_schemas
+                    .iter()
+                    .map(|s| ObjectName::new(s.clone(), name.name.clone()))
+                    .filter(|n| unqualified && self.schema.enums.contains_key(n));
+                match (found.next(), found.next()) {
+                    (Some(n), None) => DataType::Enum(n),
+                    _ => t.clone(),
                 }
             }
             DataType::Array(inner) => DataType::Array(Box::new(self.resolve_type(inner))),

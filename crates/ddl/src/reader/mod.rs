@@ -70,6 +70,14 @@ struct Reader {
     index_origins: BTreeMap<(ObjectName, String), Origin>,
     /// Expressions as the DDL writes them, by their canonical form.
     spellings: std::cell::RefCell<BTreeMap<String, String>>,
+    /// The schema unqualified names go to: the first of `SET search_path`
+    /// (per file; the dialect's default before one).
+    search_schema: String,
+    /// The whole search path as the last `SET search_path` wrote it.
+    search_path: String,
+    /// Every schema a `SET search_path` named first: where unqualified
+    /// type names are looked up once all types are known.
+    search_schemas: BTreeSet<String>,
 }
 
 /// Remembers how the DDL wrote an expression whose canonical form is
@@ -127,8 +135,12 @@ pub fn read_schema_for_server(
         index_names: BTreeSet::new(),
         index_origins: BTreeMap::new(),
         spellings: Default::default(),
+        search_schema: dialect.default_schema().to_string(),
+        search_path: String::new(),
+        search_schemas: BTreeSet::new(),
     };
     for file in files {
+        reader.search_schema = dialect.default_schema().to_string();
         let raws = split_statements(&file.text).map_err(|open| DdlError::Parse {
             path: file.path.clone(),
             line: open.line,
@@ -153,6 +165,8 @@ enum Parsed {
     Targeted,
     /// A view, function, trigger or extension statement (`objects`).
     Object,
+    /// `SET search_path`: the schema unqualified names go to from here on.
+    SearchPath(String, String),
     /// With, for PostgreSQL, whether each generated column is virtual and
     /// where the temporal key words were.
     Statements(Vec<Statement>, Vec<bool>, TemporalMarks),
@@ -164,6 +178,11 @@ fn parse_one(
     dialect: Dialect,
     virtual_by_default: bool,
 ) -> Result<Parsed, DdlError> {
+    if dialect.has_search_path()
+        && let Some((schema, path)) = search_path_schema(raw.text, dialect)
+    {
+        return Ok(Parsed::SearchPath(schema, path));
+    }
     if dialect.reads_objects() && objects::is_object_statement(raw.text) {
         return Ok(Parsed::Object);
     }
@@ -320,7 +339,7 @@ impl Reader {
 
     fn object_name(&self, name: &ast::ObjectName) -> ObjectName {
         let parts = self.name_parts(name);
-        let default = self.dialect.default_schema();
+        let default = self.search_schema.as_str();
         match parts.as_slice() {
             [n] => ObjectName::new(default, n.clone()),
             [.., s, n] => {
@@ -346,6 +365,14 @@ impl Reader {
         match parsed {
             Parsed::Ignored => Ok(()),
             Parsed::Object => self.object_statement(raw, &origin),
+            Parsed::SearchPath(schema, path) => {
+                self.search_path = path;
+                if schema != self.dialect.default_schema() {
+                    self.search_schemas.insert(schema.clone());
+                }
+                self.search_schema = schema;
+                Ok(())
+            }
             Parsed::Targeted => {
                 if upper_words(raw.text).starts_with("ALTER SEQUENCE ") {
                     self.sequence_owned_by(raw, &origin)
@@ -455,12 +482,24 @@ impl Reader {
                     }
                 }
             }
-            Statement::CreateTable(ct) => self.create_table(ct, text, origin)?,
+            Statement::CreateTable(ct) => {
+                if self.dialect.reads_objects() {
+                    refuse_unread_table_forms(&ct, origin)?;
+                    refuse_unread_clauses(text, origin)?;
+                }
+                self.create_table(ct, text, origin)?
+            }
             Statement::CreateIndex(ci) => {
+                if self.dialect.reads_objects() {
+                    refuse_unread_clauses(text, origin)?;
+                }
                 let kind = index_kind(text).filter(|_| self.dialect.declares_indexes_in_tables());
                 self.create_index(ci, kind, origin)?
             }
             Statement::AlterTable(at) => {
+                if self.dialect.reads_objects() {
+                    refuse_unread_clauses(text, origin)?;
+                }
                 let table = self.object_name(&at.name);
                 for op in at.operations {
                     self.alter_table(&table, op, origin)?;
@@ -505,6 +544,42 @@ impl Reader {
 }
 
 /// `public.mood`, `"Mood"`, `mood` as an object name.
+/// The first schema of `SET search_path TO a, b` (or `= a`, or pg_dump's
+/// `SELECT pg_catalog.set_config('search_path', 'a', false)`), `$user`
+/// aside; an empty path is the dialect's default (pg_dump empties it and
+/// qualifies every name). `None`: not such a statement.
+fn search_path_schema(text: &str, dialect: Dialect) -> Option<(String, String)> {
+    let toks = objects::tokens(text);
+    let word = |i: usize, w: &str| toks.get(i).is_some_and(|t| t.is(w));
+    let list: String = if word(0, "set") && word(1, "search_path") {
+        let from = if word(2, "to") || toks.get(2).is_some_and(|t| t.punct("=")) {
+            toks.get(3)?.start
+        } else {
+            return None;
+        };
+        text[from..].trim().trim_end_matches(';').to_string()
+    } else if word(0, "select")
+        && text.contains("set_config")
+        && toks.iter().any(|t| t.text == "'search_path'")
+    {
+        // The second literal: the path itself.
+        let literal = toks.iter().filter(|t| t.text.starts_with('\'')).nth(1)?;
+        literal.text.trim_matches('\'').replace("''", "'")
+    } else {
+        return None;
+    };
+    let first = list
+        .split(',')
+        .map(str::trim)
+        .find(|s| !s.is_empty() && !s.trim_matches(['"', '\'']).eq_ignore_ascii_case("$user"));
+    let schema = match first {
+        None => dialect.default_schema().to_string(),
+        Some(s) if s.starts_with('"') => s.trim_matches('"').replace("\"\"", "\""),
+        Some(s) => dialect.fold_name(s.trim_matches('\''), false),
+    };
+    Some((schema, list))
+}
+
 fn split_type_name(text: &str, dialect: Dialect) -> ObjectName {
     let mut parts = Vec::new();
     let mut cur = String::new();

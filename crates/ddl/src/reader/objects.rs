@@ -13,19 +13,19 @@ use super::*;
 #[derive(Debug, Clone)]
 pub(super) struct Tok {
     /// A word: folded to lower case unless quoted; punctuation: itself.
-    text: String,
+    pub(super) text: String,
     quoted: bool,
     word: bool,
-    start: usize,
+    pub(super) start: usize,
     end: usize,
-    depth: usize,
+    pub(super) depth: usize,
 }
 
 impl Tok {
-    fn is(&self, keyword: &str) -> bool {
+    pub(super) fn is(&self, keyword: &str) -> bool {
         self.word && !self.quoted && self.text.eq_ignore_ascii_case(keyword)
     }
-    fn punct(&self, c: &str) -> bool {
+    pub(super) fn punct(&self, c: &str) -> bool {
         !self.word && self.text == c
     }
 }
@@ -405,8 +405,14 @@ fn canonical_arg_type(text: &str) -> String {
 }
 
 impl Reader {
+    /// The search path a statement written now resolves names in, where it
+    /// is not the default.
+    fn search_path_written(&self) -> Option<String> {
+        (self.search_schema != self.dialect.default_schema()).then(|| self.search_path.clone())
+    }
+
     fn name_from(&self, parts: Vec<String>) -> ObjectName {
-        let default = self.dialect.default_schema().to_string();
+        let default = self.search_schema.clone();
         match parts.as_slice() {
             [n] => ObjectName::new(default, n.clone()),
             [.., s, n] => ObjectName::new(s.clone(), n.clone()),
@@ -493,25 +499,25 @@ impl Reader {
             .ok_or_else(|| origin.unsupported("CREATE VIEW without AS query"))?;
         let mut options: Vec<String> = Vec::new();
         // WITH (option = value, ...) before AS.
-        if let Some(w) = find_word(toks, next, "with").filter(|w| *w < as_at) {
-            if toks.get(w + 1).is_some_and(|t| t.punct("(")) {
-                let close = toks[w + 2..]
-                    .iter()
-                    .position(|t| t.depth == 0 && t.punct(")"))
-                    .map(|p| w + 2 + p)
-                    .unwrap_or(as_at);
-                let inner = &text[toks[w + 1].end..toks[close].start];
-                for opt in split_top_level(inner) {
-                    let (k, v) = match opt.split_once('=') {
-                        Some((k, v)) => (k.trim(), v.trim()),
-                        None => (opt.trim(), "true"),
-                    };
-                    options.push(format!(
-                        "{}={}",
-                        k.to_lowercase(),
-                        v.trim_matches('\'').to_lowercase()
-                    ));
-                }
+        if let Some(w) = find_word(toks, next, "with").filter(|w| *w < as_at)
+            && toks.get(w + 1).is_some_and(|t| t.punct("("))
+        {
+            let close = toks[w + 2..]
+                .iter()
+                .position(|t| t.depth == 0 && t.punct(")"))
+                .map(|p| w + 2 + p)
+                .unwrap_or(as_at);
+            let inner = &text[toks[w + 1].end..toks[close].start];
+            for opt in split_top_level(inner) {
+                let (k, v) = match opt.split_once('=') {
+                    Some((k, v)) => (k.trim(), v.trim()),
+                    None => (opt.trim(), "true"),
+                };
+                options.push(format!(
+                    "{}={}",
+                    k.to_lowercase(),
+                    v.trim_matches('\'').to_lowercase()
+                ));
             }
         }
         // The query, less a trailing WITH [NO] DATA or WITH ... CHECK OPTION.
@@ -552,6 +558,7 @@ impl Reader {
         view.options = options;
         view.with_data = with_data;
         view.as_written = Some(text.to_string());
+        view.search_path = self.search_path_written();
         self.schema.views.insert(name, view);
         Ok(())
     }
@@ -592,6 +599,7 @@ impl Reader {
                 procedure,
                 definition: text.to_string(),
                 as_written: Some(text.to_string()),
+                search_path: self.search_path_written(),
                 result: String::new(),
                 arguments: String::new(),
                 language,
@@ -647,6 +655,7 @@ impl Reader {
                 id,
                 definition: text.to_string(),
                 as_written: Some(text.to_string()),
+                search_path: self.search_path_written(),
                 enabled: m::TriggerEnabled::Origin,
                 comment: None,
                 depends_on,
@@ -684,7 +693,7 @@ impl Reader {
         if name == "plpgsql" {
             return Ok(());
         }
-        let schema = value_after("schema").unwrap_or_else(|| self.dialect.default_schema().into());
+        let schema = value_after("schema").unwrap_or_else(|| self.search_schema.clone());
         self.schema.extensions.insert(
             name.clone(),
             m::Extension {
@@ -857,6 +866,7 @@ impl Reader {
             .cloned()
             .collect();
         let default = self.dialect.default_schema().to_string();
+        let search_schemas = self.search_schemas.clone();
         for view in self.schema.views.values_mut() {
             let toks = tokens(&view.query);
             let mut i = 0;
@@ -875,7 +885,12 @@ impl Reader {
                         j += 2;
                     }
                     let name = match parts.as_slice() {
-                        [n] => Some(ObjectName::new(default.clone(), n.clone())),
+                        // Unqualified: the default schema, else one a
+                        // search path named.
+                        [n] => std::iter::once(&default)
+                            .chain(search_schemas.iter())
+                            .map(|s| ObjectName::new(s.clone(), n.clone()))
+                            .find(|c| relations.contains(c)),
                         [s, n] | [s, n, _] => Some(ObjectName::new(s.clone(), n.clone())),
                         _ => None,
                     };

@@ -36,7 +36,7 @@ impl Reader {
             return Ok(());
         };
         let table = match parts.as_slice() {
-            [t] => ObjectName::new(self.dialect.default_schema(), t.clone()),
+            [t] => ObjectName::new(self.search_schema.clone(), t.clone()),
             [.., s, t] => ObjectName::new(s.clone(), t.clone()),
             [] => return Err(origin.unsupported("OWNED BY needs table.column")),
         };
@@ -120,7 +120,7 @@ impl Reader {
                 if let (Some(col), true) = (parts.pop(), !parts.is_empty()) {
                     let table = match parts.as_slice() {
                         [.., s, t] => ObjectName::new(s.clone(), t.clone()),
-                        [t] => ObjectName::new(self.dialect.default_schema(), t.clone()),
+                        [t] => ObjectName::new(self.search_schema.clone(), t.clone()),
                         [] => ObjectName::new("", ""),
                     };
                     self.owned.push((name.clone(), table, col));
