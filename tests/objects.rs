@@ -288,8 +288,8 @@ fn table_forms_not_modelled_are_refused_where_they_are_written() {
     let dir = project.path();
     for (sql, what) in [
         (
-            "CREATE TABLE p (id int, d date) PARTITION BY RANGE (d);",
-            "partitioned table",
+            "CREATE TABLE p (id int, d date) PARTITION BY RANGE (d);\nCREATE TABLE p1 PARTITION OF p FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');",
+            "PARTITION OF",
         ),
         ("CREATE TABLE a (id int);\nCREATE TABLE b (LIKE a);", "LIKE"),
         (

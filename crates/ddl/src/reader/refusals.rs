@@ -160,10 +160,12 @@ pub(super) fn refuse_unread_table_forms(
             "declare the table's columns themselves",
         );
     }
-    if ct.partition_by.is_some() || ct.partition_of.is_some() {
+    // A partitioned table is compared as a table (its partition key is
+    // not); its partitions are not read on either side.
+    if ct.partition_of.is_some() {
         return refuse(
-            "a partitioned table (PARTITION BY / PARTITION OF)",
-            "take the partitioned table out of the declared schema and list it in exclude_tables, so the live one is not compared either",
+            "a partition (PARTITION OF)",
+            "declare the partitioned table alone: its partitions are not compared (nor read from the database)",
         );
     }
     if ct.inherits.is_some() {
