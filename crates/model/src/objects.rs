@@ -140,7 +140,9 @@ pub struct Function {
 
 impl Function {
     pub fn same_definition(&self, other: &Function) -> bool {
-        self.procedure == other.procedure && same_text(&self.definition, &other.definition)
+        self.procedure == other.procedure
+            && (same_text(&self.definition, &other.definition)
+                || function_key(&self.definition) == function_key(&other.definition))
     }
 
     /// The statement that creates it: as written where the DDL wrote it,
@@ -164,6 +166,57 @@ impl Function {
     pub fn body_checked_at_creation(&self) -> bool {
         self.language.eq_ignore_ascii_case("sql")
     }
+}
+
+/// A function's statement with what only its spelling changes taken out:
+/// `OR REPLACE`, the dollar quote's tag, whitespace outside the body.
+/// pg_dump's `CREATE FUNCTION ... AS $$body$$;` and the server's
+/// `CREATE OR REPLACE FUNCTION ... AS $function$body$function$` are then
+/// one text (both list the options in the server's order).
+fn function_key(definition: &str) -> String {
+    let squeezed = squeeze_whitespace(definition);
+    let mut out = String::with_capacity(squeezed.len());
+    let mut rest = squeezed.as_str();
+    // `CREATE OR REPLACE` → `CREATE`, in any case.
+    if rest
+        .get(..17)
+        .is_some_and(|head| head.eq_ignore_ascii_case("CREATE OR REPLACE"))
+    {
+        out.push_str("CREATE");
+        rest = &rest[17..];
+    }
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let Some(end) = after.find('$') else {
+            out.push_str(&rest[at..]);
+            return out;
+        };
+        let tag = &rest[at..at + end + 2];
+        let name = &tag[1..tag.len() - 1];
+        if !name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            || name.starts_with(|c: char| c.is_ascii_digit())
+        {
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        let body_start = at + tag.len();
+        match rest[body_start..].find(tag) {
+            Some(len) => {
+                out.push_str("$$");
+                out.push_str(&rest[body_start..body_start + len]);
+                out.push_str("$$");
+                rest = &rest[body_start + len + tag.len()..];
+            }
+            None => {
+                out.push_str(&rest[at..]);
+                return out;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The names and modes of an argument list, defaults aside (`a integer
@@ -435,6 +488,15 @@ mod tests {
         assert!(!same_text("AS $$ a  b $$", "AS $$ a b $$"));
         assert!(same_text("AS $f$ a  b $f$  ", "AS  $f$ a  b $f$"));
         assert!(!same_text("SELECT a FROM t", "SELECT b FROM t"));
+    }
+
+    #[test]
+    fn a_dumped_function_is_the_one_the_server_prints() {
+        let dumped = "CREATE FUNCTION public.f(a integer) RETURNS integer\n    LANGUAGE sql IMMUTABLE\n    AS $$ SELECT a  +  1 $$;";
+        let printed = "CREATE OR REPLACE FUNCTION public.f(a integer)\n RETURNS integer\n LANGUAGE sql\n IMMUTABLE\nAS $function$ SELECT a  +  1 $function$";
+        assert_eq!(function_key(dumped), function_key(printed));
+        let other = printed.replace("a  +  1", "a + 1");
+        assert_ne!(function_key(dumped), function_key(&other));
     }
 
     #[test]
