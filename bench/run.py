@@ -396,6 +396,142 @@ def bench_mysql(n, runs, migdiff, venv, alembic_max):
             "phases_ms": {k: round(med([p.get(k, 0) for p in ph]), 1) for k in ph[0]} if ph else {}}
 
 
+def objects_ddl(tables, views, functions, triggers):
+    """Tables, a view per table (every tenth reading the view before it),
+    plpgsql trigger functions and a trigger on a table for each."""
+    out = []
+    for i in range(tables):
+        out.append(f"CREATE TABLE public.o{i} (id integer PRIMARY KEY, name varchar(100) NOT NULL, note text);\n")
+    for i in range(views):
+        if i % 10 == 9:
+            out.append(f"CREATE VIEW public.ov{i} AS SELECT id, upper(name) AS name FROM public.ov{i-1} WHERE id > {i};\n")
+        else:
+            out.append(f"CREATE VIEW public.ov{i} AS SELECT id, name, note FROM public.o{i % tables} WHERE id > {i};\n")
+    for i in range(functions):
+        out.append(f"CREATE FUNCTION public.of{i}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.note := 'f{i}'; RETURN NEW; END $$;\n")
+    for i in range(triggers):
+        out.append(f"CREATE TRIGGER og{i} BEFORE INSERT OR UPDATE OF name ON public.o{i % tables} "
+                   f"FOR EACH ROW EXECUTE FUNCTION public.of{i % functions}();\n")
+    return "".join(out)
+
+
+def objects_entities(tables, views, functions, triggers):
+    """The same objects as alembic_utils entities, and the tables as models."""
+    out = ["import sqlalchemy as sa",
+           "from alembic_utils.pg_view import PGView",
+           "from alembic_utils.pg_function import PGFunction",
+           "from alembic_utils.pg_trigger import PGTrigger",
+           "metadata = sa.MetaData()"]
+    for i in range(tables):
+        out.append(f"sa.Table('o{i}', metadata, sa.Column('id', sa.Integer, primary_key=True), "
+                   f"sa.Column('name', sa.String(100), nullable=False), sa.Column('note', sa.Text))")
+    out.append("entities = []")
+    for i in range(views):
+        src = f"SELECT id, upper(name) AS name FROM public.ov{i-1} WHERE id > {i}" if i % 10 == 9 \
+            else f"SELECT id, name, note FROM public.o{i % tables} WHERE id > {i}"
+        out.append(f"entities.append(PGView(schema='public', signature='ov{i}', definition={src!r}))")
+    for i in range(functions):
+        body = f"RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.note := 'f{i}'; RETURN NEW; END $$"
+        out.append(f"entities.append(PGFunction(schema='public', signature='of{i}()', definition={body!r}))")
+    for i in range(triggers):
+        d = f"BEFORE INSERT OR UPDATE OF name ON public.o{i % tables} FOR EACH ROW EXECUTE FUNCTION public.of{i % functions}()"
+        out.append(f"entities.append(PGTrigger(schema='public', signature='og{i}', on_entity='public.o{i % tables}', definition={d!r}))")
+    return "\n".join(out) + "\n"
+
+
+OBJECTS_ENV_PY = '''
+import os, sys
+from sqlalchemy import engine_from_config, pool
+from alembic import context
+from alembic_utils.replaceable_entity import register_entities
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import entities
+register_entities(entities.entities)
+config = context.config
+def run_migrations_online():
+    connectable = engine_from_config(config.get_section(config.config_ini_section, {}),
+                                     prefix="sqlalchemy.", poolclass=pool.NullPool)
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=entities.metadata)
+        with context.begin_transaction():
+            context.run_migrations()
+run_migrations_online()
+'''
+
+
+def bench_objects(counts, runs, migdiff, venv):
+    """`migdiff check` on a schema with views, functions and triggers,
+    declared as written (settled in a throwaway database) and as pg_dump
+    writes it, beside alembic_utils' comparison (`alembic check` with the
+    entities registered) on the same database."""
+    tables, views, functions, triggers = counts
+    work = Path(tempfile.mkdtemp(prefix="migdiff_bench_objects_"))
+    db = "migdiff_bench_objects"
+    admin = f"{PG}/postgres"
+    url = f"{PG}/{db}"
+    psql(admin, "-c", f'drop database if exists "{db}" with (force)', "-c", f'create database "{db}"')
+    ddl = objects_ddl(tables, views, functions, triggers)
+    (work / "schema.sql").write_text(ddl)
+    statements = ddl.splitlines(keepends=True)
+    for start in range(0, len(statements), 250):
+        (work / "batch.sql").write_text("".join(statements[start:start + 250]))
+        psql(url, "-f", str(work / "batch.sql"))
+    psql(url, "-c", "vacuum analyze")
+    dump = subprocess.run(["pg_dump", "--schema-only", "--no-owner", url], capture_output=True, text=True)
+    have_dump = dump.returncode == 0
+    if have_dump:
+        (work / "dump.sql").write_text(dump.stdout)
+    (work / "entities.py").write_text(objects_entities(tables, views, functions, triggers))
+    (work / "migrations" / "versions").mkdir(parents=True)
+    (work / "migrations" / "env.py").write_text(OBJECTS_ENV_PY)
+    shutil.copy(venv / "lib/python3.11/site-packages/alembic/templates/generic/script.py.mako",
+                work / "migrations" / "script.py.mako")
+    (work / "alembic.ini").write_text(
+        f"[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = {url.replace('postgresql://', 'postgresql+psycopg://')}\n")
+    (work / "catalog.sql").write_text(subprocess.run([migdiff, "--dialect", "postgresql", "catalog-sql"], capture_output=True, text=True, check=True).stdout)
+    written, dumped, floor, ph = [], [], [], []
+    for r in range(runs):
+        secs, code, _, err = timed_rss([migdiff, "--url", url, "--schema", "schema.sql", "-v", "check"], str(work))
+        if code != 0:
+            print(f"migdiff check (as written) exited {code}: {err[-400:]}", file=sys.stderr)
+        written.append(secs)
+        if have_dump:
+            secs, code, _, err = timed_rss([migdiff, "--url", url, "--schema", "dump.sql", "-v", "check"], str(work))
+            if code != 0:
+                print(f"migdiff check (pg_dump) exited {code}: {err[-400:]}", file=sys.stderr)
+            dumped.append(secs)
+            ph.append(phases(err))
+        t = time.perf_counter()
+        subprocess.run(["psql", "-q", url, "-f", str(work / "catalog.sql"), "-o", os.devnull], check=True)
+        floor.append(time.perf_counter() - t)
+    # alembic_utils simulates every entity in the database: once is enough.
+    au = None
+    if subprocess.run([str(venv / "bin/python"), "-c", "import alembic_utils"]).returncode != 0:
+        subprocess.run([str(venv / "bin/pip"), "install", "-q", "alembic_utils==0.8.8"], check=True)
+    secs, code, _, _, err = timed([str(venv / "bin/alembic"), "check"], work)
+    if code != 0:
+        print(f"alembic check (alembic_utils) exited {code}: {err[-600:]}", file=sys.stderr)
+    au = secs
+    psql(admin, "-c", f'drop database if exists "{db}" with (force)')
+    shutil.rmtree(work, ignore_errors=True)
+    med = statistics.median
+    row = {
+        "dialect": "postgresql", "case": "objects", "tables": tables, "views": views,
+        "functions": functions, "triggers": triggers, "runs": runs,
+        "migdiff_written_s": round(med(written), 3),
+        "migdiff_dump_s": round(med(dumped), 3) if dumped else None,
+        "alembic_utils_s": round(au, 2),
+        "ratio_written": round(au / med(written), 1),
+        "ratio_dump": round(au / med(dumped), 1) if dumped else None,
+        "psql_catalog_s": round(med(floor), 3),
+        "phases_ms": {k: round(med([p.get(k, 0) for p in ph]), 1) for k in ph[0]} if ph else {},
+    }
+    intro = row["phases_ms"].get("introspect")
+    if intro:
+        row["introspect_vs_psql"] = round(intro / 1000 / row["psql_catalog_s"], 2)
+    return row
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tables", type=int, nargs="*", default=[1000, 5000, 10000])
@@ -410,6 +546,8 @@ def main():
                     help="skip alembic check above this many tables")
     ap.add_argument("--migdiff", default=str(ROOT / "target/release/migdiff"))
     ap.add_argument("--venv", default=str(ROOT / "target/venv"))
+    ap.add_argument("--objects", type=int, nargs="*", default=[1000, 1000, 500, 500],
+                    help="tables, views, functions, triggers for the objects case (empty: skip)")
     ap.add_argument("--json")
     a = ap.parse_args()
     venv = Path(a.venv)
@@ -422,6 +560,9 @@ def main():
         rows.append(bench_sqlite(n, a.runs, a.migdiff, venv, a.alembic_max)); print(json.dumps(rows[-1]), flush=True)
     for n in a.mysql_tables:
         rows.append(bench_mysql(n, a.runs, a.migdiff, venv, a.alembic_max)); print(json.dumps(rows[-1]), flush=True)
+    objects_rows = []
+    if len(a.objects) == 4:
+        objects_rows.append(bench_objects(a.objects, a.runs, a.migdiff, venv)); print(json.dumps(objects_rows[-1]), flush=True)
     print()
     nan = float("nan")
     print(f"{'case':10} {'tables':>6} {'migdiff s':>10} {'alembic s':>10} {'ratio':>7} {'peak MB':>8} "
@@ -439,8 +580,13 @@ def main():
               f"{r.get('migdiff_models_s', nan):>13.3f} {(r.get('ratio_models') or nan):>6.1f}x {r.get('models_export_ms', nan):>10.1f} "
               f"{r.get('migdiff_models_warm_s', nan):>13.3f} {(r.get('ratio_models_warm') or nan):>6.1f}x "
               f"{r.get('bare_import_s', nan):>9.3f} {r.get('models_cold_vs_import_plus_introspect', nan):>9.2f}")
+    for r in objects_rows:
+        print(f"\nobjects: {r['tables']} tables, {r['views']} views, {r['functions']} functions, {r['triggers']} triggers: "
+              f"migdiff check {r['migdiff_written_s']:.3f} s as written ({r['ratio_written']:.1f}x), "
+              f"{(r['migdiff_dump_s'] or nan):.3f} s as pg_dump writes it ({(r['ratio_dump'] or nan):.1f}x); "
+              f"alembic_utils {r['alembic_utils_s']:.1f} s; introspect/psql {r.get('introspect_vs_psql', nan):.2f}")
     if a.json:
-        Path(a.json).write_text(json.dumps({"machine": os.uname().nodename, "cpus": os.cpu_count(), "rows": rows}, indent=1))
+        Path(a.json).write_text(json.dumps({"machine": os.uname().nodename, "cpus": os.cpu_count(), "rows": rows + objects_rows}, indent=1))
 
 
 if __name__ == "__main__":
