@@ -11,15 +11,16 @@ cd "$(dirname "$0")/.."
 venv=target/venv
 # The fixture projects' own needs: Flask-Migrate, the async drivers, and
 # the formatters their post-write hooks run; squawk, which tests/online.rs
-# lints migdiff's revisions with.
+# lints migdiff's revisions with; alembic_utils, whose entities
+# tests/objects.rs declares in models.
 if [ ! -x "$venv/bin/alembic" ] || [ ! -x "$venv/bin/ruff" ] || [ ! -x "$venv/bin/squawk" ] \
-  || ! "$venv/bin/python" -c 'import alembic, sqlalchemy, psycopg, pymysql, flask_migrate, flask_sqlalchemy, aiosqlite, asyncpg, greenlet, black' 2>/dev/null; then
+  || ! "$venv/bin/python" -c 'import alembic, sqlalchemy, psycopg, pymysql, flask_migrate, flask_sqlalchemy, aiosqlite, asyncpg, greenlet, black, alembic_utils' 2>/dev/null; then
   echo "== installing pinned Alembic, SQLAlchemy and the fixture projects' packages into $venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q "alembic==1.20.1" "SQLAlchemy==2.1.9" "psycopg[binary]==3.3.*" "PyMySQL==1.2.*" \
     "Flask==3.1.*" "Flask-SQLAlchemy==3.1.*" "Flask-Migrate==4.1.*" \
     "aiosqlite==0.22.*" "asyncpg==0.32.*" "greenlet==3.*" "ruff==0.17.*" "black==26.*" \
-    "squawk-cli==2.70.0"
+    "squawk-cli==2.70.0" "alembic_utils==0.8.8"
 fi
 
 pg_ready() { pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null || psql "postgresql://postgres@127.0.0.1:5432/postgres" -Atc 'select 1' >/dev/null 2>&1; }

@@ -330,3 +330,90 @@ fn table_forms_not_modelled_are_refused_where_they_are_written() {
         );
     }
 }
+
+const ENTITY_MODELS: &str = r#"
+import sqlalchemy as sa
+from alembic_utils.pg_function import PGFunction
+from alembic_utils.pg_trigger import PGTrigger
+from alembic_utils.pg_view import PGView
+
+metadata = sa.MetaData()
+items = sa.Table(
+    "items", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+)
+# A DDL listener, as projects without alembic_utils declare objects.
+sa.event.listen(items, "after_create", sa.DDL("CREATE VIEW item_ids AS SELECT id FROM items"))
+
+touch = PGFunction(
+    schema="public",
+    signature="touch()",
+    definition="RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.name := lower(NEW.name); RETURN NEW; END $$",
+)
+entities = [
+    PGView(schema="public", signature="item_names", definition="SELECT id, name FROM public.items"),
+    PGTrigger(
+        schema="public",
+        signature="items_touch",
+        on_entity="public.items",
+        definition="BEFORE INSERT ON public.items FOR EACH ROW EXECUTE FUNCTION public.touch()",
+    ),
+]
+"#;
+
+fn models_check(dir: &std::path::Path, url: &str) -> Output {
+    let mut c = migdiff(dir);
+    c.env("VIRTUAL_ENV", venv()).args([
+        "--url",
+        url,
+        "--schema",
+        "sqlalchemy:models:metadata",
+        "--no-cache",
+        "check",
+    ]);
+    run(c)
+}
+
+#[test]
+fn models_declare_objects_with_alembic_utils_and_ddl_listeners() {
+    let db = PgDb::new();
+    db.exec("CREATE TABLE items (id serial PRIMARY KEY, name varchar(100) NOT NULL);");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("models.py"), ENTITY_MODELS).unwrap();
+    let o = models_check(dir.path(), &db.url);
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    for missing in [
+        "add view public.item_ids",
+        "add view public.item_names",
+        "add function public.touch()",
+        "add trigger public.items.items_touch",
+    ] {
+        assert!(o.stdout.contains(missing), "{missing} not in {}", o.stdout);
+    }
+    db.exec(
+        "CREATE VIEW item_ids AS SELECT id FROM items;
+         CREATE VIEW item_names AS SELECT id, name FROM items;
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.name := lower(NEW.name); RETURN NEW; END $$;
+         CREATE TRIGGER items_touch BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION touch();",
+    );
+    let o = models_check(dir.path(), &db.url);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}
+
+#[test]
+fn models_without_objects_leave_the_live_ones_alone() {
+    let db = PgDb::new();
+    db.exec(
+        "CREATE TABLE items (id serial PRIMARY KEY, name varchar(100) NOT NULL);
+         CREATE VIEW by_hand AS SELECT id FROM items;",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("models.py"),
+        "import sqlalchemy as sa\nmetadata = sa.MetaData()\nsa.Table('items', metadata, sa.Column('id', sa.Integer, primary_key=True), sa.Column('name', sa.String(100), nullable=False))\n",
+    )
+    .unwrap();
+    let o = models_check(dir.path(), &db.url);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}

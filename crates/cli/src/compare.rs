@@ -69,6 +69,7 @@ pub(crate) async fn compare(ctx: &Ctx, head_check: bool) -> Result<Comparison, C
         check_at_head(graph, live.versions.as_deref().unwrap_or(&[]))?;
     }
     ctx.check_filters_match(dialect, &live.schema, &declared)?;
+    ctx.note_declared(&declared);
     ctx.filter(&mut live.schema);
     ctx.filter(&mut declared);
     drop_empty_schemas(&mut live.schema, &declared.schemas);

@@ -17,6 +17,10 @@ use migdiff_driver::{ConnectSettings, Target};
 pub(crate) struct Ctx {
     pub(crate) global: Global,
     pub(crate) project: Project,
+    /// Whether the SQLAlchemy models, once read, declare views, functions,
+    /// triggers or extensions (alembic_utils entities, `DDL` listeners):
+    /// only then are the live ones compared.
+    pub(crate) models_declare_objects: std::sync::atomic::AtomicBool,
 }
 
 impl Ctx {
@@ -212,16 +216,28 @@ impl Ctx {
             include_schemas: self.include_schemas(),
             exclude_tables: self.excludes(),
             exclude_columns: self.project.file.exclude_columns.clone(),
-            // SQLAlchemy models declare no views, functions or triggers
-            // (alembic_utils entities are not read yet).
+            // Models that declare no views, functions or triggers leave
+            // the live ones alone, as Alembic does.
             exclude_objects: self
                 .schema_source()
-                .is_ok_and(|s| s.starts_with("sqlalchemy:")),
+                .is_ok_and(|s| s.starts_with("sqlalchemy:"))
+                && !self
+                    .models_declare_objects
+                    .load(std::sync::atomic::Ordering::Relaxed),
         }
     }
 
     pub(crate) fn filter(&self, schema: &mut Schema) {
         self.schema_filter().apply(schema);
+    }
+
+    /// Notes what the declared schema declares, before anything is
+    /// filtered: models with objects have the live objects compared.
+    pub(crate) fn note_declared(&self, declared: &Schema) {
+        if declared.has_objects() {
+            self.models_declare_objects
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     pub(crate) fn graph(&self) -> Result<Option<Graph>, CliError> {
@@ -386,6 +402,7 @@ impl Ctx {
             &self.project.dir,
             &self.python_env(),
         )?;
+        self.note_declared(&d.schema);
         self.filter(&mut d.schema);
         Ok(Some(d))
     }

@@ -322,6 +322,41 @@ def compile_in_two(sa, metadatas, dialect_url, side_work):
     return merged, side
 
 
+# The order alembic_utils entities are created in: what others use first.
+ENTITY_ORDER = ("PGExtension", "PGFunction", "PGView", "PGMaterializedView", "PGTrigger")
+
+
+def entity_statements():
+    """The CREATE statements of the alembic_utils entities (PGView,
+    PGMaterializedView, PGFunction, PGTrigger, PGExtension) the project's
+    modules define, as module attributes or in lists of them: what
+    `register_entities` in env.py is handed. Modules of installed packages
+    are not looked at. Entities of other kinds (policies, grants) are not
+    read yet."""
+    try:
+        from alembic_utils.replaceable_entity import ReplaceableEntity
+    except ImportError:
+        return []
+    installed = tuple(
+        os.path.realpath(p) + os.sep for p in {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    )
+    found, seen = [], set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or os.path.realpath(path).startswith(installed):
+            continue
+        for value in list(vars(module).values()):
+            candidates = value if isinstance(value, (list, tuple)) else [value]
+            for entity in candidates:
+                if isinstance(entity, ReplaceableEntity) and id(entity) not in seen:
+                    seen.add(id(entity))
+                    found.append(entity)
+    kind = lambda e: type(e).__name__
+    found = [e for e in found if kind(e) in ENTITY_ORDER]
+    found.sort(key=lambda e: (ENTITY_ORDER.index(kind(e)), e.schema, e.signature))
+    return [str(e.to_sql_statement_create()).strip().rstrip(";") + ";" for e in found]
+
+
 def main():
     module_name, attr, dialect_url = sys.argv[1], sys.argv[2], sys.argv[3]
     for p in sys.argv[4:]:
@@ -357,6 +392,9 @@ def main():
     out, model_hints = compile_in_two(
         sa, metadatas, dialect_url, lambda: hints(sa, metadatas, native_types, target)
     )
+    # Objects the models declare beside their tables.
+    if native_types:
+        out.extend(entity_statements())
     # Every file the export loaded, for migdiff's cache of this output.
     files = sorted({
         f for f in (getattr(m, "__file__", None) for m in list(sys.modules.values()))

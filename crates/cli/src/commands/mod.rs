@@ -27,6 +27,7 @@ pub(crate) async fn run(cli: Cli) -> Result<ExitStatus, CliError> {
     let ctx = Ctx {
         global: cli.global,
         project,
+        models_declare_objects: Default::default(),
     };
     // A misspelled provider or dialect is refused whatever the command,
     // not only when one is needed.

@@ -22,12 +22,17 @@ pub(crate) async fn run(
         // PostgreSQL 18.
         let mut loaded =
             declared::load(&source, dialect, None, &ctx.project.dir, &ctx.python_env())?;
+        ctx.note_declared(&loaded.schema);
         ctx.filter(&mut loaded.schema);
         snapshot::to_toml_with_hints(&loaded.schema, dialect, &loaded.hints)?
     } else {
         let url = ctx.url()?;
         let mut live = live::load(url.as_ref(), &ctx.include_schemas(), None).await?;
-        ctx.filter(&mut live.schema);
+        // A snapshot of the database holds every object it has, whatever
+        // the declared source can state.
+        let mut filter = ctx.schema_filter();
+        filter.exclude_objects = false;
+        filter.apply(&mut live.schema);
         drop_empty_schemas(&mut live.schema, &BTreeSet::new());
         snapshot::to_toml(&live.schema, url.dialect())?
     };
