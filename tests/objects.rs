@@ -417,3 +417,24 @@ fn models_without_objects_leave_the_live_ones_alone() {
     let o = models_check(dir.path(), &db.url);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
 }
+
+#[test]
+fn domains_are_altered_in_place_with_rows_in_their_columns() {
+    let before = "
+CREATE DOMAIN posint AS integer CHECK (VALUE > 0);
+CREATE TABLE t (id integer PRIMARY KEY, n posint);
+";
+    let after = "
+CREATE DOMAIN posint AS integer DEFAULT 1 NOT NULL CONSTRAINT posint_check CHECK (VALUE >= 0)
+    CONSTRAINT small CHECK (VALUE < 1000);
+COMMENT ON DOMAIN posint IS 'counts';
+CREATE TABLE t (id integer PRIMARY KEY, n posint);
+";
+    let script = roundtrip(before, "INSERT INTO t VALUES (1, 5), (2, 7);", after);
+    assert!(
+        script.contains("ALTER DOMAIN public.posint SET NOT NULL"),
+        "{script}"
+    );
+    assert!(script.contains("ADD CONSTRAINT small"), "{script}");
+    assert!(!script.contains("DROP DOMAIN"), "{script}");
+}

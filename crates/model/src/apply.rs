@@ -50,6 +50,12 @@ pub fn apply(schema: &mut Schema, op: &Op) {
             // Its triggers go with it.
             schema.triggers.retain(|id, _| id.table != t.name);
         }
+        Op::CreateDomain(d) | Op::AlterDomain { to: d, .. } => {
+            schema.domains.insert(d.name.clone(), d.clone());
+        }
+        Op::DropDomain(d) => {
+            schema.domains.remove(&d.name);
+        }
         Op::CreateExtension(e) | Op::AlterExtension { to: e, .. } => {
             schema.extensions.insert(e.name.clone(), e.clone());
         }
@@ -89,6 +95,7 @@ pub fn apply(schema: &mut Schema, op: &Op) {
                 }
                 ObjectRef::Trigger(id) => schema.triggers.get_mut(id).map(|t| &mut t.comment),
                 ObjectRef::Extension(n) => schema.extensions.get_mut(n).map(|e| &mut e.comment),
+                ObjectRef::Domain(n) => schema.domains.get_mut(n).map(|d| &mut d.comment),
             };
             if let Some(c) = comment {
                 *c = to.clone();

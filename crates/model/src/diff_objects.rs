@@ -27,6 +27,7 @@ enum Key {
 /// be rebuilt).
 pub(crate) fn diff_objects(current: &Schema, target: &Schema, ops: &mut Vec<Op>) {
     diff_extensions(current, target, ops);
+    diff_domains(current, target, ops);
     let mut rebuild: BTreeSet<Key> = BTreeSet::new();
     let mut object_ops: Vec<Op> = Vec::new();
 
@@ -128,7 +129,7 @@ pub(crate) fn diff_objects(current: &Schema, target: &Schema, ops: &mut Vec<Op>)
                 ObjectRef::View { name, .. } => Key::View(name.clone()),
                 ObjectRef::Function { id, .. } => Key::Function(id.clone()),
                 ObjectRef::Trigger(id) => Key::Trigger(id.clone()),
-                ObjectRef::Extension(_) => return false,
+                ObjectRef::Extension(_) | ObjectRef::Domain(_) => return false,
             },
             Op::CreateIndex { table, .. } | Op::DropIndex { table, .. } => Key::View(table.clone()),
             _ => return false,
@@ -223,6 +224,43 @@ fn diff_extensions(current: &Schema, target: &Schema, ops: &mut Vec<Op>) {
     for (name, e) in &current.extensions {
         if !target.extensions.contains_key(name) {
             ops.push(Op::DropExtension(e.clone()));
+        }
+    }
+}
+
+fn diff_domains(current: &Schema, target: &Schema, ops: &mut Vec<Op>) {
+    for (name, d) in &target.domains {
+        match current.domains.get(name) {
+            None => ops.push(Op::CreateDomain(d.clone())),
+            Some(old) => {
+                // A new base type or collation: the renderer makes the
+                // domain again, which the server refuses while a column
+                // uses it.
+                let same = Domain {
+                    comment: old.comment.clone(),
+                    ..d.clone()
+                };
+                if *old != same {
+                    ops.push(Op::AlterDomain {
+                        from: old.clone(),
+                        to: Domain {
+                            comment: old.comment.clone(),
+                            ..d.clone()
+                        },
+                    });
+                }
+                comment_op(
+                    ops,
+                    ObjectRef::Domain(name.clone()),
+                    &old.comment,
+                    &d.comment,
+                );
+            }
+        }
+    }
+    for (name, d) in &current.domains {
+        if !target.domains.contains_key(name) {
+            ops.push(Op::DropDomain(d.clone()));
         }
     }
 }

@@ -33,8 +33,8 @@ pub use filter::{SchemaFilter, drop_empty_schemas, glob_match};
 pub use hints::{ModelHints, ModelType};
 pub use model::*;
 pub use objects::{
-    Dependency, Extension, Function, FunctionId, ObjectRef, Trigger, TriggerEnabled, TriggerId,
-    View, same_text, squeeze_whitespace,
+    Dependency, Domain, Extension, Function, FunctionId, ObjectRef, Trigger, TriggerEnabled,
+    TriggerId, View, same_text, squeeze_whitespace,
 };
 pub use ops::{AlterColumn, EnumUsage, Op};
 pub use order::order_ops;

@@ -1,7 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
-use crate::objects::{Extension, Function, FunctionId, Trigger, TriggerId, View};
+use crate::objects::{Domain, Extension, Function, FunctionId, Trigger, TriggerId, View};
 use crate::types::DataType;
 
 /// A schema-qualified object name. Names keep their exact case; quoting is a
@@ -43,6 +43,7 @@ pub struct Schema {
     pub triggers: BTreeMap<TriggerId, Trigger>,
     /// Extensions by name (a database has each at most once).
     pub extensions: BTreeMap<String, Extension>,
+    pub domains: BTreeMap<ObjectName, Domain>,
 }
 
 impl Schema {
@@ -68,7 +69,8 @@ impl Schema {
         !(self.views.is_empty()
             && self.functions.is_empty()
             && self.triggers.is_empty()
-            && self.extensions.is_empty())
+            && self.extensions.is_empty()
+            && self.domains.is_empty())
     }
 }
 

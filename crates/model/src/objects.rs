@@ -333,6 +333,22 @@ impl Trigger {
     }
 }
 
+/// A domain: a base type with a default, NOT NULL and named CHECKs.
+/// Columns of it carry its name as their type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Domain {
+    pub name: ObjectName,
+    pub base_type: crate::types::DataType,
+    pub collation: Option<String>,
+    pub not_null: bool,
+    /// Normalized, as a column's default is.
+    pub default: Option<String>,
+    /// CHECK constraints by name (an unnamed one is `<domain>_check`, as
+    /// the server names it), each a normalized expression over `VALUE`.
+    pub checks: Vec<(String, String)>,
+    pub comment: Option<String>,
+}
+
 /// An installed extension.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Extension {
@@ -357,6 +373,7 @@ pub enum ObjectRef {
     },
     Trigger(TriggerId),
     Extension(String),
+    Domain(ObjectName),
 }
 
 impl ObjectRef {
@@ -373,6 +390,7 @@ impl ObjectRef {
             ObjectRef::Function { .. } => "FUNCTION",
             ObjectRef::Trigger(_) => "TRIGGER",
             ObjectRef::Extension(_) => "EXTENSION",
+            ObjectRef::Domain(_) => "DOMAIN",
         }
     }
 
@@ -389,6 +407,7 @@ impl fmt::Display for ObjectRef {
             ObjectRef::Function { id, .. } => write!(f, "{id}"),
             ObjectRef::Trigger(t) => write!(f, "{t}"),
             ObjectRef::Extension(e) => f.write_str(e),
+            ObjectRef::Domain(n) => write!(f, "{n}"),
         }
     }
 }

@@ -116,6 +116,13 @@ pub enum Op {
         from: String,
         to: String,
     },
+    CreateDomain(Domain),
+    DropDomain(Domain),
+    /// Default, NOT NULL and CHECKs changed in place (`ALTER DOMAIN`).
+    AlterDomain {
+        from: Domain,
+        to: Domain,
+    },
     CreateExtension(Extension),
     DropExtension(Extension),
     /// Another schema (`SET SCHEMA`) or a declared version (`UPDATE TO`).
@@ -276,6 +283,9 @@ impl Op {
                 from: to,
                 to: from,
             },
+            Op::CreateDomain(d) => Op::DropDomain(d),
+            Op::DropDomain(d) => Op::CreateDomain(d),
+            Op::AlterDomain { from, to } => Op::AlterDomain { from: to, to: from },
             Op::CreateExtension(e) => Op::DropExtension(e),
             Op::DropExtension(e) => Op::CreateExtension(e),
             Op::AlterExtension { from, to } => Op::AlterExtension { from: to, to: from },
@@ -357,6 +367,9 @@ impl Op {
             Op::SetTableComment { .. } => "set_table_comment",
             Op::SetTableCharset { .. } => "set_table_charset",
             Op::RenameColumn { .. } => "rename_column",
+            Op::CreateDomain(_) => "create_domain",
+            Op::DropDomain(_) => "drop_domain",
+            Op::AlterDomain { .. } => "alter_domain",
             Op::CreateExtension(_) => "create_extension",
             Op::DropExtension(_) => "drop_extension",
             Op::AlterExtension { .. } => "alter_extension",
@@ -419,6 +432,8 @@ impl Op {
             Op::RenameColumn { table, from, .. } => sub(table, from),
             Op::CreateExtension(e) | Op::DropExtension(e) => e.name.clone(),
             Op::AlterExtension { to, .. } => to.name.clone(),
+            Op::CreateDomain(d) | Op::DropDomain(d) => d.name.to_string(),
+            Op::AlterDomain { to, .. } => to.name.to_string(),
             Op::CreateFunction(f) | Op::DropFunction(f) => f.id.to_string(),
             Op::ReplaceFunction { to, .. } | Op::RecreateFunction { to, .. } => to.id.to_string(),
             Op::CreateView(v) | Op::DropView(v) => v.name.to_string(),
@@ -441,6 +456,8 @@ impl Op {
         };
         Some(match self {
             Op::CreateExtension(e) | Op::DropExtension(e) => ObjectRef::Extension(e.name.clone()),
+            Op::CreateDomain(d) | Op::DropDomain(d) => ObjectRef::Domain(d.name.clone()),
+            Op::AlterDomain { to, .. } => ObjectRef::Domain(to.name.clone()),
             Op::AlterExtension { to, .. } => ObjectRef::Extension(to.name.clone()),
             Op::CreateFunction(f) | Op::DropFunction(f) => function(f),
             Op::ReplaceFunction { to, .. } | Op::RecreateFunction { to, .. } => function(to),
@@ -546,6 +563,9 @@ impl Op {
             Op::RenameColumn { table, to, .. } => {
                 format!("rename column {path} → {}", format_args!("{table}.{to}"))
             }
+            Op::CreateDomain(d) => format!("add domain {path} ({})", d.base_type),
+            Op::DropDomain(_) => format!("remove domain {path}"),
+            Op::AlterDomain { .. } => format!("alter domain {path}"),
             Op::CreateExtension(e) => format!("add extension {path} (schema {})", e.schema),
             Op::DropExtension(_) => format!("remove extension {path}"),
             Op::AlterExtension { from, to } => {

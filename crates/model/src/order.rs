@@ -14,6 +14,7 @@ fn phase(op: &Op) -> u8 {
         Op::CreateSchema(_) => 0,
         Op::CreateExtension(_) | Op::AlterExtension { .. } => 1,
         Op::CreateEnum(_) | Op::AddEnumValue { .. } | Op::RecreateEnum { .. } => 2,
+        Op::CreateDomain(_) | Op::AlterDomain { .. } => 2,
         Op::CreateSequence(_) | Op::AlterSequence { .. } => 2,
         // Dependents go before anything under them changes.
         Op::DropTrigger(_) => 3,
@@ -51,7 +52,7 @@ fn phase(op: &Op) -> u8 {
         Op::DropTable(_) => 23,
         Op::DropSequence(_) => 24,
         Op::DropFunction(_) => 25,
-        Op::DropEnum(_) => 26,
+        Op::DropEnum(_) | Op::DropDomain(_) => 26,
         Op::DropExtension(_) => 27,
         Op::DropSchema(_) => 28,
     }

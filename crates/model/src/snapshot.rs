@@ -59,6 +59,8 @@ struct SnapshotDoc {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     tables: BTreeMap<String, BTreeMap<String, TableDoc>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    domains: BTreeMap<String, BTreeMap<String, objects::DomainDoc>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     views: BTreeMap<String, BTreeMap<String, objects::ViewDoc>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     functions: Vec<objects::FunctionDoc>,
@@ -414,12 +416,14 @@ pub fn to_toml_with_hints(
         enums: BTreeMap::new(),
         sequences: BTreeMap::new(),
         tables: BTreeMap::new(),
+        domains: BTreeMap::new(),
         views: BTreeMap::new(),
         functions: Vec::new(),
         triggers: Vec::new(),
         extensions: BTreeMap::new(),
     };
     let docs = objects::to_docs(schema);
+    doc.domains = docs.domains;
     doc.views = docs.views;
     doc.functions = docs.functions;
     doc.triggers = docs.triggers;
@@ -786,12 +790,14 @@ pub fn from_toml_with_hints(
     hints.index_kwargs.extend(index_kwargs);
     objects::from_docs(
         objects::ObjectDocs {
+            domains: doc.domains,
             views: doc.views,
             functions: doc.functions,
             triggers: doc.triggers,
             extensions: doc.extensions,
         },
         &mut schema,
+        parse_type,
     )?;
     schema.canonicalize();
     check_references(&schema)?;

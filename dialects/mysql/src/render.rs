@@ -235,6 +235,9 @@ fn op_sql(op: &Op, state: &Schema, out: &mut Vec<String>) {
         | Op::AlterSequence { .. }
         // Objects beyond tables are read on PostgreSQL only so far
         // (DialectSpec::reads_objects): the diff never makes these for it.
+        | Op::CreateDomain(_)
+        | Op::DropDomain(_)
+        | Op::AlterDomain { .. }
         | Op::CreateExtension(_)
         | Op::DropExtension(_)
         | Op::AlterExtension { .. }

@@ -171,7 +171,7 @@ const SEQUENCES: &str = "select n.nspname::text, c.relname::text, format_type(s.
 /// The catalog queries introspection runs on a server of `version`
 /// (`server_version_num`), in order; `$1` is the array of schema names.
 /// Published so the benchmark can time the same queries from psql.
-pub fn catalog_queries(version: i32) -> [String; 12] {
+pub fn catalog_queries(version: i32) -> [String; 13] {
     // NULLS NOT DISTINCT exists from PostgreSQL 15 on.
     let nnd = if version >= 150000 {
         "i.indnullsnotdistinct"
@@ -197,6 +197,7 @@ pub fn catalog_queries(version: i32) -> [String; 12] {
         objects::TRIGGERS,
         objects::EXTENSIONS,
         objects::DEPENDS,
+        objects::DOMAINS,
     ]
     .map(|q| {
         q.replace("{NND}", nnd)
@@ -334,6 +335,7 @@ pub async fn introspect_on(
         triggers_sql,
         extensions_sql,
         depends_sql,
+        domains_sql,
     ] = catalog_queries(version);
     let schema_names: Vec<String> = sqlx::query_scalar(SCHEMAS)
         .bind(&options.schemas)
@@ -403,6 +405,14 @@ pub async fn introspect_on(
                     objects::EXTENSIONS,
                     names,
                     objects::extension_row,
+                )
+                .await?;
+                objects_rows.domains = fetch_map(
+                    &mut tx,
+                    domains_sql,
+                    objects::DOMAINS,
+                    names,
+                    objects::domain_row,
                 )
                 .await?;
                 Ok::<_, PgError>((e, s))
@@ -480,10 +490,12 @@ pub async fn introspect_on(
             .await?;
             objects_rows.depends =
                 fetch_map(c, depends_sql, objects::DEPENDS, names, objects::depend_row).await?;
+            objects_rows.domains =
+                fetch_map(c, domains_sql, objects::DOMAINS, names, objects::domain_row).await?;
             read
         }
     };
-    queries += 11;
+    queries += 12;
     if let Some(t2) = second_tx {
         t2.rollback().await.map_err(q("ROLLBACK"))?;
     }
@@ -861,7 +873,7 @@ fn sequence_row(row: PgRow) -> Result<Option<Sequence>, PgError> {
 /// The expression of `pg_get_constraintdef`'s `CHECK (...)`, without the
 /// suffixes it may carry (`NOT VALID`, `NO INHERIT`, PostgreSQL 18's `NOT
 /// ENFORCED`, in any combination; enforcement is read from its column).
-fn check_body(def: &str) -> &str {
+pub(crate) fn check_body(def: &str) -> &str {
     let mut s = def.trim();
     s = s.strip_prefix("CHECK").unwrap_or(s).trim();
     loop {

@@ -87,6 +87,24 @@ pub(crate) const DEPENDS: &str = "select (d.classid = 'pg_trigger'::regclass), \
     and (r.oid is null or rc.oid is null or rc.oid <> r.ev_class) \
     and coalesce(rn.nspname, pn.nspname) = any($1)";
 
+pub(crate) const DOMAINS: &str = "select n.nspname::text, t.typname::text, \
+    format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault, \
+    array(select k.conname::text from pg_constraint k where k.contypid = t.oid \
+        and k.contype = 'c' order by k.conname), \
+    array(select pg_get_constraintdef(k.oid) from pg_constraint k where k.contypid = t.oid \
+        and k.contype = 'c' order by k.conname), \
+    case when t.typcollation <> 0 and t.typcollation <> bt.typcollation then co.collname::text end, \
+    ds.description \
+    from pg_type t join pg_namespace n on n.oid = t.typnamespace \
+    join pg_type bt on bt.oid = t.typbasetype \
+    left join pg_collation co on co.oid = t.typcollation \
+    left join pg_description ds on ds.objoid = t.oid and ds.classoid = 'pg_type'::regclass \
+        and ds.objsubid = 0 \
+    where t.typtype = 'd' and n.nspname = any($1) \
+    and not exists (select 1 from pg_depend d where d.classid = 'pg_type'::regclass \
+        and d.objid = t.oid and d.deptype = 'e') \
+    order by 1, 2";
+
 /// The object queries' rows, as read.
 #[derive(Default)]
 pub(crate) struct ObjectRows {
@@ -94,6 +112,7 @@ pub(crate) struct ObjectRows {
     pub(crate) functions: Vec<Function>,
     pub(crate) triggers: Vec<(i64, Trigger)>,
     pub(crate) extensions: Vec<Extension>,
+    pub(crate) domains: Vec<Domain>,
     pub(crate) depends: Vec<DependRow>,
 }
 
@@ -165,6 +184,29 @@ pub(crate) fn extension_row(row: PgRow) -> Result<Option<Extension>, PgError> {
     }))
 }
 
+pub(crate) fn domain_row(row: PgRow) -> Result<Option<Domain>, PgError> {
+    let base_type = migdiff_sqlexpr::parse_type_text(&row.get::<String, _>(2), crate::DIALECT);
+    let default: Option<String> = row.get(4);
+    let names: Vec<String> = row.get(5);
+    let defs: Vec<String> = row.get(6);
+    let mut checks = Vec::new();
+    for (name, def) in names.into_iter().zip(defs) {
+        let body = crate::introspect::check_body(&def);
+        checks.push((name, migdiff_sqlexpr::normalize_expr(body, crate::DIALECT)?));
+    }
+    Ok(Some(Domain {
+        name: ObjectName::new(row.get::<String, _>(0), row.get::<String, _>(1)),
+        default: default
+            .map(|d| migdiff_sqlexpr::normalize_default(&d, &base_type, crate::DIALECT))
+            .transpose()?,
+        base_type,
+        collation: row.get(7),
+        not_null: row.get(3),
+        checks,
+        comment: row.get(8),
+    }))
+}
+
 pub(crate) fn depend_row(row: PgRow) -> Result<Option<DependRow>, PgError> {
     let name = ObjectName::new(row.get::<String, _>(2), row.get::<String, _>(3));
     let column: Option<String> = row.get(4);
@@ -207,6 +249,9 @@ pub(crate) fn assemble(schema: &mut Schema, rows: ObjectRows, view_indexes: Vec<
     }
     for e in rows.extensions {
         schema.extensions.insert(e.name.clone(), e);
+    }
+    for d in rows.domains {
+        schema.domains.insert(d.name.clone(), d);
     }
     for d in rows.depends {
         if d.trigger {

@@ -27,6 +27,7 @@ fn kind_target(object: &ObjectRef) -> String {
         ObjectRef::Function { id, .. } => function_target(id),
         ObjectRef::Trigger(t) => format!("{} ON {}", ident(&t.name), qualified(&t.table)),
         ObjectRef::Extension(e) => ident(e),
+        ObjectRef::Domain(n) => qualified(n),
     };
     format!("{} {what}", object.sql_kind())
 }
@@ -176,9 +177,73 @@ fn create_extension(e: &Extension) -> Vec<String> {
     vec![sql]
 }
 
+fn create_domain(d: &Domain) -> Vec<String> {
+    let mut sql = format!(
+        "CREATE DOMAIN {} AS {}",
+        qualified(&d.name),
+        migdiff_sqlexpr::type_sql(&d.base_type, crate::DIALECT)
+    );
+    if let Some(c) = &d.collation {
+        sql.push_str(&format!(" COLLATE {}", ident(c)));
+    }
+    if let Some(default) = &d.default {
+        sql.push_str(&format!(" DEFAULT {default}"));
+    }
+    if d.not_null {
+        sql.push_str(" NOT NULL");
+    }
+    for (name, check) in &d.checks {
+        sql.push_str(&format!(" CONSTRAINT {} CHECK ({check})", ident(name)));
+    }
+    let mut out = vec![sql];
+    if d.comment.is_some() {
+        out.push(comment_sql(&ObjectRef::Domain(d.name.clone()), &d.comment));
+    }
+    out
+}
+
+/// `ALTER DOMAIN` for what changed; a new base type or collation makes
+/// the domain again (refused by the server while a column uses it).
+fn alter_domain(from: &Domain, to: &Domain) -> Vec<String> {
+    let name = qualified(&to.name);
+    if from.base_type != to.base_type || from.collation != to.collation {
+        let mut out = vec![format!("DROP DOMAIN {name}")];
+        out.extend(create_domain(to));
+        return out;
+    }
+    let mut out = Vec::new();
+    if from.default != to.default {
+        out.push(match &to.default {
+            Some(d) => format!("ALTER DOMAIN {name} SET DEFAULT {d}"),
+            None => format!("ALTER DOMAIN {name} DROP DEFAULT"),
+        });
+    }
+    if from.not_null != to.not_null {
+        let verb = if to.not_null { "SET" } else { "DROP" };
+        out.push(format!("ALTER DOMAIN {name} {verb} NOT NULL"));
+    }
+    for (n, e) in &from.checks {
+        if !to.checks.iter().any(|(tn, te)| tn == n && te == e) {
+            out.push(format!("ALTER DOMAIN {name} DROP CONSTRAINT {}", ident(n)));
+        }
+    }
+    for (n, e) in &to.checks {
+        if !from.checks.iter().any(|(fn_, fe)| fn_ == n && fe == e) {
+            out.push(format!(
+                "ALTER DOMAIN {name} ADD CONSTRAINT {} CHECK ({e})",
+                ident(n)
+            ));
+        }
+    }
+    out
+}
+
 /// The SQL of an op on an object beyond tables; `None` for the others.
 pub(crate) fn object_sql(op: &Op) -> Option<Vec<String>> {
     Some(match op {
+        Op::CreateDomain(d) => create_domain(d),
+        Op::DropDomain(d) => vec![format!("DROP DOMAIN {}", qualified(&d.name))],
+        Op::AlterDomain { from, to } => alter_domain(from, to),
         Op::CreateExtension(e) => create_extension(e),
         Op::DropExtension(e) => vec![format!("DROP EXTENSION {}", ident(&e.name))],
         Op::AlterExtension { from, to } => {

@@ -31,7 +31,12 @@ fn settled_as_written(live: &Schema, declared: &Schema) -> bool {
             .triggers
             .iter()
             .all(|(id, d)| live.triggers.get(id).is_some_and(|l| l.same_definition(d)));
-    views && functions && triggers
+    let domains = live.domains.len() == declared.domains.len()
+        && declared
+            .domains
+            .iter()
+            .all(|(n, d)| live.domains.get(n).is_some_and(|l| l == d));
+    views && functions && triggers && domains
 }
 
 /// What could not be settled, described for the report.
@@ -54,6 +59,15 @@ fn in_question(live: &Schema, declared: &Schema) -> Vec<String> {
     for (id, d) in &declared.triggers {
         if live.triggers.get(id).is_some_and(|l| !l.same_definition(d)) {
             out.push(format!("definition of trigger {id}"));
+        }
+    }
+    for (n, d) in &declared.domains {
+        if live
+            .domains
+            .get(n)
+            .is_some_and(|l| l.checks != d.checks || l.default != d.default)
+        {
+            out.push(format!("default and checks of domain {n}"));
         }
     }
     out
@@ -89,7 +103,17 @@ fn take_live_definitions(live: &Schema, declared: &mut Schema) {
             d.depends_on = l.depends_on.clone();
         }
     }
+    for (n, d) in declared.domains.iter_mut() {
+        if let Some(l) = live.domains.get(n) {
+            d.checks = l.checks.clone();
+            d.default = l.default.clone();
+        }
+    }
 }
+
+/// Statements sent in one round trip (one implicit transaction: few
+/// enough locks for the server's default lock table).
+const STATEMENTS_PER_BATCH: usize = 200;
 
 pub(crate) async fn settle(
     live: &Schema,
@@ -123,17 +147,29 @@ pub(crate) async fn settle(
         "SET check_function_bodies = off".to_string(),
     ];
     script.extend(crate::render_sql(&ops));
-    for statement in &script {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+    // A batch of statements a round trip; a batch that fails is run again
+    // one statement at a time, to name the one the server refuses.
+    for batch in script.chunks(STATEMENTS_PER_BATCH) {
+        let joined = batch.join(";\n");
+        if sqlx::raw_sql(sqlx::AssertSqlSafe(joined))
             .execute(&mut conn)
             .await
-            .map_err(|e| {
-                DriverError(format!(
-                    "the declared schema does not load into a scratch database: {}\n    {}",
-                    crate::server_error(&e),
-                    statement.lines().next().unwrap_or("")
-                ))
-            })?;
+            .is_ok()
+        {
+            continue;
+        }
+        for statement in batch {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                .execute(&mut conn)
+                .await
+                .map_err(|e| {
+                    DriverError(format!(
+                        "the declared schema does not load into a scratch database: {}\n    {}",
+                        crate::server_error(&e),
+                        statement.lines().next().unwrap_or("")
+                    ))
+                })?;
+        }
     }
     let settled = crate::introspect(&mut conn, &Default::default())
         .await
@@ -157,6 +193,7 @@ fn written(as_written: &Option<String>, search_path: &Option<String>) -> Option<
 /// The declared objects as the server made them, with the text the DDL
 /// wrote kept for revisions.
 fn take_settled(declared: &mut Schema, settled: Schema) {
+    let settled_domains = settled.domains;
     let mut views = settled.views;
     for (name, v) in views.iter_mut() {
         if let Some(d) = declared.views.get(name) {
@@ -200,6 +237,14 @@ fn take_settled(declared: &mut Schema, settled: Schema) {
     }
     // Extensions the scratch database had from its template are not declared.
     extensions.retain(|n, _| declared.extensions.contains_key(n));
+    // A domain's default and checks as the server stores them; the rest
+    // is compared as declared.
+    for (name, d) in declared.domains.iter_mut() {
+        if let Some(s) = settled_domains.get(name) {
+            d.checks = s.checks.clone();
+            d.default = s.default.clone();
+        }
+    }
     declared.views = views;
     declared.functions = functions;
     declared.triggers = triggers;

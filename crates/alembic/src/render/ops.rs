@@ -232,6 +232,9 @@ impl Ctx<'_> {
             }
             Op::CreateSchema(_)
             | Op::DropSchema(_)
+            | Op::CreateDomain(_)
+            | Op::DropDomain(_)
+            | Op::AlterDomain { .. }
             | Op::CreateExtension(_)
             | Op::DropExtension(_)
             | Op::AlterExtension { .. }

@@ -12,6 +12,16 @@ impl Reader {
                 if self.schema.enums.contains_key(&name) {
                     return DataType::Enum(name);
                 }
+                // A domain, spelled as the server prints a column of it:
+                // qualified outside the default schema, quoted as needed.
+                if self.schema.domains.contains_key(&name) {
+                    let quote = |n: &str| migdiff_sqlexpr::quote_ident(n, self.dialect);
+                    return DataType::Other(if name.schema == self.dialect.default_schema() {
+                        quote(&name.name)
+                    } else {
+                        format!("{}.{}", quote(&name.schema), quote(&name.name))
+                    });
+                }
                 // Unqualified, under a `SET search_path`: the one enum of
                 // that name in a schema a search path named.
                 let unqualified = !text.contains('.');

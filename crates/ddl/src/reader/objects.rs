@@ -236,6 +236,8 @@ pub(super) fn is_object_statement(text: &str) -> bool {
         "CREATE TRIGGER ",
         "CREATE CONSTRAINT TRIGGER ",
         "CREATE EXTENSION ",
+        "CREATE DOMAIN ",
+        "COMMENT ON DOMAIN ",
         "COMMENT ON VIEW ",
         "COMMENT ON MATERIALIZED VIEW ",
         "COMMENT ON FUNCTION ",
@@ -455,9 +457,16 @@ impl Reader {
                     .iter()
                     .take(6)
                     .find(|t| {
-                        ["view", "function", "procedure", "trigger", "extension"]
-                            .iter()
-                            .any(|k| t.is(k))
+                        [
+                            "view",
+                            "function",
+                            "procedure",
+                            "trigger",
+                            "extension",
+                            "domain",
+                        ]
+                        .iter()
+                        .any(|k| t.is(k))
                     })
                     .map(|t| t.text.to_ascii_lowercase());
                 match kind.as_deref() {
@@ -465,6 +474,7 @@ impl Reader {
                     Some("function" | "procedure") => self.create_function(text, &toks, origin),
                     Some("trigger") => self.create_trigger(text, &toks, origin),
                     Some("extension") => self.create_extension(&toks, origin),
+                    Some("domain") => self.create_domain(text, &toks, origin),
                     _ => Err(origin.unsupported("cannot read this statement")),
                 }
             }
@@ -706,6 +716,131 @@ impl Reader {
         Ok(())
     }
 
+    /// `CREATE DOMAIN name [AS] type [COLLATE c] [DEFAULT e]
+    /// [[CONSTRAINT n] {NOT NULL | NULL | CHECK (e)}]...`.
+    fn create_domain(&mut self, text: &str, toks: &[Tok], origin: &Origin) -> Result<(), DdlError> {
+        let kw = toks
+            .iter()
+            .position(|t| t.is("domain"))
+            .ok_or_else(|| origin.unsupported("no DOMAIN"))?;
+        let (name, mut at) = self
+            .qualified_name_at(toks, kw + 1)
+            .ok_or_else(|| origin.unsupported("a domain needs a name"))?;
+        if toks.get(at).is_some_and(|t| t.is("as")) {
+            at += 1;
+        }
+        // The clauses start at the first top-level keyword after the type.
+        let clause = |t: &Tok| {
+            t.depth == 0
+                && ["collate", "default", "constraint", "not", "null", "check"]
+                    .iter()
+                    .any(|k| t.is(k))
+        };
+        let type_start = toks
+            .get(at)
+            .map(|t| t.start)
+            .ok_or_else(|| origin.unsupported("a domain needs a base type"))?;
+        let type_end_at = toks[at + 1..]
+            .iter()
+            .position(clause)
+            .map(|p| at + 1 + p)
+            .unwrap_or(toks.len());
+        let type_end = toks.get(type_end_at).map_or(text.len(), |t| t.start);
+        let base_type = parse_type_text(text[type_start..type_end].trim(), self.dialect);
+        let mut domain = m::Domain {
+            name: name.clone(),
+            base_type,
+            collation: None,
+            not_null: false,
+            default: None,
+            checks: Vec::new(),
+            comment: None,
+        };
+        let mut i = type_end_at;
+        let mut constraint_name: Option<String> = None;
+        // The end of a clause's expression: the next clause keyword.
+        let expression_end = |from: usize| {
+            toks[from..]
+                .iter()
+                .position(clause)
+                .map(|p| toks[from + p].start)
+                .unwrap_or(text.len())
+        };
+        let expr_error = |e: migdiff_sqlexpr::ExprError| {
+            origin.unsupported(format!("domain {name}: cannot read the expression: {e}"))
+        };
+        while i < toks.len() {
+            let t = &toks[i];
+            if t.is("collate") {
+                domain.collation = toks.get(i + 1).map(|c| self.fold(c));
+                i += 2;
+            } else if t.is("default") {
+                let start = toks.get(i + 1).map_or(text.len(), |t| t.start);
+                let end = expression_end(i + 1);
+                let d = migdiff_sqlexpr::normalize_default(
+                    text[start..end].trim(),
+                    &domain.base_type,
+                    self.dialect,
+                )
+                .map_err(expr_error)?;
+                domain.default = Some(d);
+                i = toks
+                    .iter()
+                    .position(|t| t.start >= end)
+                    .unwrap_or(toks.len());
+            } else if t.is("constraint") {
+                constraint_name = toks.get(i + 1).map(|c| self.fold(c));
+                i += 2;
+            } else if t.is("not") && toks.get(i + 1).is_some_and(|t| t.is("null")) {
+                domain.not_null = true;
+                constraint_name = None;
+                i += 2;
+            } else if t.is("null") {
+                i += 1;
+            } else if t.is("check") {
+                let open = toks
+                    .get(i + 1)
+                    .filter(|t| t.punct("("))
+                    .ok_or_else(|| origin.unsupported("CHECK needs (expression)"))?;
+                let close = toks[i + 2..]
+                    .iter()
+                    .position(|t| t.depth == open.depth && t.punct(")"))
+                    .map(|p| i + 2 + p)
+                    .ok_or_else(|| origin.unsupported("CHECK ( is not closed"))?;
+                let expr = migdiff_sqlexpr::normalize_expr(
+                    &text[open.end..toks[close].start],
+                    self.dialect,
+                )
+                .map_err(expr_error)?;
+                // The server's name for an unnamed one: <domain>_check, then
+                // <domain>_check1, ...
+                let check_name = constraint_name.take().unwrap_or_else(|| {
+                    let taken = |n: &str| domain.checks.iter().any(|(c, _)| c == n);
+                    let base = format!("{}_check", name.name);
+                    (0..)
+                        .map(|k| {
+                            if k == 0 {
+                                base.clone()
+                            } else {
+                                format!("{base}{k}")
+                            }
+                        })
+                        .find(|n| !taken(n))
+                        .unwrap_or(base)
+                });
+                domain.checks.push((check_name, expr));
+                i = close + 1;
+            } else {
+                return Err(
+                    origin.unsupported(format!("domain {name}: cannot read `{}` here", t.text))
+                );
+            }
+        }
+        domain.checks.sort();
+        self.schema.domains.insert(name, domain);
+        Ok(())
+    }
+
     fn object_comment(
         &mut self,
         text: &str,
@@ -790,6 +925,17 @@ impl Reader {
                     .get_mut(&id)
                     .ok_or_else(|| missing(format!("trigger {id}")))?;
                 t.comment = comment;
+            }
+            Some("domain") => {
+                let (name, _) = self
+                    .qualified_name_at(toks, name_at)
+                    .ok_or_else(|| origin.unsupported("COMMENT ON DOMAIN needs a name"))?;
+                let d = self
+                    .schema
+                    .domains
+                    .get_mut(&name)
+                    .ok_or_else(|| missing(format!("domain {name}")))?;
+                d.comment = comment;
             }
             Some("extension") => {
                 let name = toks.get(3).map(|t| self.fold(t)).unwrap_or_default();

@@ -105,9 +105,28 @@ pub(super) struct ExtensionDoc {
     comment: Option<String>,
 }
 
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DomainDoc {
+    #[serde(rename = "type")]
+    base_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    collation: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    not_null: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    default: Option<String>,
+    /// `[name, expression]` pairs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    checks: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    comment: Option<String>,
+}
+
 /// The object sections of a snapshot.
 #[derive(Default)]
 pub(super) struct ObjectDocs {
+    pub(super) domains: BTreeMap<String, BTreeMap<String, DomainDoc>>,
     pub(super) views: BTreeMap<String, BTreeMap<String, ViewDoc>>,
     pub(super) functions: Vec<FunctionDoc>,
     pub(super) triggers: Vec<TriggerDoc>,
@@ -148,6 +167,19 @@ fn dependency(d: DependencyDoc) -> Dependency {
 
 pub(super) fn to_docs(schema: &Schema) -> ObjectDocs {
     let mut docs = ObjectDocs::default();
+    for (n, d) in &schema.domains {
+        docs.domains.entry(n.schema.clone()).or_default().insert(
+            n.name.clone(),
+            DomainDoc {
+                base_type: d.base_type.to_string(),
+                collation: d.collation.clone(),
+                not_null: d.not_null,
+                default: d.default.clone(),
+                checks: d.checks.clone(),
+                comment: d.comment.clone(),
+            },
+        );
+    }
     for (n, v) in &schema.views {
         docs.views.entry(n.schema.clone()).or_default().insert(
             n.name.clone(),
@@ -203,7 +235,29 @@ pub(super) fn to_docs(schema: &Schema) -> ObjectDocs {
     docs
 }
 
-pub(super) fn from_docs(docs: ObjectDocs, schema: &mut Schema) -> Result<(), SnapshotError> {
+pub(super) fn from_docs(
+    docs: ObjectDocs,
+    schema: &mut Schema,
+    parse_type: impl Fn(&str, &str) -> Result<crate::types::DataType, SnapshotError>,
+) -> Result<(), SnapshotError> {
+    for (s, domains) in docs.domains {
+        for (n, d) in domains {
+            let name = ObjectName::new(s.clone(), n);
+            let base_type = parse_type(&name.to_string(), &d.base_type)?;
+            schema.domains.insert(
+                name.clone(),
+                Domain {
+                    name,
+                    base_type,
+                    collation: d.collation,
+                    not_null: d.not_null,
+                    default: d.default,
+                    checks: d.checks,
+                    comment: d.comment,
+                },
+            );
+        }
+    }
     for (s, views) in docs.views {
         for (n, v) in views {
             let name = ObjectName::new(s.clone(), n);
