@@ -438,3 +438,72 @@ CREATE TABLE t (id integer PRIMARY KEY, n posint);
     assert!(script.contains("ADD CONSTRAINT small"), "{script}");
     assert!(!script.contains("DROP DOMAIN"), "{script}");
 }
+
+#[test]
+fn owners_are_compared_only_when_the_project_asks() {
+    let role = format!("migdiff_owner_{}", uuid::Uuid::new_v4().simple());
+    exec_pg(
+        &format!("{}/postgres", pg_base().trim_end_matches('/')),
+        &format!("CREATE ROLE {role}"),
+    );
+    let before = format!(
+        "CREATE TABLE t (id integer PRIMARY KEY);
+CREATE VIEW v AS SELECT id FROM t;
+ALTER VIEW v OWNER TO {role};
+CREATE FUNCTION f() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+ALTER FUNCTION f() OWNER TO {role};
+"
+    );
+    let after = before.replace(&format!("OWNER TO {role}"), "OWNER TO postgres");
+    {
+        let db = PgDb::new();
+        db.exec(&before);
+        let project = alembic_project(&db.url);
+        let dir = project.path();
+        std::fs::write(dir.join("after.sql"), &after).unwrap();
+        // Off by default: another owner is no drift.
+        let o = check(dir, "after.sql");
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        std::fs::write(dir.join("migdiff.toml"), "compare_owners = true\n").unwrap();
+        let o = check(dir, "after.sql");
+        assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+        assert!(
+            o.stdout
+                .contains(&format!("view owner public.v: {role} → postgres")),
+            "{}",
+            o.stdout
+        );
+        assert!(
+            o.stdout.contains("function owner public.f()"),
+            "{}",
+            o.stdout
+        );
+        let mut c = migdiff(dir);
+        c.args(["--schema", "after.sql", "autogenerate", "-m", "owners"]);
+        let o = run(c);
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        let script = only_revision(dir);
+        assert!(
+            script.contains("ALTER VIEW public.v OWNER TO postgres"),
+            "{script}"
+        );
+        let o = alembic(dir, &["upgrade", "head"]);
+        assert_eq!(o.code, 0, "{}\n{script}", o.stderr);
+        assert_eq!(check(dir, "after.sql").code, 0);
+        let o = alembic(dir, &["downgrade", "-1"]);
+        assert_eq!(o.code, 0, "{}\n{script}", o.stderr);
+        std::fs::write(dir.join("before.sql"), &before).unwrap();
+        let mut c = migdiff(dir);
+        c.args(["--schema", "before.sql", "diff", "--format", "json"]);
+        let o = run(c);
+        assert!(
+            o.stdout.contains("\"clean\": true"),
+            "{}\n{script}",
+            o.stdout
+        );
+    }
+    exec_pg(
+        &format!("{}/postgres", pg_base().trim_end_matches('/')),
+        &format!("DROP ROLE {role}"),
+    );
+}

@@ -206,6 +206,7 @@ impl Ctx {
             ignore_types: file.compare_type == Some(false),
             ignore_server_defaults: file.compare_server_default == Some(false),
             ignore_unstated_collations: dialect.collations_compared_only_when_declared(),
+            compare_owners: file.compare_owners == Some(true),
         }
     }
 

@@ -62,6 +62,9 @@ pub struct FileSettings {
     pub lint_ignore: Vec<String>,
     /// `autogenerate` writes the online-safe forms (as `--online`).
     pub online: Option<bool>,
+    /// Compare the owners of views, functions and domains where the
+    /// declared schema states them (`ALTER ... OWNER TO`). Default: off.
+    pub compare_owners: Option<bool>,
 }
 
 impl FileSettings {
@@ -99,6 +102,7 @@ impl FileSettings {
             flask_app: self.flask_app.or(lower.flask_app),
             compare_type: self.compare_type.or(lower.compare_type),
             compare_server_default: self.compare_server_default.or(lower.compare_server_default),
+            compare_owners: self.compare_owners.or(lower.compare_owners),
             cache: self.cache.or(lower.cache),
             connect_timeout: self.connect_timeout.or(lower.connect_timeout),
             cache_env: if self.cache_env.is_empty() {

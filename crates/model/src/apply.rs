@@ -87,6 +87,19 @@ pub fn apply(schema: &mut Schema, op: &Op) {
                 t.enabled = *to;
             }
         }
+        Op::SetOwner { object, to, .. } => {
+            let owner = match object {
+                ObjectRef::View { name, .. } => schema.views.get_mut(name).map(|v| &mut v.owner),
+                ObjectRef::Function { id, .. } => {
+                    schema.functions.get_mut(id).map(|f| &mut f.owner)
+                }
+                ObjectRef::Domain(n) => schema.domains.get_mut(n).map(|d| &mut d.owner),
+                ObjectRef::Trigger(_) | ObjectRef::Extension(_) => None,
+            };
+            if let Some(o) = owner {
+                *o = Some(to.clone());
+            }
+        }
         Op::SetObjectComment { object, to, .. } => {
             let comment = match object {
                 ObjectRef::View { name, .. } => schema.views.get_mut(name).map(|v| &mut v.comment),

@@ -19,6 +19,10 @@ pub struct DiffOptions {
     /// A column collation the declared side does not state is not
     /// compared (MySQL gives every string column one, from its table).
     pub ignore_unstated_collations: bool,
+    /// Compare the owners of views, functions and domains where the
+    /// declared side states one (`compare_owners = true`). Off: owners are
+    /// neither compared nor written.
+    pub compare_owners: bool,
 }
 
 /// The ops that turn `current` into `target`, in executable order.
@@ -76,7 +80,16 @@ pub fn diff(current: &Schema, target: &Schema, options: &DiffOptions) -> Vec<Op>
     }
 
     rebuild_dependent_foreign_keys(current, target, &mut ops);
-    crate::diff_objects::diff_objects(current, target, &mut ops);
+    if options.compare_owners {
+        crate::diff_objects::diff_objects(current, target, &mut ops);
+        crate::diff_objects::diff_owners(current, target, &mut ops);
+    } else {
+        crate::diff_objects::diff_objects(
+            &crate::diff_objects::without_owners(current),
+            &crate::diff_objects::without_owners(target),
+            &mut ops,
+        );
+    }
     order_ops(ops, options.group_by_table)
 }
 

@@ -167,6 +167,53 @@ pub(crate) fn diff_objects(current: &Schema, target: &Schema, ops: &mut Vec<Op>)
     ops.extend(object_ops);
 }
 
+/// `schema` with no owner on any object (owners not compared: none is
+/// written either). Borrowed as it is when it has none.
+pub(crate) fn without_owners(schema: &Schema) -> std::borrow::Cow<'_, Schema> {
+    let owned = schema.views.values().any(|v| v.owner.is_some())
+        || schema.functions.values().any(|f| f.owner.is_some())
+        || schema.domains.values().any(|d| d.owner.is_some());
+    if !owned {
+        return std::borrow::Cow::Borrowed(schema);
+    }
+    let mut s = schema.clone();
+    s.views.values_mut().for_each(|v| v.owner = None);
+    s.functions.values_mut().for_each(|f| f.owner = None);
+    s.domains.values_mut().for_each(|d| d.owner = None);
+    std::borrow::Cow::Owned(s)
+}
+
+/// `ALTER ... OWNER TO` for the objects on both sides whose declared owner
+/// differs from the live one.
+pub(crate) fn diff_owners(current: &Schema, target: &Schema, ops: &mut Vec<Op>) {
+    let mut push = |object: ObjectRef, from: &Option<String>, to: &Option<String>| {
+        if let (Some(from), Some(to)) = (from, to)
+            && from != to
+        {
+            ops.push(Op::SetOwner {
+                object,
+                from: from.clone(),
+                to: to.clone(),
+            });
+        }
+    };
+    for (n, v) in &target.views {
+        if let Some(old) = current.views.get(n) {
+            push(view_ref(v), &old.owner, &v.owner);
+        }
+    }
+    for (id, f) in &target.functions {
+        if let Some(old) = current.functions.get(id) {
+            push(function_ref(f), &old.owner, &f.owner);
+        }
+    }
+    for (n, d) in &target.domains {
+        if let Some(old) = current.domains.get(n) {
+            push(ObjectRef::Domain(n.clone()), &old.owner, &d.owner);
+        }
+    }
+}
+
 fn view_ref(v: &View) -> ObjectRef {
     ObjectRef::View {
         name: v.name.clone(),

@@ -50,6 +50,9 @@ pub struct View {
     /// A materialized view's `WITH [NO] DATA`: how it is created. Not
     /// compared: a refresh changes it, the schema stays the same.
     pub with_data: bool,
+    /// The role that owns it. Compared only with `compare_owners = true`
+    /// (and where the declared side states one).
+    pub owner: Option<String>,
     /// A materialized view's indexes. Compared like a table's.
     pub indexes: Vec<Index>,
     pub comment: Option<String>,
@@ -68,6 +71,7 @@ impl View {
             options: Vec::new(),
             columns: Vec::new(),
             with_data: true,
+            owner: None,
             indexes: Vec::new(),
             comment: None,
             depends_on: BTreeSet::new(),
@@ -135,6 +139,9 @@ pub struct Function {
     /// Its language (`sql`, `plpgsql`, ...): PostgreSQL checks an SQL body
     /// against the tables when the function is created.
     pub language: String,
+    /// The role that owns it. Compared only with `compare_owners = true`
+    /// (and where the declared side states one).
+    pub owner: Option<String>,
     pub comment: Option<String>,
 }
 
@@ -346,6 +353,9 @@ pub struct Domain {
     /// CHECK constraints by name (an unnamed one is `<domain>_check`, as
     /// the server names it), each a normalized expression over `VALUE`.
     pub checks: Vec<(String, String)>,
+    /// The role that owns it. Compared only with `compare_owners = true`
+    /// (and where the declared side states one).
+    pub owner: Option<String>,
     pub comment: Option<String>,
 }
 
@@ -532,6 +542,7 @@ mod tests {
             result: result.into(),
             arguments: args.into(),
             language: "sql".into(),
+            owner: None,
             comment: None,
         };
         assert!(f("a integer", "integer").replaceable_by(&f("a integer DEFAULT 1", "integer")));

@@ -159,6 +159,12 @@ pub enum Op {
         from: TriggerEnabled,
         to: TriggerEnabled,
     },
+    /// `ALTER ... OWNER TO` (only with `compare_owners`).
+    SetOwner {
+        object: ObjectRef,
+        from: String,
+        to: String,
+    },
     /// `COMMENT ON` a view, function, trigger or extension.
     SetObjectComment {
         object: ObjectRef,
@@ -303,6 +309,11 @@ impl Op {
                 from: to,
                 to: from,
             },
+            Op::SetOwner { object, from, to } => Op::SetOwner {
+                object,
+                from: to,
+                to: from,
+            },
             Op::SetObjectComment { object, from, to } => Op::SetObjectComment {
                 object,
                 from: to,
@@ -390,6 +401,7 @@ impl Op {
             Op::DropTrigger(_) => "drop_trigger",
             Op::SetTriggerEnabled { .. } => "set_trigger_enabled",
             Op::SetObjectComment { .. } => "set_comment",
+            Op::SetOwner { .. } => "set_owner",
         }
     }
 
@@ -440,7 +452,7 @@ impl Op {
             Op::ReplaceView { to, .. } => to.name.to_string(),
             Op::CreateTrigger(t) | Op::DropTrigger(t) => t.id.to_string(),
             Op::SetTriggerEnabled { trigger, .. } => trigger.to_string(),
-            Op::SetObjectComment { object, .. } => object.to_string(),
+            Op::SetObjectComment { object, .. } | Op::SetOwner { object, .. } => object.to_string(),
         }
     }
 
@@ -465,7 +477,7 @@ impl Op {
             Op::ReplaceView { to, .. } => view(to),
             Op::CreateTrigger(t) | Op::DropTrigger(t) => ObjectRef::Trigger(t.id.clone()),
             Op::SetTriggerEnabled { trigger, .. } => ObjectRef::Trigger(trigger.clone()),
-            Op::SetObjectComment { object, .. } => object.clone(),
+            Op::SetObjectComment { object, .. } | Op::SetOwner { object, .. } => object.clone(),
             _ => return None,
         })
     }
@@ -597,6 +609,7 @@ impl Op {
                     Op::SetTriggerEnabled { from, to, .. } => {
                         format!("trigger {path}: {} → {}", from.name(), to.name())
                     }
+                    Op::SetOwner { from, to, .. } => format!("{kind} owner {path}: {from} → {to}"),
                     Op::SetObjectComment { from, to, .. } => format!(
                         "{kind} comment {path}: {} → {}",
                         from.as_deref().unwrap_or("none"),

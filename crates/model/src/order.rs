@@ -48,7 +48,7 @@ fn phase(op: &Op) -> u8 {
         Op::CreateFunction(_) | Op::ReplaceFunction { .. } | Op::RecreateFunction { .. } => 19,
         Op::CreateView(_) | Op::ReplaceView { .. } => 20,
         Op::CreateTrigger(_) | Op::SetTriggerEnabled { .. } => 21,
-        Op::SetObjectComment { .. } => 22,
+        Op::SetObjectComment { .. } | Op::SetOwner { .. } => 22,
         Op::DropTable(_) => 23,
         Op::DropSequence(_) => 24,
         Op::DropFunction(_) => 25,

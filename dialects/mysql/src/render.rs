@@ -252,6 +252,7 @@ fn op_sql(op: &Op, state: &Schema, out: &mut Vec<String>) {
         | Op::DropTrigger(_)
         | Op::SetTriggerEnabled { .. }
         | Op::SetObjectComment { .. }
+        | Op::SetOwner { .. }
         | Op::RenamePrimaryKey { .. } => {}
         Op::CreateTable(t) => out.push(create_table_sql(t)),
         Op::DropTable(t) => out.push(format!("DROP TABLE {}", table_name(&t.name))),

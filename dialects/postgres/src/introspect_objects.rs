@@ -19,7 +19,8 @@ pub(crate) const VIEWS: &str = "select c.oid::int8, n.nspname::text, c.relname::
     array(select a.attname::text from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 \
         and not a.attisdropped order by a.attnum), \
     array(select format_type(a.atttypid, a.atttypmod) from pg_attribute a \
-        where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum) \
+        where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum), \
+    pg_get_userbyid(c.relowner)::text \
     from pg_class c join pg_namespace n on n.oid = c.relnamespace \
     left join pg_description ds on ds.objoid = c.oid and ds.classoid = 'pg_class'::regclass \
         and ds.objsubid = 0 \
@@ -33,7 +34,8 @@ pub(crate) const FUNCTIONS: &str = "select p.oid::int8, n.nspname::text, p.prona
     array_to_string(array(select format_type(u.t, null) \
         from unnest(p.proargtypes::oid[]) with ordinality u(t, o) order by u.o), ', '), \
     pg_get_functiondef(p.oid), coalesce(pg_get_function_result(p.oid), ''), \
-    coalesce(pg_get_function_arguments(p.oid), ''), l.lanname::text, ds.description \
+    coalesce(pg_get_function_arguments(p.oid), ''), l.lanname::text, ds.description, \
+    pg_get_userbyid(p.proowner)::text \
     from pg_proc p join pg_namespace n on n.oid = p.pronamespace \
     join pg_language l on l.oid = p.prolang \
     left join pg_description ds on ds.objoid = p.oid and ds.classoid = 'pg_proc'::regclass \
@@ -94,7 +96,7 @@ pub(crate) const DOMAINS: &str = "select n.nspname::text, t.typname::text, \
     array(select pg_get_constraintdef(k.oid) from pg_constraint k where k.contypid = t.oid \
         and k.contype = 'c' order by k.conname), \
     case when t.typcollation <> 0 and t.typcollation <> bt.typcollation then co.collname::text end, \
-    ds.description \
+    ds.description, pg_get_userbyid(t.typowner)::text \
     from pg_type t join pg_namespace n on n.oid = t.typnamespace \
     join pg_type bt on bt.oid = t.typbasetype \
     left join pg_collation co on co.oid = t.typcollation \
@@ -136,6 +138,7 @@ pub(crate) fn view_row(row: PgRow) -> Result<Option<(i64, View)>, PgError> {
     let names: Vec<String> = row.get(8);
     let types: Vec<String> = row.get(9);
     view.columns = names.into_iter().zip(types).collect();
+    view.owner = row.get(10);
     Ok(Some((row.get(0), view)))
 }
 
@@ -153,6 +156,7 @@ pub(crate) fn function_row(row: PgRow) -> Result<Option<Function>, PgError> {
         arguments: row.get(7),
         language: row.get(8),
         comment: row.get(9),
+        owner: row.get(10),
     }))
 }
 
@@ -204,6 +208,7 @@ pub(crate) fn domain_row(row: PgRow) -> Result<Option<Domain>, PgError> {
         not_null: row.get(3),
         checks,
         comment: row.get(8),
+        owner: row.get(9),
     }))
 }
 

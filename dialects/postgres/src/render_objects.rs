@@ -118,6 +118,10 @@ fn function_ref(f: &Function) -> ObjectRef {
     }
 }
 
+fn owner_sql(object: &ObjectRef, owner: &str) -> String {
+    format!("ALTER {} OWNER TO {}", kind_target(object), ident(owner))
+}
+
 fn create_view(v: &View) -> Vec<String> {
     let path = v.as_written.as_ref().and(v.search_path.clone());
     let mut out = under_search_path(&path, vec![view_statement(v)]);
@@ -127,6 +131,8 @@ fn create_view(v: &View) -> Vec<String> {
     if v.comment.is_some() {
         out.push(comment_sql(&view_ref(v), &v.comment));
     }
+    // Owners are carried only where they are compared.
+    out.extend(v.owner.iter().map(|o| owner_sql(&view_ref(v), o)));
     out
 }
 
@@ -136,6 +142,7 @@ fn create_function(f: &Function) -> Vec<String> {
     if f.comment.is_some() {
         out.push(comment_sql(&function_ref(f), &f.comment));
     }
+    out.extend(f.owner.iter().map(|o| owner_sql(&function_ref(f), o)));
     out
 }
 
@@ -199,6 +206,11 @@ fn create_domain(d: &Domain) -> Vec<String> {
     if d.comment.is_some() {
         out.push(comment_sql(&ObjectRef::Domain(d.name.clone()), &d.comment));
     }
+    out.extend(
+        d.owner
+            .iter()
+            .map(|o| owner_sql(&ObjectRef::Domain(d.name.clone()), o)),
+    );
     out
 }
 
@@ -295,6 +307,7 @@ pub(crate) fn object_sql(op: &Op) -> Option<Vec<String>> {
         )],
         Op::SetTriggerEnabled { trigger, to, .. } => vec![set_enabled(trigger, *to)],
         Op::SetObjectComment { object, to, .. } => vec![comment_sql(object, to)],
+        Op::SetOwner { object, to, .. } => vec![owner_sql(object, to)],
         _ => return None,
     })
 }

@@ -200,6 +200,8 @@ fn take_settled(declared: &mut Schema, settled: Schema) {
             v.as_written = written(&d.as_written, &d.search_path);
             // A refresh, not the schema, decides whether it has rows.
             v.with_data = d.with_data;
+            // The scratch database's role owns everything there.
+            v.owner = d.owner.clone();
         }
     }
     let mut functions = settled.functions;
@@ -220,6 +222,7 @@ fn take_settled(declared: &mut Schema, settled: Schema) {
         if let Some(d) = written {
             f.as_written = d.as_written.clone();
             f.search_path = d.search_path.clone();
+            f.owner = d.owner.clone();
         }
     }
     let mut triggers = settled.triggers;

@@ -249,6 +249,7 @@ impl Ctx<'_> {
             | Op::DropTrigger(_)
             | Op::SetTriggerEnabled { .. }
             | Op::SetObjectComment { .. }
+            | Op::SetOwner { .. }
             | Op::RecreateEnum { .. }
             | Op::CreateSequence(_)
             | Op::DropSequence(_)

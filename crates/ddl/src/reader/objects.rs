@@ -247,6 +247,16 @@ pub(super) fn is_object_statement(text: &str) -> bool {
     ]
     .iter()
     .any(|p| up.starts_with(p))
+        || ([
+            "ALTER VIEW ",
+            "ALTER MATERIALIZED VIEW ",
+            "ALTER FUNCTION ",
+            "ALTER PROCEDURE ",
+            "ALTER DOMAIN ",
+        ]
+        .iter()
+        .any(|p| up.starts_with(p))
+            && contains_ignore_case(text, " OWNER TO "))
         || (up.starts_with("ALTER TABLE ")
             && (contains_ignore_case(text, " ENABLE ") || contains_ignore_case(text, " DISABLE "))
             && contains_ignore_case(text, " TRIGGER "))
@@ -451,7 +461,10 @@ impl Reader {
         let first = toks.first().map(|t| t.text.to_ascii_lowercase());
         match first.as_deref() {
             Some("comment") => self.object_comment(text, &toks, origin),
-            Some("alter") => self.trigger_enabled(&toks, origin),
+            Some("alter") if toks.get(1).is_some_and(|t| t.is("table")) => {
+                self.trigger_enabled(&toks, origin)
+            }
+            Some("alter") => self.object_owner(text, &toks, origin),
             _ => {
                 let kind = toks
                     .iter()
@@ -613,6 +626,7 @@ impl Reader {
                 result: String::new(),
                 arguments: String::new(),
                 language,
+                owner: None,
                 comment: None,
             },
         );
@@ -754,6 +768,7 @@ impl Reader {
             not_null: false,
             default: None,
             checks: Vec::new(),
+            owner: None,
             comment: None,
         };
         let mut i = type_end_at;
@@ -951,6 +966,70 @@ impl Reader {
             }
             _ => return Err(origin.unsupported("cannot read this COMMENT ON")),
         }
+        Ok(())
+    }
+
+    /// `ALTER {VIEW | MATERIALIZED VIEW | FUNCTION | PROCEDURE | DOMAIN}
+    /// name OWNER TO role`, as pg_dump writes after each object: kept on
+    /// the object, compared only with `compare_owners`.
+    fn object_owner(&mut self, text: &str, toks: &[Tok], origin: &Origin) -> Result<(), DdlError> {
+        let name_at = if toks.get(1).is_some_and(|t| t.is("materialized")) {
+            3
+        } else {
+            2
+        };
+        let (name, next) = self
+            .qualified_name_at(toks, name_at)
+            .ok_or_else(|| origin.unsupported("ALTER ... OWNER TO needs a name"))?;
+        let to = find_word(toks, next, "owner")
+            .filter(|at| toks.get(at + 1).is_some_and(|t| t.is("to")))
+            .and_then(|at| toks.get(at + 2))
+            .map(|t| self.fold(t))
+            .ok_or_else(|| origin.unsupported("cannot read the role of OWNER TO"))?;
+        let missing = |what: String| {
+            origin.reference(format!("ALTER {what} OWNER TO: not declared before it"))
+        };
+        let owner = match toks.get(1).map(|t| t.text.to_ascii_lowercase()).as_deref() {
+            Some("view" | "materialized") => {
+                let v = self
+                    .schema
+                    .views
+                    .get_mut(&name)
+                    .ok_or_else(|| missing(format!("VIEW {name}")))?;
+                &mut v.owner
+            }
+            Some("domain") => {
+                let d = self
+                    .schema
+                    .domains
+                    .get_mut(&name)
+                    .ok_or_else(|| missing(format!("DOMAIN {name}")))?;
+                &mut d.owner
+            }
+            _ => {
+                let args = toks.get(next).filter(|t| t.punct("(")).and_then(|open| {
+                    let close = toks[next + 1..]
+                        .iter()
+                        .position(|t| t.depth == open.depth && t.punct(")"))?;
+                    Some(identity_args(&text[open.end..toks[next + 1 + close].start]))
+                });
+                let matching: Vec<m::FunctionId> = self
+                    .schema
+                    .functions
+                    .keys()
+                    .filter(|id| id.name == name && args.as_ref().is_none_or(|a| *a == id.args))
+                    .cloned()
+                    .collect();
+                let [id] = matching.as_slice() else {
+                    return Err(missing(format!("FUNCTION {name}")));
+                };
+                let Some(f) = self.schema.functions.get_mut(id) else {
+                    return Err(missing(format!("FUNCTION {name}")));
+                };
+                &mut f.owner
+            }
+        };
+        *owner = Some(to);
         Ok(())
     }
 

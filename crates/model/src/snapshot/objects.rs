@@ -31,6 +31,8 @@ pub(super) struct ViewDoc {
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     with_data: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     depends_on: Vec<DependencyDoc>,
@@ -67,6 +69,8 @@ pub(super) struct FunctionDoc {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     arguments: String,
     language: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
 }
@@ -119,6 +123,8 @@ pub(super) struct DomainDoc {
     /// `[name, expression]` pairs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     checks: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    owner: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     comment: Option<String>,
 }
@@ -176,6 +182,7 @@ pub(super) fn to_docs(schema: &Schema) -> ObjectDocs {
                 not_null: d.not_null,
                 default: d.default.clone(),
                 checks: d.checks.clone(),
+                owner: d.owner.clone(),
                 comment: d.comment.clone(),
             },
         );
@@ -190,6 +197,7 @@ pub(super) fn to_docs(schema: &Schema) -> ObjectDocs {
                 options: v.options.clone(),
                 columns: v.columns.clone(),
                 with_data: v.with_data,
+                owner: v.owner.clone(),
                 comment: v.comment.clone(),
                 depends_on: v.depends_on.iter().map(dependency_doc).collect(),
                 indexes: v.indexes.iter().map(super::index_doc).collect(),
@@ -207,6 +215,7 @@ pub(super) fn to_docs(schema: &Schema) -> ObjectDocs {
             result: f.result.clone(),
             arguments: f.arguments.clone(),
             language: f.language.clone(),
+            owner: f.owner.clone(),
             comment: f.comment.clone(),
         });
     }
@@ -253,6 +262,7 @@ pub(super) fn from_docs(
                     not_null: d.not_null,
                     default: d.default,
                     checks: d.checks,
+                    owner: d.owner,
                     comment: d.comment,
                 },
             );
@@ -274,6 +284,7 @@ pub(super) fn from_docs(
                 options: v.options,
                 columns: v.columns,
                 with_data: v.with_data,
+                owner: v.owner,
                 indexes,
                 comment: v.comment,
                 depends_on: v.depends_on.into_iter().map(dependency).collect(),
@@ -297,6 +308,7 @@ pub(super) fn from_docs(
                 result: f.result,
                 arguments: f.arguments,
                 language: f.language,
+                owner: f.owner,
                 comment: f.comment,
             },
         );
