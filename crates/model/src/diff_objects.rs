@@ -40,12 +40,12 @@ pub(crate) fn diff_objects(current: &Schema, target: &Schema, ops: &mut Vec<Op>)
                         from: old.clone(),
                         to: f.clone(),
                     });
-                    comment_op(&mut object_ops, function_ref(f), &old.comment, &f.comment);
+                    comment_op(&mut object_ops, f.object_ref(), &old.comment, &f.comment);
                 } else {
                     rebuild.insert(Key::Function(id.clone()));
                 }
             }
-            Some(old) => comment_op(&mut object_ops, function_ref(f), &old.comment, &f.comment),
+            Some(old) => comment_op(&mut object_ops, f.object_ref(), &old.comment, &f.comment),
         }
     }
     for (id, f) in &current.functions {
@@ -63,13 +63,13 @@ pub(crate) fn diff_objects(current: &Schema, target: &Schema, ops: &mut Vec<Op>)
                         from: old.clone(),
                         to: v.clone(),
                     });
-                    comment_op(&mut object_ops, view_ref(v), &old.comment, &v.comment);
+                    comment_op(&mut object_ops, v.object_ref(), &old.comment, &v.comment);
                 } else {
                     rebuild.insert(Key::View(name.clone()));
                 }
             }
             Some(old) => {
-                comment_op(&mut object_ops, view_ref(v), &old.comment, &v.comment);
+                comment_op(&mut object_ops, v.object_ref(), &old.comment, &v.comment);
                 diff_view_indexes(old, v, &mut object_ops);
             }
         }
@@ -199,32 +199,18 @@ pub(crate) fn diff_owners(current: &Schema, target: &Schema, ops: &mut Vec<Op>) 
     };
     for (n, v) in &target.views {
         if let Some(old) = current.views.get(n) {
-            push(view_ref(v), &old.owner, &v.owner);
+            push(v.object_ref(), &old.owner, &v.owner);
         }
     }
     for (id, f) in &target.functions {
         if let Some(old) = current.functions.get(id) {
-            push(function_ref(f), &old.owner, &f.owner);
+            push(f.object_ref(), &old.owner, &f.owner);
         }
     }
     for (n, d) in &target.domains {
         if let Some(old) = current.domains.get(n) {
             push(ObjectRef::Domain(n.clone()), &old.owner, &d.owner);
         }
-    }
-}
-
-fn view_ref(v: &View) -> ObjectRef {
-    ObjectRef::View {
-        name: v.name.clone(),
-        materialized: v.materialized,
-    }
-}
-
-fn function_ref(f: &Function) -> ObjectRef {
-    ObjectRef::Function {
-        id: f.id.clone(),
-        procedure: f.procedure,
     }
 }
 

@@ -78,6 +78,14 @@ impl View {
         }
     }
 
+    /// The view as a comment or an owner names it.
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef::View {
+            name: self.name.clone(),
+            materialized: self.materialized,
+        }
+    }
+
     /// Whether two views are the same view (what the diff compares).
     pub fn same_definition(&self, other: &View) -> bool {
         self.materialized == other.materialized
@@ -146,6 +154,14 @@ pub struct Function {
 }
 
 impl Function {
+    /// The function as a comment or an owner names it.
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef::Function {
+            id: self.id.clone(),
+            procedure: self.procedure,
+        }
+    }
+
     pub fn same_definition(&self, other: &Function) -> bool {
         self.procedure == other.procedure
             && (same_text(&self.definition, &other.definition)

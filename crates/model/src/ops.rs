@@ -458,23 +458,15 @@ impl Op {
 
     /// The object beyond tables an op is about, if any.
     pub fn object(&self) -> Option<ObjectRef> {
-        let view = |v: &View| ObjectRef::View {
-            name: v.name.clone(),
-            materialized: v.materialized,
-        };
-        let function = |f: &Function| ObjectRef::Function {
-            id: f.id.clone(),
-            procedure: f.procedure,
-        };
         Some(match self {
             Op::CreateExtension(e) | Op::DropExtension(e) => ObjectRef::Extension(e.name.clone()),
             Op::CreateDomain(d) | Op::DropDomain(d) => ObjectRef::Domain(d.name.clone()),
             Op::AlterDomain { to, .. } => ObjectRef::Domain(to.name.clone()),
             Op::AlterExtension { to, .. } => ObjectRef::Extension(to.name.clone()),
-            Op::CreateFunction(f) | Op::DropFunction(f) => function(f),
-            Op::ReplaceFunction { to, .. } | Op::RecreateFunction { to, .. } => function(to),
-            Op::CreateView(v) | Op::DropView(v) => view(v),
-            Op::ReplaceView { to, .. } => view(to),
+            Op::CreateFunction(f) | Op::DropFunction(f) => f.object_ref(),
+            Op::ReplaceFunction { to, .. } | Op::RecreateFunction { to, .. } => to.object_ref(),
+            Op::CreateView(v) | Op::DropView(v) => v.object_ref(),
+            Op::ReplaceView { to, .. } => to.object_ref(),
             Op::CreateTrigger(t) | Op::DropTrigger(t) => ObjectRef::Trigger(t.id.clone()),
             Op::SetTriggerEnabled { trigger, .. } => ObjectRef::Trigger(trigger.clone()),
             Op::SetObjectComment { object, .. } | Op::SetOwner { object, .. } => object.clone(),

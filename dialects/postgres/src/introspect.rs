@@ -217,6 +217,89 @@ async fn qualify_every_name(tx: &mut PgConnection) -> Result<(), PgError> {
     Ok(())
 }
 
+/// The catalog queries of the objects beyond tables.
+struct ObjectSql {
+    views: String,
+    functions: String,
+    triggers: String,
+    extensions: String,
+    depends: String,
+    domains: String,
+}
+
+type FirstObjects = (Vec<(i64, View)>, Vec<Function>, Vec<Extension>, Vec<Domain>);
+
+/// The object queries one connection runs after its table queries: views,
+/// functions, extensions, domains (names qualified from here on).
+async fn fetch_objects_on_first(
+    c: &mut PgConnection,
+    sql: &ObjectSql,
+    names: &[String],
+) -> Result<FirstObjects, PgError> {
+    qualify_every_name(c).await?;
+    Ok((
+        fetch_map(
+            c,
+            sql.views.clone(),
+            objects::VIEWS,
+            names,
+            objects::view_row,
+        )
+        .await?,
+        fetch_map(
+            c,
+            sql.functions.clone(),
+            objects::FUNCTIONS,
+            names,
+            objects::function_row,
+        )
+        .await?,
+        fetch_map(
+            c,
+            sql.extensions.clone(),
+            objects::EXTENSIONS,
+            names,
+            objects::extension_row,
+        )
+        .await?,
+        fetch_map(
+            c,
+            sql.domains.clone(),
+            objects::DOMAINS,
+            names,
+            objects::domain_row,
+        )
+        .await?,
+    ))
+}
+
+/// The rest: triggers and the dependency edges.
+async fn fetch_objects_on_second(
+    c: &mut PgConnection,
+    sql: &ObjectSql,
+    names: &[String],
+) -> Result<(Vec<(i64, Trigger)>, Vec<objects::DependRow>), PgError> {
+    qualify_every_name(c).await?;
+    Ok((
+        fetch_map(
+            c,
+            sql.triggers.clone(),
+            objects::TRIGGERS,
+            names,
+            objects::trigger_row,
+        )
+        .await?,
+        fetch_map(
+            c,
+            sql.depends.clone(),
+            objects::DEPENDS,
+            names,
+            objects::depend_row,
+        )
+        .await?,
+    ))
+}
+
 fn q(query: &'static str) -> impl FnOnce(sqlx::Error) -> PgError {
     move |source| PgError::Query {
         query: query
@@ -330,13 +413,21 @@ pub async fn introspect_on(
         indexes_sql,
         enums_sql,
         sequences_sql,
-        views_sql,
-        functions_sql,
-        triggers_sql,
-        extensions_sql,
-        depends_sql,
-        domains_sql,
+        views,
+        functions,
+        triggers,
+        extensions,
+        depends,
+        domains,
     ] = catalog_queries(version);
+    let object_sql = ObjectSql {
+        views,
+        functions,
+        triggers,
+        extensions,
+        depends,
+        domains,
+    };
     let schema_names: Vec<String> = sqlx::query_scalar(SCHEMAS)
         .bind(&options.schemas)
         .fetch_all(&mut *tx)
@@ -344,7 +435,7 @@ pub async fn introspect_on(
         .map_err(q(SCHEMAS))?;
     queries += 1;
 
-    // The other six queries: on two connections sharing this snapshot when
+    // The other twelve queries: on two connections sharing this snapshot when
     // a second one is given, else one after the other.
     let mut second_tx = None;
     if let Some(c2) = second {
@@ -388,56 +479,16 @@ pub async fn introspect_on(
                 .await?;
                 let e = fetch_map(&mut tx, enums_sql, ENUMS, names, enum_row).await?;
                 let s = fetch_map(&mut tx, sequences_sql, SEQUENCES, names, sequence_row).await?;
-                qualify_every_name(&mut tx).await?;
-                objects_rows.views =
-                    fetch_map(&mut tx, views_sql, objects::VIEWS, names, objects::view_row).await?;
-                objects_rows.functions = fetch_map(
-                    &mut tx,
-                    functions_sql,
-                    objects::FUNCTIONS,
-                    names,
-                    objects::function_row,
-                )
-                .await?;
-                objects_rows.extensions = fetch_map(
-                    &mut tx,
-                    extensions_sql,
-                    objects::EXTENSIONS,
-                    names,
-                    objects::extension_row,
-                )
-                .await?;
-                objects_rows.domains = fetch_map(
-                    &mut tx,
-                    domains_sql,
-                    objects::DOMAINS,
-                    names,
-                    objects::domain_row,
-                )
-                .await?;
+                let (v, f, x, d) = fetch_objects_on_first(&mut tx, &object_sql, names).await?;
+                (objects_rows.views, objects_rows.functions) = (v, f);
+                (objects_rows.extensions, objects_rows.domains) = (x, d);
                 Ok::<_, PgError>((e, s))
             };
             let b = async {
                 let t = fetch_map(t2, tables_sql, TABLES, names, |r| table_row(r, vt)).await?;
                 let k = fetch_map(t2, constraints_sql, CONSTRAINTS, names, constraint_row).await?;
                 let i = fetch_map(t2, indexes_sql, INDEXES, names, index_row).await?;
-                qualify_every_name(t2).await?;
-                let tr = fetch_map(
-                    t2,
-                    triggers_sql,
-                    objects::TRIGGERS,
-                    names,
-                    objects::trigger_row,
-                )
-                .await?;
-                let d = fetch_map(
-                    t2,
-                    depends_sql,
-                    objects::DEPENDS,
-                    names,
-                    objects::depend_row,
-                )
-                .await?;
+                let (tr, d) = fetch_objects_on_second(t2, &object_sql, names).await?;
                 Ok::<_, PgError>((t, k, i, tr, d))
             };
             let (ra, rb) = tokio::join!(a, b);
@@ -460,38 +511,11 @@ pub async fn introspect_on(
                 fetch_map(&mut tx, enums_sql, ENUMS, names, enum_row).await?,
                 fetch_map(&mut tx, sequences_sql, SEQUENCES, names, sequence_row).await?,
             );
-            qualify_every_name(&mut tx).await?;
-            let c = &mut *tx;
-            objects_rows.views =
-                fetch_map(c, views_sql, objects::VIEWS, names, objects::view_row).await?;
-            objects_rows.functions = fetch_map(
-                c,
-                functions_sql,
-                objects::FUNCTIONS,
-                names,
-                objects::function_row,
-            )
-            .await?;
-            objects_rows.extensions = fetch_map(
-                c,
-                extensions_sql,
-                objects::EXTENSIONS,
-                names,
-                objects::extension_row,
-            )
-            .await?;
-            objects_rows.triggers = fetch_map(
-                c,
-                triggers_sql,
-                objects::TRIGGERS,
-                names,
-                objects::trigger_row,
-            )
-            .await?;
-            objects_rows.depends =
-                fetch_map(c, depends_sql, objects::DEPENDS, names, objects::depend_row).await?;
-            objects_rows.domains =
-                fetch_map(c, domains_sql, objects::DOMAINS, names, objects::domain_row).await?;
+            let (v, f, x, d) = fetch_objects_on_first(&mut tx, &object_sql, names).await?;
+            (objects_rows.views, objects_rows.functions) = (v, f);
+            (objects_rows.extensions, objects_rows.domains) = (x, d);
+            (objects_rows.triggers, objects_rows.depends) =
+                fetch_objects_on_second(&mut tx, &object_sql, names).await?;
             read
         }
     };

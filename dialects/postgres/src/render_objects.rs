@@ -104,20 +104,6 @@ fn view_statement(v: &View) -> String {
     )
 }
 
-fn view_ref(v: &View) -> ObjectRef {
-    ObjectRef::View {
-        name: v.name.clone(),
-        materialized: v.materialized,
-    }
-}
-
-fn function_ref(f: &Function) -> ObjectRef {
-    ObjectRef::Function {
-        id: f.id.clone(),
-        procedure: f.procedure,
-    }
-}
-
 fn owner_sql(object: &ObjectRef, owner: &str) -> String {
     format!("ALTER {} OWNER TO {}", kind_target(object), ident(owner))
 }
@@ -129,10 +115,10 @@ fn create_view(v: &View) -> Vec<String> {
         out.push(index_sql(&v.name, i));
     }
     if v.comment.is_some() {
-        out.push(comment_sql(&view_ref(v), &v.comment));
+        out.push(comment_sql(&v.object_ref(), &v.comment));
     }
     // Owners are carried only where they are compared.
-    out.extend(v.owner.iter().map(|o| owner_sql(&view_ref(v), o)));
+    out.extend(v.owner.iter().map(|o| owner_sql(&v.object_ref(), o)));
     out
 }
 
@@ -140,9 +126,9 @@ fn create_function(f: &Function) -> Vec<String> {
     let path = f.as_written.as_ref().and(f.search_path.clone());
     let mut out = under_search_path(&path, vec![statement(f.create_statement())]);
     if f.comment.is_some() {
-        out.push(comment_sql(&function_ref(f), &f.comment));
+        out.push(comment_sql(&f.object_ref(), &f.comment));
     }
-    out.extend(f.owner.iter().map(|o| owner_sql(&function_ref(f), o)));
+    out.extend(f.owner.iter().map(|o| owner_sql(&f.object_ref(), o)));
     out
 }
 
@@ -292,7 +278,7 @@ pub(crate) fn object_sql(op: &Op) -> Option<Vec<String>> {
         Op::CreateView(v) => create_view(v),
         Op::DropView(v) => vec![format!(
             "DROP {} {}",
-            view_ref(v).sql_kind(),
+            v.object_ref().sql_kind(),
             qualified(&v.name)
         )],
         Op::ReplaceView { to, .. } => under_search_path(

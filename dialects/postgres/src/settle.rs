@@ -404,6 +404,38 @@ fn settle_unit(declared: &mut Table, unit: &Unit, slot: &Slot, settled: &Table) 
 /// enough locks for the server's default lock table).
 const STATEMENTS_PER_BATCH: usize = 200;
 
+/// Runs `statements` in the scratch database, a batch a round trip; a
+/// batch that fails (it rolls back as a whole) is run again one statement
+/// at a time, to name the one the server refuses.
+pub(crate) async fn run_batched(
+    conn: &mut sqlx::PgConnection,
+    statements: &[String],
+) -> Result<(), DriverError> {
+    for batch in statements.chunks(STATEMENTS_PER_BATCH) {
+        let script = batch.join(";\n");
+        if sqlx::raw_sql(sqlx::AssertSqlSafe(script))
+            .execute(&mut *conn)
+            .await
+            .is_ok()
+        {
+            continue;
+        }
+        for statement in batch {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| {
+                    DriverError(format!(
+                        "the declared schema does not load into a scratch database: {}\n    {}",
+                        crate::server_error(&e),
+                        statement.lines().next().unwrap_or("")
+                    ))
+                })?;
+        }
+    }
+    Ok(())
+}
+
 async fn settle_in(
     options: &PgConnectOptions,
     live: &Schema,
@@ -510,30 +542,7 @@ async fn settle_in(
         .execute(&mut conn)
         .await
         .map_err(|e| DriverError(format!("scratch database: {}", crate::server_error(&e))))?;
-    for batch in ddl.chunks(STATEMENTS_PER_BATCH) {
-        let script = batch.join(";\n");
-        if sqlx::raw_sql(sqlx::AssertSqlSafe(script))
-            .execute(&mut conn)
-            .await
-            .is_ok()
-        {
-            continue;
-        }
-        // The batch rolled back as a whole: run it one statement at a time
-        // to name the one that fails.
-        for statement in batch {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
-                .execute(&mut conn)
-                .await
-                .map_err(|e| {
-                    DriverError(format!(
-                        "the declared schema does not load into a scratch database: {}\n    {}",
-                        crate::server_error(&e),
-                        statement.lines().next().unwrap_or("")
-                    ))
-                })?;
-        }
-    }
+    run_batched(&mut conn, &ddl).await?;
     let settled = crate::introspect(&mut conn, &Default::default())
         .await
         .map_err(|e| DriverError(format!("scratch database: {e}")))?

@@ -111,10 +111,6 @@ fn take_live_definitions(live: &Schema, declared: &mut Schema) {
     }
 }
 
-/// Statements sent in one round trip (one implicit transaction: few
-/// enough locks for the server's default lock table).
-const STATEMENTS_PER_BATCH: usize = 200;
-
 pub(crate) async fn settle(
     live: &Schema,
     declared: &mut Schema,
@@ -147,30 +143,7 @@ pub(crate) async fn settle(
         "SET check_function_bodies = off".to_string(),
     ];
     script.extend(crate::render_sql(&ops));
-    // A batch of statements a round trip; a batch that fails is run again
-    // one statement at a time, to name the one the server refuses.
-    for batch in script.chunks(STATEMENTS_PER_BATCH) {
-        let joined = batch.join(";\n");
-        if sqlx::raw_sql(sqlx::AssertSqlSafe(joined))
-            .execute(&mut conn)
-            .await
-            .is_ok()
-        {
-            continue;
-        }
-        for statement in batch {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.clone()))
-                .execute(&mut conn)
-                .await
-                .map_err(|e| {
-                    DriverError(format!(
-                        "the declared schema does not load into a scratch database: {}\n    {}",
-                        crate::server_error(&e),
-                        statement.lines().next().unwrap_or("")
-                    ))
-                })?;
-        }
-    }
+    crate::settle::run_batched(&mut conn, &script).await?;
     let settled = crate::introspect(&mut conn, &Default::default())
         .await
         .map_err(|e| DriverError(format!("scratch database: {e}")))?

@@ -856,6 +856,32 @@ impl Reader {
         Ok(())
     }
 
+    /// The declared function a statement names: `name(args)` by its
+    /// identity, or a bare `name` when only one function has it.
+    fn function_named(
+        &mut self,
+        text: &str,
+        toks: &[Tok],
+        name: &ObjectName,
+        next: usize,
+    ) -> Option<&mut m::Function> {
+        let args = toks.get(next).filter(|t| t.punct("(")).and_then(|open| {
+            let close = toks[next + 1..]
+                .iter()
+                .position(|t| t.depth == open.depth && t.punct(")"))?;
+            Some(identity_args(&text[open.end..toks[next + 1 + close].start]))
+        });
+        let mut matching = self
+            .schema
+            .functions
+            .keys()
+            .filter(|id| id.name == *name && args.as_ref().is_none_or(|a| *a == id.args));
+        let (Some(id), None) = (matching.next().cloned(), matching.next()) else {
+            return None;
+        };
+        self.schema.functions.get_mut(&id)
+    }
+
     fn object_comment(
         &mut self,
         text: &str,
@@ -903,25 +929,10 @@ impl Reader {
                 let (name, next) = self
                     .qualified_name_at(toks, name_at)
                     .ok_or_else(|| origin.unsupported("COMMENT ON FUNCTION needs a name"))?;
-                let args = toks.get(next).filter(|t| t.punct("(")).and_then(|open| {
-                    let close = toks[next + 1..]
-                        .iter()
-                        .position(|t| t.depth == open.depth && t.punct(")"))?;
-                    Some(identity_args(&text[open.end..toks[next + 1 + close].start]))
-                });
-                let matching: Vec<m::FunctionId> = self
-                    .schema
-                    .functions
-                    .keys()
-                    .filter(|id| id.name == name && args.as_ref().is_none_or(|a| *a == id.args))
-                    .cloned()
-                    .collect();
-                let [id] = matching.as_slice() else {
-                    return Err(missing(format!("function {name}")));
-                };
-                if let Some(f) = self.schema.functions.get_mut(id) {
-                    f.comment = comment;
-                }
+                let f = self
+                    .function_named(text, toks, &name, next)
+                    .ok_or_else(|| missing(format!("function {name}")))?;
+                f.comment = comment;
             }
             Some("trigger") => {
                 let name = toks
@@ -1007,25 +1018,9 @@ impl Reader {
                 &mut d.owner
             }
             _ => {
-                let args = toks.get(next).filter(|t| t.punct("(")).and_then(|open| {
-                    let close = toks[next + 1..]
-                        .iter()
-                        .position(|t| t.depth == open.depth && t.punct(")"))?;
-                    Some(identity_args(&text[open.end..toks[next + 1 + close].start]))
-                });
-                let matching: Vec<m::FunctionId> = self
-                    .schema
-                    .functions
-                    .keys()
-                    .filter(|id| id.name == name && args.as_ref().is_none_or(|a| *a == id.args))
-                    .cloned()
-                    .collect();
-                let [id] = matching.as_slice() else {
-                    return Err(missing(format!("FUNCTION {name}")));
-                };
-                let Some(f) = self.schema.functions.get_mut(id) else {
-                    return Err(missing(format!("FUNCTION {name}")));
-                };
+                let f = self
+                    .function_named(text, toks, &name, next)
+                    .ok_or_else(|| missing(format!("FUNCTION {name}")))?;
                 &mut f.owner
             }
         };
