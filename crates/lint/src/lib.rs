@@ -174,9 +174,18 @@ impl Linter {
             }
             return out;
         }
-        if starts(t, &["CREATE", "TABLE"]) {
+        // A table or materialized view made in this transaction: nobody
+        // else sees it yet, so what follows on it locks no one out.
+        let made = if starts(t, &["CREATE", "TABLE"]) {
+            Some(2)
+        } else if starts(t, &["CREATE", "MATERIALIZED", "VIEW"]) {
+            Some(3)
+        } else {
+            None
+        };
+        if let Some(i) = made {
             if self.in_transaction {
-                let mut i = 2;
+                let mut i = i;
                 if starts(&t[i..], &["IF", "NOT", "EXISTS"]) {
                     i += 3;
                 }
@@ -365,6 +374,13 @@ fn takes_a_lock(t: &[Tok]) -> bool {
         || starts(t, &["DROP"])
         || starts(t, &["CREATE", "INDEX"])
         || starts(t, &["CREATE", "UNIQUE", "INDEX"])
+        // A trigger takes SHARE ROW EXCLUSIVE on its table (writes wait);
+        // replacing a view or function, ACCESS EXCLUSIVE on what exists;
+        // a refresh, ACCESS EXCLUSIVE on the materialized view.
+        || starts(t, &["CREATE", "TRIGGER"])
+        || starts(t, &["CREATE", "CONSTRAINT", "TRIGGER"])
+        || starts(t, &["CREATE", "OR", "REPLACE"])
+        || starts(t, &["REFRESH", "MATERIALIZED", "VIEW"])
 }
 
 /// The column of `CHECK (col IS NOT NULL)` (`rest` starts at CHECK).

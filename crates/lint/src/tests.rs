@@ -241,3 +241,34 @@ fn a_script_of_several_statements() {
     // A semicolon inside a string or a function body splits nothing.
     assert_eq!(one("INSERT INTO t VALUES ('x; DROP TABLE t')"), vec![]);
 }
+
+#[test]
+fn objects_beyond_tables_wait_for_their_locks() {
+    // Each waits for a lock on what exists: lock_timeout first.
+    for sql in [
+        "CREATE TRIGGER trg BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f()",
+        "CREATE OR REPLACE VIEW v AS SELECT 1",
+        "REFRESH MATERIALIZED VIEW mv",
+        "DROP VIEW v",
+    ] {
+        let mut l = Linter::new();
+        assert_eq!(l.statement(sql), vec![RequireLockTimeout], "{sql}");
+    }
+    // A new view or function locks nothing anyone holds; a function body
+    // with semicolons is one statement.
+    let mut l = Linter::new();
+    assert_eq!(l.statement("CREATE VIEW v AS SELECT 1"), vec![]);
+    assert_eq!(
+        l.statement("CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DROP TABLE x; RETURN NEW; END $$"),
+        vec![]
+    );
+    // The index of a materialized view made in the same transaction.
+    assert_eq!(
+        lint(&[
+            "BEGIN",
+            "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS a",
+            "CREATE INDEX ix ON mv (a)",
+        ])[2],
+        vec![]
+    );
+}
