@@ -507,3 +507,59 @@ ALTER FUNCTION f() OWNER TO {role};
         &format!("DROP ROLE {role}"),
     );
 }
+
+#[test]
+fn alembic_utils_projects_get_entities_in_their_revisions() {
+    let db = PgDb::new();
+    db.exec("CREATE TABLE items (id serial PRIMARY KEY, name varchar(100) NOT NULL);");
+    let project = alembic_project(&db.url);
+    let dir = project.path();
+    std::fs::write(dir.join("models.py"), ENTITY_MODELS).unwrap();
+    let mut c = migdiff(dir);
+    c.env("VIRTUAL_ENV", venv()).args([
+        "--schema",
+        "sqlalchemy:models:metadata",
+        "--no-cache",
+        "autogenerate",
+        "-m",
+        "entities",
+    ]);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let script = only_revision(dir);
+    for needle in [
+        "from alembic_utils.pg_view import PGView",
+        "from alembic_utils.pg_function import PGFunction",
+        "from alembic_utils.pg_trigger import PGTrigger",
+        "public_item_names = PGView(",
+        "op.create_entity(public_item_names)",
+        "signature='touch()'",
+        "op.create_entity(public_items_touch)",
+        "op.drop_entity(public_touch)",
+    ] {
+        assert!(script.contains(needle), "{needle} not in\n{script}");
+    }
+    let o = alembic(dir, &["upgrade", "head"]);
+    assert_eq!(o.code, 0, "{}\n{script}", o.stderr);
+    let o = models_check(dir, &db.url);
+    assert_eq!(o.code, 0, "{}{}\n{script}", o.stdout, o.stderr);
+    let o = alembic(dir, &["downgrade", "-1"]);
+    assert_eq!(o.code, 0, "{}\n{script}", o.stderr);
+    // Back to the tables alone.
+    let mut c = migdiff(dir);
+    c.env("VIRTUAL_ENV", venv()).args([
+        "--schema",
+        "sqlalchemy:models:metadata",
+        "--no-cache",
+        "diff",
+        "--format",
+        "json",
+    ]);
+    let o = run(c);
+    assert!(
+        o.stdout.contains("create_view") && o.stdout.contains("create_trigger"),
+        "{}{}",
+        o.stdout,
+        o.stderr
+    );
+}

@@ -37,6 +37,8 @@ struct ExportedHints {
     sa_enum: bool,
     #[serde(default)]
     index_kwargs: Vec<ExportedIndexKwargs>,
+    #[serde(default)]
+    alembic_utils: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -75,6 +77,7 @@ fn split_hints(output: &str, dialect: Dialect) -> Result<(&str, ModelHints), Cli
         final_names: exported.final_names.into_iter().collect(),
         sa_enum: exported.sa_enum,
         from_models: true,
+        alembic_utils: exported.alembic_utils,
         ..ModelHints::default()
     };
     for i in exported.index_kwargs {

@@ -394,7 +394,9 @@ def main():
     )
     # Objects the models declare beside their tables.
     if native_types:
-        out.extend(entity_statements())
+        entities = entity_statements()
+        out.extend(entities)
+        model_hints["alembic_utils"] = bool(entities)
     # Every file the export loaded, for migdiff's cache of this output.
     files = sorted({
         f for f in (getattr(m, "__file__", None) for m in list(sys.modules.values()))

@@ -34,6 +34,11 @@ pub struct ModelHints {
     /// canonical form: a revision spells them so (`state='queued'`, a
     /// default `'7.5'`), the comparison uses the canonical form.
     pub spellings: BTreeMap<String, String>,
+    /// The models declare their views, functions and triggers as
+    /// alembic_utils entities: revisions write `op.create_entity(...)`,
+    /// `op.replace_entity(...)` and `op.drop_entity(...)` for them, as
+    /// alembic_utils' own autogenerate does.
+    pub alembic_utils: bool,
 }
 
 /// Dialect options as (keyword, Python source) pairs.

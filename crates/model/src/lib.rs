@@ -39,7 +39,7 @@ pub use objects::{
 pub use ops::{AlterColumn, EnumUsage, Op};
 pub use order::order_ops;
 pub use pyrepr::{py_repr, py_text_block};
-pub use render::{DialectRender, OnlineDdl, PythonType, TypeStyle};
+pub use render::{DialectRender, Entity, EntityObject, OnlineDdl, PythonType, TypeStyle};
 pub use rules::Rule;
 pub use types::{DataType, ParseTypeError, inline_values};
 pub use volatile::is_volatile_default;

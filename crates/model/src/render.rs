@@ -91,6 +91,12 @@ pub trait DialectRender {
     }
     /// SQL statements for `ops`, applied in order to `current`.
     fn render_sql(&self, ops: &[Op], current: &Schema) -> Vec<String>;
+    /// An object as an alembic_utils entity (`PGView(schema=...,
+    /// signature=..., definition=...)`), for projects that declare theirs
+    /// so. Default: none (the dialect has no such entities).
+    fn alembic_utils_entity(&self, _object: EntityObject<'_>) -> Option<Entity> {
+        None
+    }
     /// The rules `op` breaks on this dialect, for reports: PostgreSQL's
     /// lock rules as `Op::hazards` has them, by default.
     fn hazards(&self, op: &Op) -> Vec<Rule> {
@@ -135,4 +141,24 @@ pub trait DialectRender {
     ) -> Option<(&'static str, String)> {
         None
     }
+}
+
+/// An object an alembic_utils entity can stand for.
+#[derive(Debug, Clone, Copy)]
+pub enum EntityObject<'a> {
+    View(&'a crate::View),
+    Function(&'a crate::Function),
+    Trigger(&'a crate::Trigger),
+    Extension(&'a crate::Extension),
+}
+
+/// An alembic_utils entity: its class, the module that has it, a variable
+/// name for it (as alembic_utils names them: `schema_name`), and its
+/// keyword arguments as Python source, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entity {
+    pub class: &'static str,
+    pub module: &'static str,
+    pub variable: String,
+    pub args: Vec<(&'static str, String)>,
 }

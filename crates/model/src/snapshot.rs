@@ -49,6 +49,9 @@ struct SnapshotDoc {
     /// Written from SQLAlchemy models: only convention-made names are final.
     #[serde(default, skip_serializing_if = "is_false")]
     from_models: bool,
+    /// From models with alembic_utils entities: revisions write them so.
+    #[serde(default, skip_serializing_if = "is_false")]
+    alembic_utils: bool,
     /// Expressions as the declared source writes them, by canonical form.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     spellings: BTreeMap<String, String>,
@@ -412,6 +415,7 @@ pub fn to_toml_with_hints(
         schemas: schema.schemas.iter().cloned().collect(),
         sa_enum: hints.sa_enum,
         from_models: hints.from_models,
+        alembic_utils: hints.alembic_utils,
         spellings: hints.spellings.clone(),
         enums: BTreeMap::new(),
         sequences: BTreeMap::new(),
@@ -618,6 +622,7 @@ pub fn from_toml_with_hints(
     let mut hints = ModelHints {
         sa_enum: doc.sa_enum,
         from_models: doc.from_models,
+        alembic_utils: doc.alembic_utils,
         spellings: doc.spellings,
         ..ModelHints::default()
     };

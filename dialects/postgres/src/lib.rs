@@ -2,6 +2,7 @@
 //! catalog queries, SQL rendering of ops, and Alembic type rendering.
 
 mod driver;
+mod entities;
 mod error;
 mod introspect;
 mod introspect_objects;
@@ -47,6 +48,12 @@ impl DialectRender for Postgres {
     }
     fn render_sql(&self, ops: &[Op], _current: &Schema) -> Vec<String> {
         render::render_sql(ops)
+    }
+    fn alembic_utils_entity(
+        &self,
+        object: migdiff_model::EntityObject<'_>,
+    ) -> Option<migdiff_model::Entity> {
+        entities::entity(object)
     }
     fn rename_constraint_sql(&self, table: &ObjectName, from: &str, to: &str) -> Option<String> {
         Some(render::rename_constraint_sql(table, from, to))

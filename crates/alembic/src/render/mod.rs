@@ -15,6 +15,7 @@ use migdiff_sqlexpr::{literal_default_text, quote_ident};
 /// How to render a body.
 mod columns;
 mod constraints;
+mod entities;
 mod online;
 mod ops;
 mod python;

@@ -10,6 +10,9 @@ impl Ctx<'_> {
         if let Some(lines) = self.online_lines(op) {
             return lines;
         }
+        if let Some(lines) = self.entity_lines(op) {
+            return lines;
+        }
         if let Op::CreateTable(t) = op {
             self.created.insert(t.name.clone());
         }
