@@ -563,3 +563,66 @@ fn alembic_utils_projects_get_entities_in_their_revisions() {
         o.stderr
     );
 }
+
+/// SQLite: views and triggers read from sqlite_schema and from DDL, and
+/// kept through Alembic's batch rebuild of the table under them.
+#[test]
+fn sqlite_views_and_triggers_survive_a_batch_rebuild() {
+    let before = "
+CREATE TABLE authors (id INTEGER PRIMARY KEY, name VARCHAR(100) NOT NULL, note TEXT);
+CREATE TABLE log (id INTEGER PRIMARY KEY, what TEXT);
+CREATE VIEW author_names AS SELECT id, name FROM authors;
+CREATE VIEW shouting AS SELECT id, upper(name) AS name FROM author_names;
+CREATE VIEW log_view AS SELECT what FROM log;
+CREATE TRIGGER authors_log AFTER UPDATE OF name ON authors
+BEGIN
+    INSERT INTO log (what) VALUES ('renamed; ' || NEW.name);
+    UPDATE log SET what = CASE WHEN what IS NULL THEN '' ELSE what END;
+END;
+";
+    // A type change and a dropped column: both rebuild the table.
+    let after = before
+        .replace(
+            "name VARCHAR(100) NOT NULL, note TEXT",
+            "name VARCHAR(500) NOT NULL",
+        )
+        .replace("CREATE VIEW log_view", "CREATE VIEW log_view2");
+    let db = TestDb::new(migdiff_sqlite::DIALECT);
+    db.exec(before);
+    db.exec("INSERT INTO authors VALUES (1, 'Ann', 'x');");
+    let project = alembic_project(db.url());
+    let dir = project.path();
+    std::fs::write(dir.join("before.sql"), before).unwrap();
+    std::fs::write(dir.join("after.sql"), &after).unwrap();
+    // The database made from the file checks clean.
+    assert_eq!(check(dir, "before.sql").code, 0);
+    let mut c = migdiff(dir);
+    c.args(["--schema", "after.sql", "autogenerate", "-m", "rebuild"]);
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let script = only_revision(dir);
+    let at = |needle: &str| {
+        script
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in\n{script}"))
+    };
+    assert!(at("DROP TRIGGER authors_log") < at("batch_alter_table('authors'"));
+    assert!(at("DROP VIEW shouting") < at("DROP VIEW author_names"));
+    assert!(at("batch_alter_table('authors'") < at("CREATE VIEW author_names"));
+    assert!(at("CREATE VIEW author_names") < at("CREATE VIEW shouting"));
+    assert!(at("CREATE VIEW shouting") < at("CREATE TRIGGER authors_log"));
+    let o = alembic(dir, &["upgrade", "head"]);
+    assert_eq!(o.code, 0, "{}\n{script}", o.stderr);
+    let o = check(dir, "after.sql");
+    assert_eq!(o.code, 0, "{}{}\n{script}", o.stdout, o.stderr);
+    let o = alembic(dir, &["downgrade", "-1"]);
+    assert_eq!(o.code, 0, "{}\n{script}", o.stderr);
+    let mut c = migdiff(dir);
+    c.args(["--schema", "before.sql", "diff", "--format", "json"]);
+    let o = run(c);
+    assert!(
+        o.stdout.contains("\"clean\": true"),
+        "{}\n{script}",
+        o.stdout
+    );
+}

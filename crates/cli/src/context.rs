@@ -207,6 +207,7 @@ impl Ctx {
             ignore_server_defaults: file.compare_server_default == Some(false),
             ignore_unstated_collations: dialect.collations_compared_only_when_declared(),
             compare_owners: file.compare_owners == Some(true),
+            tables_rebuilt_by_alter: dialect.alters_by_rebuilding(),
         }
     }
 

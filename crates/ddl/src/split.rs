@@ -49,6 +49,12 @@ pub fn split_statements(script: &str) -> Result<Vec<RawStatement<'_>>, Untermina
     // only matters; anything else is a letter here).
     let mut last_significant: Option<u8> = None;
     let mut empty_item: Option<(usize, usize)> = None;
+    // A trigger whose body is a `BEGIN ... END` block (SQLite, MySQL):
+    // its semicolons are inside it. Words seen in the statement, whether
+    // it is a trigger, and how deep in BEGIN / CASE ... END it is.
+    let mut words = 0usize;
+    let mut trigger = false;
+    let mut block = 0usize;
 
     while i < n {
         let c = char_at(script, i);
@@ -158,7 +164,27 @@ pub fn split_statements(script: &str) -> Result<Vec<RawStatement<'_>>, Untermina
                 }
                 None => cursor.pass(bytes, i, i + 1),
             },
+            c if c.is_ascii_alphabetic() || c == '_' => {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'$'))
+                    .map_or(n, |p| i + p);
+                let word = &script[i..end];
+                words += 1;
+                if words <= 4 && word.eq_ignore_ascii_case("TRIGGER") {
+                    trigger = true;
+                } else if (trigger && word.eq_ignore_ascii_case("BEGIN"))
+                    || (block > 0 && word.eq_ignore_ascii_case("CASE"))
+                {
+                    block += 1;
+                } else if block > 0 && word.eq_ignore_ascii_case("END") {
+                    block -= 1;
+                }
+                cursor.pass(bytes, i, end)
+            }
+            ';' if block > 0 => cursor.pass(bytes, i, i + 1),
             ';' => {
+                (words, trigger) = (0, false);
                 if let Some((from, line, column)) = start.take() {
                     out.push(RawStatement {
                         text: &script[from..i],
@@ -253,6 +279,19 @@ fn dollar_tag(script: &str, at: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_trigger_body_block_is_one_statement() {
+        let texts: Vec<&str> = split_statements(
+            "CREATE TRIGGER t AFTER INSERT ON a BEGIN INSERT INTO b VALUES (1); UPDATE c SET x = CASE WHEN 1 THEN 2 END; END;\nCREATE TABLE z (id int);\nCREATE TRIGGER p BEFORE INSERT ON a EXECUTE FUNCTION f();",
+        )
+        .unwrap()
+        .into_iter()
+        .map(|s| s.text)
+        .collect();
+        assert_eq!(texts.len(), 3, "{texts:?}");
+        assert!(texts[0].ends_with("END; END"));
+    }
 
     #[test]
     fn splits_outside_quotes_and_comments() {

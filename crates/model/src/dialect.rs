@@ -98,6 +98,19 @@ pub trait DialectSpec: Send + Sync + 'static {
     fn reads_objects(&self) -> bool {
         false
     }
+    /// Whether the DDL reader refuses the table forms the model does not
+    /// hold (partitions, inheritance, `LIKE`, `AS`, `UNLOGGED`, storage
+    /// parameters, `NOT VALID` and `NO INHERIT` constraints, `COLLATE` in
+    /// an index key) rather than read past them. Default: no.
+    fn refuses_unmodelled_table_forms(&self) -> bool {
+        false
+    }
+    /// Whether changing an existing table rebuilds it (SQLite's batch
+    /// mode: a new table, the rows copied, the old one dropped), so that
+    /// its triggers and the views over it must be made again. Default: no.
+    fn alters_by_rebuilding(&self) -> bool {
+        false
+    }
     /// Whether `SET search_path` decides the schema of unqualified names
     /// in DDL. Default: no (names without a schema are in the default one).
     fn has_search_path(&self) -> bool {

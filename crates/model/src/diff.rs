@@ -23,6 +23,9 @@ pub struct DiffOptions {
     /// declared side states one (`compare_owners = true`). Off: owners are
     /// neither compared nor written.
     pub compare_owners: bool,
+    /// Changing an existing table rebuilds it (SQLite's batch mode): the
+    /// triggers on it and the views over it are made again around it.
+    pub tables_rebuilt_by_alter: bool,
 }
 
 /// The ops that turn `current` into `target`, in executable order.
@@ -81,13 +84,14 @@ pub fn diff(current: &Schema, target: &Schema, options: &DiffOptions) -> Vec<Op>
 
     rebuild_dependent_foreign_keys(current, target, &mut ops);
     if options.compare_owners {
-        crate::diff_objects::diff_objects(current, target, &mut ops);
+        crate::diff_objects::diff_objects(current, target, &mut ops, options);
         crate::diff_objects::diff_owners(current, target, &mut ops);
     } else {
         crate::diff_objects::diff_objects(
             &crate::diff_objects::without_owners(current),
             &crate::diff_objects::without_owners(target),
             &mut ops,
+            options,
         );
     }
     order_ops(ops, options.group_by_table)

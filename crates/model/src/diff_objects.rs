@@ -25,7 +25,12 @@ enum Key {
 /// Appends the ops for views, functions, triggers and extensions to `ops`,
 /// which already holds the tables' ops (they decide which dependents must
 /// be rebuilt).
-pub(crate) fn diff_objects(current: &Schema, target: &Schema, ops: &mut Vec<Op>) {
+pub(crate) fn diff_objects(
+    current: &Schema,
+    target: &Schema,
+    ops: &mut Vec<Op>,
+    options: &crate::DiffOptions,
+) {
     diff_extensions(current, target, ops);
     diff_domains(current, target, ops);
     let mut rebuild: BTreeSet<Key> = BTreeSet::new();
@@ -113,6 +118,9 @@ pub(crate) fn diff_objects(current: &Schema, target: &Schema, ops: &mut Vec<Op>)
     let mut changing = Changing::default();
     for op in ops.iter().chain(&object_ops) {
         changing.note(op, current);
+        if options.tables_rebuilt_by_alter {
+            changing.note_rebuild(op, current);
+        }
     }
     for key in &rebuild {
         changing.note_key(key);
@@ -339,9 +347,34 @@ struct Changing {
     /// Columns whose type changes or that are dropped.
     columns: BTreeSet<(ObjectName, String)>,
     functions: BTreeSet<FunctionId>,
+    /// Tables made again (SQLite's batch mode): their triggers go with them.
+    rebuilt_tables: BTreeSet<ObjectName>,
 }
 
 impl Changing {
+    /// An existing table an op rebuilds, as Alembic's batch mode on SQLite
+    /// does for every change but an index and a column added with no
+    /// server default (a default is an expression to it).
+    fn note_rebuild(&mut self, op: &Op, current: &Schema) {
+        let rebuilds = match op {
+            Op::CreateIndex { .. }
+            | Op::DropIndex { .. }
+            | Op::CreateTable(_)
+            | Op::DropTable(_) => false,
+            Op::AddColumn { column, .. } => {
+                column.default.is_some() || column.generated.as_ref().is_some_and(|g| g.stored)
+            }
+            _ => true,
+        };
+        if let Some(table) = op
+            .table()
+            .filter(|t| rebuilds && current.tables.contains_key(*t))
+        {
+            self.relations.insert(table.clone());
+            self.rebuilt_tables.insert(table.clone());
+        }
+    }
+
     fn note(&mut self, op: &Op, current: &Schema) {
         match op {
             Op::DropTable(t) => {
@@ -420,6 +453,12 @@ fn close_over_dependents(current: &Schema, changing: &mut Changing, rebuild: &mu
                 .values()
                 .flat_map(|t| t.depends_on.iter().map(|d| (Key::Trigger(t.id.clone()), d))),
         );
+    // A trigger on a table made again is lost with the old table.
+    for t in current.triggers.values() {
+        if changing.rebuilt_tables.contains(&t.id.table) {
+            rebuild.insert(Key::Trigger(t.id.clone()));
+        }
+    }
     for (key, dep) in edges {
         match dep {
             Dependency::Relation(r) | Dependency::Column(r, _) => {

@@ -130,6 +130,9 @@ impl DialectSpec for Postgres {
     fn has_search_path(&self) -> bool {
         true
     }
+    fn refuses_unmodelled_table_forms(&self) -> bool {
+        true
+    }
     fn generated_without_mode_is_virtual(&self, server_major: Option<u32>) -> bool {
         server_major.is_some_and(|m| m >= 18)
     }

@@ -18,8 +18,9 @@ pub async fn introspect(
     let rows = sqlx::query(
         "select type, name, tbl_name, sql from sqlite_schema \
          where sql is not null and name not like 'sqlite\\_%' escape '\\' \
-         and type in ('table', 'index') \
-         order by case type when 'table' then 0 else 1 end, rowid",
+         and type in ('table', 'index', 'view', 'trigger') \
+         order by case type when 'table' then 0 when 'index' then 1 when 'view' then 2 \
+         else 3 end, rowid",
     )
     .fetch_all(&mut *conn)
     .await?;

@@ -205,6 +205,16 @@ fn rebuild(old: &Table, new: &Table, renames: &[(String, String)]) -> Vec<String
     out
 }
 
+/// A view's or trigger's statement without its trailing semicolon.
+fn object_statement(as_written: Option<&str>, definition: &str) -> String {
+    as_written
+        .unwrap_or(definition)
+        .trim()
+        .trim_end_matches(';')
+        .trim_end()
+        .to_string()
+}
+
 /// SQL statements for `ops`, applied in order to `current`.
 pub fn render_sql(ops: &[Op], current: &Schema) -> Vec<String> {
     let mut state = current.clone();
@@ -228,6 +238,14 @@ pub fn render_sql(ops: &[Op], current: &Schema) -> Vec<String> {
                 ident(from),
                 ident(to)
             )),
+            // Views and triggers as SQLite keeps them: the statement as
+            // written (it is what sqlite_schema holds).
+            Op::CreateView(v) => out.push(object_statement(v.as_written.as_deref(), &v.query)),
+            Op::DropView(v) => out.push(format!("DROP VIEW {}", ident(&v.name.name))),
+            Op::CreateTrigger(t) => {
+                out.push(object_statement(t.as_written.as_deref(), &t.definition))
+            }
+            Op::DropTrigger(t) => out.push(format!("DROP TRIGGER {}", ident(&t.id.name))),
             other => {
                 let Some(table) = other.table().cloned() else {
                     // Schemas, enums, sequences and comments do not exist in SQLite.

@@ -86,6 +86,12 @@ impl DialectSpec for Sqlite {
     fn has_sequences(&self) -> bool {
         false
     }
+    fn reads_objects(&self) -> bool {
+        true
+    }
+    fn alters_by_rebuilding(&self) -> bool {
+        true
+    }
     fn generated_without_mode_is_virtual(&self, _server_major: Option<u32>) -> bool {
         true
     }

@@ -63,20 +63,10 @@ struct Ctx<'a> {
 
 /// Ops that change an existing table and so go into its batch block.
 fn batchable(op: &Op) -> bool {
-    !matches!(
-        op,
-        Op::CreateTable(_)
-            | Op::DropTable(_)
-            | Op::CreateSchema(_)
-            | Op::DropSchema(_)
-            | Op::CreateEnum(_)
-            | Op::DropEnum(_)
-            | Op::AddEnumValue { .. }
-            | Op::RecreateEnum { .. }
-            | Op::CreateSequence(_)
-            | Op::DropSequence(_)
-            | Op::AlterSequence { .. }
-    )
+    // A change to an existing table; schemas, types, sequences, views,
+    // functions and triggers are no table's (a trigger is made again
+    // around the block, not in it).
+    !matches!(op, Op::CreateTable(_) | Op::DropTable(_)) && op.table().is_some()
 }
 
 pub fn render_body(ops: &[Op], start: &Schema, upgrade: bool, opts: &RenderOptions) -> Body {

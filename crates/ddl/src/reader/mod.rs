@@ -483,21 +483,21 @@ impl Reader {
                 }
             }
             Statement::CreateTable(ct) => {
-                if self.dialect.reads_objects() {
+                if self.dialect.refuses_unmodelled_table_forms() {
                     refuse_unread_table_forms(&ct, origin)?;
                     refuse_unread_clauses(text, origin)?;
                 }
                 self.create_table(ct, text, origin)?
             }
             Statement::CreateIndex(ci) => {
-                if self.dialect.reads_objects() {
+                if self.dialect.refuses_unmodelled_table_forms() {
                     refuse_unread_clauses(text, origin)?;
                 }
                 let kind = index_kind(text).filter(|_| self.dialect.declares_indexes_in_tables());
                 self.create_index(ci, kind, origin)?
             }
             Statement::AlterTable(at) => {
-                if self.dialect.reads_objects() {
+                if self.dialect.refuses_unmodelled_table_forms() {
                     refuse_unread_clauses(text, origin)?;
                 }
                 let table = self.object_name(&at.name);

@@ -643,12 +643,18 @@ impl Reader {
             .iter()
             .position(|t| t.is("trigger"))
             .ok_or_else(|| origin.unsupported("no TRIGGER"))?;
+        // SQLite's IF NOT EXISTS.
+        let at = if toks.get(kw + 1).is_some_and(|t| t.is("if")) {
+            kw + 4
+        } else {
+            kw + 1
+        };
         let name = toks
-            .get(kw + 1)
+            .get(at)
             .filter(|t| t.word)
             .map(|t| self.fold(t))
             .ok_or_else(|| origin.unsupported("a trigger needs a name"))?;
-        let on = find_word(toks, kw + 2, "on")
+        let on = find_word(toks, at + 1, "on")
             .ok_or_else(|| origin.unsupported("a trigger needs ON table"))?;
         let (table, _) = self
             .qualified_name_at(toks, on + 1)
