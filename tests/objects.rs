@@ -318,6 +318,10 @@ fn table_forms_not_modelled_are_refused_where_they_are_written() {
             "COLLATE",
         ),
         ("CREATE TEMP VIEW tv AS SELECT 1;", "temporary view"),
+        (
+            "CREATE VIEW v AS SELECT 1 AS one;\nALTER VIEW v SET (security_barrier = true);",
+            "only as OWNER TO",
+        ),
     ] {
         std::fs::write(dir.join("schema.sql"), sql).unwrap();
         let o = check(dir, "schema.sql");

@@ -16,7 +16,7 @@ pub enum DdlError {
         first_line: String,
     },
     #[error(
-        "{path}:{line}:{column}: {message}\n    {first_line}\nmigdiff reads CREATE / ALTER / COMMENT statements for schemas, types, tables, indexes and sequences, and on PostgreSQL for views, materialized views, functions, procedures, triggers and extensions."
+        "{path}:{line}:{column}: {message}\n    {first_line}\nmigdiff reads CREATE / ALTER / COMMENT statements for schemas, types, tables, indexes and sequences, and for views and triggers (on PostgreSQL also materialized views, functions, procedures, extensions and domains)."
     )]
     Unsupported {
         path: String,

@@ -247,16 +247,19 @@ pub(super) fn is_object_statement(text: &str) -> bool {
     ]
     .iter()
     .any(|p| up.starts_with(p))
-        || ([
+        // OWNER TO is read; any other ALTER of these changes what is
+        // compared, and is refused rather than skipped.
+        || [
             "ALTER VIEW ",
             "ALTER MATERIALIZED VIEW ",
             "ALTER FUNCTION ",
             "ALTER PROCEDURE ",
             "ALTER DOMAIN ",
+            "ALTER TRIGGER ",
+            "ALTER EXTENSION ",
         ]
         .iter()
         .any(|p| up.starts_with(p))
-            && contains_ignore_case(text, " OWNER TO "))
         || (up.starts_with("ALTER TABLE ")
             && (contains_ignore_case(text, " ENABLE ") || contains_ignore_case(text, " DISABLE "))
             && contains_ignore_case(text, " TRIGGER "))
@@ -990,6 +993,16 @@ impl Reader {
     /// name OWNER TO role`, as pg_dump writes after each object: kept on
     /// the object, compared only with `compare_owners`.
     fn object_owner(&mut self, text: &str, toks: &[Tok], origin: &Origin) -> Result<(), DdlError> {
+        let owner_to = toks
+            .windows(2)
+            .any(|w| w[0].depth == 0 && w[0].is("owner") && w[1].is("to"));
+        let kind = toks.get(1).map(|t| t.text.to_ascii_uppercase());
+        if !owner_to || matches!(kind.as_deref(), Some("TRIGGER" | "EXTENSION")) {
+            return Err(origin.unsupported(format!(
+                "ALTER {} is read only as OWNER TO; write the object's final form in its CREATE statement",
+                kind.unwrap_or_default()
+            )));
+        }
         let name_at = if toks.get(1).is_some_and(|t| t.is("materialized")) {
             3
         } else {
