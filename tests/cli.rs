@@ -1023,3 +1023,52 @@ fn loopback_connects_plain_and_falls_back_to_tls() {
     assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
     assert!(o.stderr.contains("no encryption"), "{}", o.stderr);
 }
+
+/// A rename whose new name the declared table lacks would drop the column
+/// and add another (its data lost): an error that names the column meant.
+#[test]
+fn a_misspelt_new_name_in_a_rename_is_an_error_with_the_name_meant() {
+    let db = SqliteDb::new();
+    db.exec("CREATE TABLE authors (id INTEGER NOT NULL, name TEXT, PRIMARY KEY (id));");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.sql"),
+        "CREATE TABLE authors (id INTEGER NOT NULL, display_name TEXT, PRIMARY KEY (id));",
+    )
+    .unwrap();
+    let o = cmd(
+        dir.path(),
+        &[
+            "--url",
+            &db.url,
+            "--schema",
+            "s.sql",
+            "--rename-column",
+            "authors.name=dispaly_name",
+            "diff",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains("no column `dispaly_name`")
+            && o.stderr
+                .contains("did you mean `main.authors.name=display_name`?"),
+        "{}",
+        o.stderr
+    );
+    // Spelt right, it is a rename.
+    let o = cmd(
+        dir.path(),
+        &[
+            "--url",
+            &db.url,
+            "--schema",
+            "s.sql",
+            "--rename-column",
+            "authors.name=display_name",
+            "diff",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(o.stdout.contains("rename column"), "{}", o.stdout);
+}

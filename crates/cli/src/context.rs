@@ -193,6 +193,31 @@ impl Ctx {
                     "rename {table}.{old} -> {new}: the database has neither column in table {table}; check the rename (table.old=new)"
                 )));
             }
+            // A new name the declared table does not have would be no
+            // rename at all: the column dropped and another added.
+            let declared_columns: Vec<&str> = declared
+                .tables
+                .get(&table)
+                .map(|t| t.columns.iter().map(|c| c.name.as_str()).collect())
+                .unwrap_or_default();
+            // (Where the declared table still has the old name, the rename
+            // does not apply yet, or no longer.)
+            if has(&old)
+                && !declared_columns.contains(&new.as_str())
+                && !declared_columns.contains(&old.as_str())
+            {
+                let candidates: Vec<&str> = declared_columns
+                    .iter()
+                    .copied()
+                    .filter(|c| !has(c))
+                    .collect();
+                let hint = closest(&new, &candidates)
+                    .map(|c| format!(" (did you mean `{table}.{old}={c}`?)"))
+                    .unwrap_or_default();
+                return Err(CliError::usage(format!(
+                    "rename {table}.{old} -> {new}: the declared table {table} has no column `{new}`{hint}; check the new name, or the rename would drop the column and its data"
+                )));
+            }
         }
         Ok(())
     }
@@ -465,4 +490,43 @@ pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), CliError> {
                 path.display()
             ))
         })
+}
+
+/// The candidate closest to `wanted` by edit distance, when it is close
+/// enough to be a misspelling (at most a third of its length away).
+fn closest<'a>(wanted: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let distance = |a: &str, b: &str| {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    };
+    candidates
+        .iter()
+        .map(|c| (distance(wanted, c), *c))
+        .filter(|(d, _)| *d <= wanted.chars().count().div_ceil(3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    #[test]
+    fn a_misspelt_name_finds_the_one_meant() {
+        assert_eq!(
+            closest("dispaly_name", &["display_name", "email"]),
+            Some("display_name")
+        );
+        assert_eq!(closest("zzz", &["display_name"]), None);
+    }
 }
