@@ -238,18 +238,42 @@ fn topo_views(run: Vec<Op>) -> Vec<Op> {
             by_name.insert(v.name.clone(), op);
         }
     }
+    // Kahn's algorithm: the ready views in name order, so the result is
+    // the first view by name whose dependencies are placed, each time; a
+    // cycle (impossible for views the server made) takes the first
+    // unplaced one. O((n + e) log n).
+    let mut dependents: BTreeMap<ObjectName, Vec<ObjectName>> = BTreeMap::new();
+    for (name, deps) in &pending {
+        for d in deps {
+            dependents.entry(d.clone()).or_default().push(name.clone());
+        }
+    }
+    let mut ready: BTreeSet<ObjectName> = pending
+        .iter()
+        .filter(|(_, deps)| deps.is_empty())
+        .map(|(n, _)| n.clone())
+        .collect();
     let mut out = Vec::with_capacity(by_name.len());
     let mut placed: BTreeSet<ObjectName> = BTreeSet::new();
     while placed.len() < pending.len() {
-        // The first view (by name) whose dependencies are placed; a cycle
-        // (impossible for views the server made) takes the first unplaced.
-        let next = pending
-            .iter()
-            .find(|(n, deps)| !placed.contains(*n) && deps.iter().all(|d| placed.contains(d)))
-            .or_else(|| pending.iter().find(|(n, _)| !placed.contains(*n)))
-            .map(|(n, _)| n.clone());
-        let Some(next) = next else { break };
-        placed.insert(next.clone());
+        let next = match ready.pop_first() {
+            Some(n) => n,
+            None => match pending.keys().find(|n| !placed.contains(*n)) {
+                Some(n) => n.clone(),
+                None => break,
+            },
+        };
+        if !placed.insert(next.clone()) {
+            continue;
+        }
+        for d in dependents.get(&next).into_iter().flatten() {
+            if let Some(deps) = pending.get_mut(d) {
+                deps.remove(&next);
+                if deps.is_empty() && !placed.contains(d) {
+                    ready.insert(d.clone());
+                }
+            }
+        }
         if let Some(op) = by_name.remove(&next) {
             out.push(op);
         }
